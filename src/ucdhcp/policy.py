@@ -1,0 +1,149 @@
+"""What to answer: sites with their pre-encoded option payloads, the vendor classes served,
+and how a request is matched to a site. Pure: built once per config load, then read-only.
+
+Strategy: every option a site can send is encoded into a TLV when the policy is built, so a
+bad value is a load-time error and a reply is a join of ready bytes.
+"""
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .wire.options import (
+    OptionCode,
+    SipEncoding,
+    encode_ipv4_list,
+    encode_option,
+    encode_sip_servers,
+)
+from .wire.vendor import (
+    CPE_OCPHONE,
+    MS_UC_CLIENT,
+    CertProvisioning,
+    VlanIdFormat,
+    encode_ms_uc_client,
+    encode_vlan_id,
+)
+
+
+class Profile(StrEnum):
+    """What a vendor class is answered with."""
+
+    MS_UC_CLIENT = "ms-uc-client"  # options 120 and 43 sub-options 1-5
+    CPE_OCPHONE = "cpe-ocphone"  # option 43 sub-option 10 (VLAN ID), only when configured
+
+
+class VendorClassMatch(StrEnum):
+    EXACT = "exact"  # byte for byte, after trimming trailing NULs (RFC 2131 §4.3.1)
+    PREFIX = "prefix"  # for firmware that appends a version, e.g. "MS-UC-Client 4.0"
+
+
+class RelayedInform(StrEnum):
+    """Where the reply to a relayed INFORM from a client with an address goes (§4.3.5)."""
+
+    CIADDR = "ciaddr"  # straight to the client, as ISC dhcpd and Kea do
+    RELAY = "relay"  # back through giaddr:67, as dnsmasq does
+
+
+DEFAULT_VENDOR_CLASSES: Mapping[bytes, Profile] = {
+    MS_UC_CLIENT: Profile.MS_UC_CLIENT,
+    CPE_OCPHONE: Profile.CPE_OCPHONE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSpec:
+    """A site as configured, in plain values; `build_site` encodes it."""
+
+    name: str
+    subnets: Sequence[str]
+    sip_servers: Sequence[str]
+    cert_provisioning: CertProvisioning
+    sip_encoding: SipEncoding = SipEncoding.NAMES
+    vlan_id: int | None = None
+    vlan_id_format: VlanIdFormat = VlanIdFormat.WORD
+    ntp_servers: Sequence[str] = ()
+    time_servers: Sequence[str] = ()
+    extra_options: Mapping[int, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    name: str
+    subnets: tuple[ipaddress.IPv4Network, ...]
+    options: Mapping[Profile, Mapping[int, bytes]]  # profile -> code -> encoded TLV(s)
+
+
+def build_site(spec: SiteSpec) -> Site:
+    """Encode every option the site can send, once.
+
+    Raises:
+        ValueError: a value that cannot be encoded (bad name, address, VLAN ID).
+    """
+    common = {code: encode_option(code, data) for code, data in spec.extra_options.items()}
+    if spec.ntp_servers:
+        common[OptionCode.NTP_SERVERS] = encode_option(
+            OptionCode.NTP_SERVERS, encode_ipv4_list(spec.ntp_servers)
+        )
+    if spec.time_servers:
+        common[OptionCode.TIME_SERVER] = encode_option(
+            OptionCode.TIME_SERVER, encode_ipv4_list(spec.time_servers)
+        )
+    uc = dict(common)
+    uc[OptionCode.SIP_SERVERS] = encode_option(
+        OptionCode.SIP_SERVERS, encode_sip_servers(spec.sip_servers, spec.sip_encoding)
+    )
+    uc[OptionCode.VENDOR_SPECIFIC] = encode_option(
+        OptionCode.VENDOR_SPECIFIC, encode_ms_uc_client(spec.cert_provisioning)
+    )
+    options: dict[Profile, Mapping[int, bytes]] = {Profile.MS_UC_CLIENT: uc}
+    if spec.vlan_id is not None:
+        vlan = encode_vlan_id(spec.vlan_id, spec.vlan_id_format)
+        options[Profile.CPE_OCPHONE] = {
+            **common,
+            OptionCode.VENDOR_SPECIFIC: encode_option(OptionCode.VENDOR_SPECIFIC, vlan),
+        }
+    subnets = tuple(ipaddress.IPv4Network(subnet) for subnet in spec.subnets)
+    return Site(spec.name, subnets, options)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Everything the responder needs to decide; swapped as a whole on reload."""
+
+    sites: tuple[Site, ...]
+    default_site: Site | None = None
+    vendor_classes: Mapping[bytes, Profile] = field(
+        default_factory=lambda: dict(DEFAULT_VENDOR_CLASSES)
+    )
+    vendor_class_match: VendorClassMatch = VendorClassMatch.EXACT
+    always_send: bool = False  # send the profile's options even if option 55 does not ask
+    discover_profiles: frozenset[Profile] = frozenset()  # opt-in proxy OFFER (yiaddr 0)
+    relayed_inform: RelayedInform = RelayedInform.CIADDR
+    trusted_relays: frozenset[bytes] | None = None  # 4-byte giaddrs; None trusts every relay
+    _routes: tuple[tuple[int, int, Site], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        routes = [
+            (int(net.network_address), int(net.netmask), site, net.prefixlen)
+            for site in self.sites
+            for net in site.subnets
+        ]
+        routes.sort(key=lambda route: -route[3])  # longest prefix first
+        object.__setattr__(self, "_routes", tuple(route[:3] for route in routes))
+
+    def profile_for(self, vendor_class: bytes) -> Profile | None:
+        """The profile serving this option 60 value, or None."""
+        vendor_class = vendor_class.rstrip(b"\x00")  # some phones append a NUL [obs]
+        profile = self.vendor_classes.get(vendor_class)
+        if profile is not None or self.vendor_class_match is VendorClassMatch.EXACT:
+            return profile
+        return next(
+            (p for name, p in self.vendor_classes.items() if vendor_class.startswith(name)), None
+        )
+
+    def site_for(self, address: bytes) -> Site | None:
+        """The site whose subnets contain a 4-byte address (longest prefix), or None."""
+        value = int.from_bytes(address, "big")
+        return next((site for network, mask, site in self._routes if value & mask == network), None)

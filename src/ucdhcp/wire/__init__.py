@@ -1,0 +1,1 @@
+"""Pure DHCPv4 wire codec: no I/O, no asyncio, no logging, no validation framework."""

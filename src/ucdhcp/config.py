@@ -1,0 +1,361 @@
+"""The TOML configuration: pydantic models that forbid unknown keys, loading with errors that
+name the file, the field path and the reason, and the translation into a pure Policy.
+"""
+
+import ipaddress
+import re
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
+
+from .policy import (
+    DEFAULT_VENDOR_CLASSES,
+    Policy,
+    Profile,
+    RelayedInform,
+    Site,
+    SiteSpec,
+    VendorClassMatch,
+    build_site,
+)
+from .wire.options import SipEncoding
+from .wire.reply import DEFAULT_MAX_MESSAGE, NEVER_SENT
+from .wire.vendor import CertProvisioning, VlanIdFormat
+
+DEFAULT_PATH = Path("/etc/ucdhcp/ucdhcp.toml")
+DEFAULT_PATH_TEXT = "/CertProv/CertProvisioningService.svc"
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
+_TYPICAL_CLIENT_ID = 9  # option 61 for an Ethernet MAC: 2 + 1 + 6 bytes
+_OWNED = frozenset(NEVER_SENT | {43, 120, 4, 42})
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; `problems` are (field path, reason)."""
+
+    def __init__(self, file: str, problems: Sequence[tuple[str, str]]) -> None:
+        self.file = file
+        self.problems = list(problems)
+        super().__init__(
+            "\n".join(
+                f"{file}: {where}: {why}" if where else f"{file}: {why}"
+                for where, why in self.problems
+            )
+        )
+
+
+def _fqdn(value: str) -> str:
+    name = value[:-1] if value.endswith(".") else value
+    if len(name) > 253:
+        raise ValueError(f"{value!r} is longer than 253 characters")
+    labels = name.split(".")
+    if len(labels) < 2:
+        raise ValueError(f"{value!r} is not fully qualified (phones need e.g. pool01.contoso.com)")
+    for label in labels:
+        if not _LABEL.match(label):
+            raise ValueError(
+                f"{value!r}: label {label!r} must be 1-63 letters, digits or hyphens,"
+                " not starting or ending with a hyphen"
+            )
+    return name
+
+
+def _path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} must start with '/'")
+    if not all(0x21 <= ord(char) < 0x7F for char in value):
+        raise ValueError(f"{value!r} must be printable ASCII without spaces")
+    return value
+
+
+def _scheme(value: str) -> str:
+    if not _SCHEME.match(value):
+        raise ValueError(f"{value!r} is not a URL scheme")
+    return value
+
+
+Fqdn = Annotated[str, AfterValidator(_fqdn)]
+UrlPath = Annotated[str, AfterValidator(_path)]
+Scheme = Annotated[str, AfterValidator(_scheme)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+ListenPort = Annotated[int, Field(ge=0, le=65535)]  # 0: any free port (tests)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSection(Model):
+    address: ipaddress.IPv4Address = ipaddress.IPv4Address("0.0.0.0")
+    port: ListenPort = 67
+    server_id: ipaddress.IPv4Address | None = None
+    receive_buffer: Annotated[int, Field(ge=65536, le=1 << 30)] = 4 << 20
+
+
+class RepliesSection(Model):
+    relayed_inform: RelayedInform = RelayedInform.CIADDR
+    always_send: bool = False
+    answer_discover: list[Profile] = []
+    vendor_class_match: VendorClassMatch = VendorClassMatch.EXACT
+    trusted_relays: list[ipaddress.IPv4Address] | None = None
+
+
+class LoggingSection(Model):
+    format: Literal["auto", "json", "console"] = "auto"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    requests: bool = False  # one event per decision; costs throughput
+    request_level: Literal["debug", "info"] = "info"
+
+
+class ExtraOption(Model):
+    code: Annotated[int, Field(ge=1, le=254)]
+    hex: str | None = None
+    text: str | None = None
+    addresses: list[ipaddress.IPv4Address] | None = None
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Self:
+        given = [name for name in ("hex", "text", "addresses") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of hex, text or addresses")
+        if self.code in _OWNED:
+            raise ValueError(f"option {self.code} is managed by ucdhcp and cannot be set here")
+        self.data()  # surface a bad hex string as a validation error
+        return self
+
+    def data(self) -> bytes:
+        if self.hex is not None:
+            return bytes.fromhex(self.hex.replace(":", " "))
+        if self.text is not None:
+            return self.text.encode("utf-8")
+        return b"".join(address.packed for address in self.addresses or ())
+
+
+class SiteSection(Model):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    subnets: list[ipaddress.IPv4Network] = []
+    sip_servers: Annotated[list[str], Field(min_length=1)]
+    sip_server_encoding: Literal["fqdn", "ipv4"] = "fqdn"
+    web_server: Fqdn | None = None
+    scheme: Scheme = "https"
+    port: Port = 443
+    cert_provisioning_path: UrlPath = DEFAULT_PATH_TEXT
+    cert_provisioning_url: str | None = None
+    vlan_id: Annotated[int, Field(ge=1, le=4094)] | None = None
+    vlan_id_format: VlanIdFormat = VlanIdFormat.WORD
+    ntp_servers: list[ipaddress.IPv4Address] = []
+    time_servers: list[ipaddress.IPv4Address] = []
+    options: list[ExtraOption] = []
+
+    @model_validator(mode="after")
+    def _sip_servers(self) -> Self:
+        # Encoding 1 (RFC 3361 §3.2) is legal but Lync phones need an FQDN for TLS: opt-in only.
+        check = (
+            _fqdn if self.sip_server_encoding == "fqdn" else lambda v: str(ipaddress.IPv4Address(v))
+        )
+        for index, server in enumerate(self.sip_servers):
+            try:
+                check(server)
+            except ValueError as error:
+                raise ValueError(f"sip_servers[{index}]: {error}") from None
+        if (
+            self.sip_server_encoding == "ipv4"
+            and self.web_server is None
+            and self.cert_provisioning_url is None
+        ):
+            raise ValueError("with sip_server_encoding = 'ipv4', web_server (an FQDN) is required")
+        return self
+
+    @model_validator(mode="after")
+    def _url_shortcut(self) -> Self:
+        if self.cert_provisioning_url is None:
+            return self
+        explicit = self.model_fields_set & {
+            "web_server",
+            "scheme",
+            "port",
+            "cert_provisioning_path",
+        }
+        if explicit:
+            raise ValueError(
+                f"cert_provisioning_url replaces {', '.join(sorted(explicit))}:"
+                " give one or the other"
+            )
+        self.cert_provisioning()  # validate now, not per packet
+        return self
+
+    def cert_provisioning(self) -> CertProvisioning:
+        if self.cert_provisioning_url is None:
+            web_server = self.web_server or _fqdn(self.sip_servers[0])
+            return CertProvisioning(web_server, self.scheme, self.port, self.cert_provisioning_path)
+        parts = urlsplit(self.cert_provisioning_url)
+        if not parts.scheme or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                f"cert_provisioning_url {self.cert_provisioning_url!r} must look like https://fqdn:443/path"
+            )
+        default_port = 443 if parts.scheme == "https" else 80
+        return CertProvisioning(
+            _fqdn(parts.hostname),
+            _scheme(parts.scheme),
+            parts.port or default_port,
+            _path(parts.path or "/"),
+        )
+
+    def spec(self) -> SiteSpec:
+        return SiteSpec(
+            name=self.name,
+            subnets=[str(subnet) for subnet in self.subnets],
+            sip_servers=[server.rstrip(".") for server in self.sip_servers],
+            cert_provisioning=self.cert_provisioning(),
+            sip_encoding=SipEncoding.NAMES
+            if self.sip_server_encoding == "fqdn"
+            else SipEncoding.ADDRESSES,
+            vlan_id=self.vlan_id,
+            vlan_id_format=self.vlan_id_format,
+            ntp_servers=[str(address) for address in self.ntp_servers],
+            time_servers=[str(address) for address in self.time_servers],
+            extra_options={option.code: option.data() for option in self.options},
+        )
+
+
+class Config(Model):
+    server: ServerSection = ServerSection()
+    replies: RepliesSection = RepliesSection()
+    logging: LoggingSection = LoggingSection()
+    vendor_classes: dict[str, Profile] = Field(
+        default_factory=lambda: {k.decode(): v for k, v in DEFAULT_VENDOR_CLASSES.items()}
+    )
+    default_site: str | None = None
+    sites: Annotated[list[SiteSection], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _sites_consistent(self) -> Self:
+        names = [site.name for site in self.sites]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"site names must be unique: {', '.join(duplicates)}")
+        if self.default_site is not None and self.default_site not in names:
+            raise ValueError(f"default_site {self.default_site!r} is not the name of a site")
+        _check_overlaps(self.sites)
+        return self
+
+
+def _check_overlaps(sites: Sequence[SiteSection]) -> None:
+    owned = [(subnet, site.name) for site in sites for subnet in site.subnets]
+    for index, (subnet, name) in enumerate(owned):
+        for other, other_name in owned[index + 1 :]:
+            if other_name != name and subnet.overlaps(other):
+                raise ValueError(
+                    f"subnet {subnet} of site {name!r} overlaps {other} of site {other_name!r}"
+                )
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a TOML file.
+
+    Raises:
+        ConfigError: unreadable file, TOML syntax, or validation problems, each with its path.
+    """
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(str(path), [("", f"cannot read: {error.strerror or error}")]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(str(path), [("", f"not valid TOML: {error}")]) from None
+    return parse_config(document, str(path))
+
+
+def parse_config(document: dict[str, object], file: str = "<config>") -> Config:
+    try:
+        return Config.model_validate(document)
+    except ValidationError as error:
+        raise ConfigError(
+            file, [(_location(e["loc"]), _message(e)) for e in error.errors()]
+        ) from None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _message(error: ErrorDetails) -> str:
+    return error["msg"].removeprefix("Value error, ")
+
+
+def build_policy(config: Config, file: str = "<config>") -> Policy:
+    """Encode every site once and assemble the Policy.
+
+    Raises:
+        ConfigError: a site whose options cannot be encoded or cannot fit a 576-byte reply.
+    """
+    sites: list[Site] = []
+    for index, section in enumerate(config.sites):
+        try:
+            site = build_site(section.spec())
+        except ValueError as error:
+            raise ConfigError(file, [(f"sites[{index}]", str(error))]) from None
+        _check_fits(site, f"sites[{index}]", file)
+        sites.append(site)
+    by_name = {site.name: site for site in sites}
+    replies = config.replies
+    trusted = (
+        None
+        if replies.trusted_relays is None
+        else frozenset(a.packed for a in replies.trusted_relays)
+    )
+    return Policy(
+        sites=tuple(sites),
+        default_site=None if config.default_site is None else by_name[config.default_site],
+        vendor_classes={
+            name.encode("latin-1"): profile for name, profile in config.vendor_classes.items()
+        },
+        vendor_class_match=replies.vendor_class_match,
+        always_send=replies.always_send,
+        discover_profiles=frozenset(replies.answer_discover),
+        relayed_inform=replies.relayed_inform,
+        trusted_relays=trusted,
+    )
+
+
+def _check_fits(site: Site, where: str, file: str) -> None:
+    # A reply without option 57 must hold 53, 54, a typical 61 and every option of a profile;
+    # otherwise options would be dropped per packet, silently (RFC 2131 §2: 576 bytes).
+    room = DEFAULT_MAX_MESSAGE - 240 - 3 - 6 - _TYPICAL_CLIENT_ID - 1
+    for profile, options in site.options.items():
+        size = sum(len(tlv) for tlv in options.values())
+        if size > room:
+            raise ConfigError(
+                file,
+                [
+                    (
+                        where,
+                        f"the {profile} options take {size} bytes;"
+                        f" a 576-byte reply has room for {room}",
+                    )
+                ],
+            )
+
+
+def load_policy(path: Path) -> tuple[Config, Policy]:
+    """load_config then build_policy; raises ConfigError."""
+    config = load_config(path)
+    return config, build_policy(config, str(path))
+
+
+__all__ = [
+    "DEFAULT_PATH",
+    "Config",
+    "ConfigError",
+    "build_policy",
+    "load_config",
+    "load_policy",
+    "parse_config",
+]

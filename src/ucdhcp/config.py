@@ -49,11 +49,24 @@ class ConfigError(Exception):
         )
 
 
+class FieldValueError(ValueError):
+    """A model-level check that blames one field: the error path gains `field`."""
+
+    def __init__(self, field: tuple[str | int, ...], reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
 def _fqdn(value: str) -> str:
     name = value[:-1] if value.endswith(".") else value
     if len(name) > 253:
         raise ValueError(f"{value!r} is longer than 253 characters")
     labels = name.split(".")
+    if labels[-1].isdigit():
+        raise ValueError(
+            f"{value!r} is an address, not an FQDN; Lync phones need a name"
+            " (set sip_server_encoding = 'ipv4' to send addresses)"
+        )
     if len(labels) < 2:
         raise ValueError(f"{value!r} is not fully qualified (phones need e.g. pool01.contoso.com)")
     for label in labels:
@@ -162,13 +175,15 @@ class SiteSection(Model):
             try:
                 check(server)
             except ValueError as error:
-                raise ValueError(f"sip_servers[{index}]: {error}") from None
+                raise FieldValueError(("sip_servers", index), str(error)) from None
         if (
             self.sip_server_encoding == "ipv4"
             and self.web_server is None
             and self.cert_provisioning_url is None
         ):
-            raise ValueError("with sip_server_encoding = 'ipv4', web_server (an FQDN) is required")
+            raise FieldValueError(
+                ("web_server",), "required (an FQDN) when sip_server_encoding = 'ipv4'"
+            )
         return self
 
     @model_validator(mode="after")
@@ -275,8 +290,13 @@ def parse_config(document: dict[str, object], file: str = "<config>") -> Config:
         return Config.model_validate(document)
     except ValidationError as error:
         raise ConfigError(
-            file, [(_location(e["loc"]), _message(e)) for e in error.errors()]
+            file, [(_location(_blamed(e)), _message(e)) for e in error.errors()]
         ) from None
+
+
+def _blamed(error: ErrorDetails) -> tuple[int | str, ...]:
+    cause = error.get("ctx", {}).get("error")
+    return error["loc"] + cause.field if isinstance(cause, FieldValueError) else error["loc"]
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

@@ -1,8 +1,5 @@
 """ucdhcp: an options-only DHCP responder for Microsoft UC (Lync) IP phones."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("ucdhcp")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+# Kept here rather than read from package metadata: importlib.metadata pulls in `socket`
+# (through email.utils), and the pure core must be importable without it.
+__version__ = "0.1.0"

@@ -15,6 +15,7 @@ from pydantic_core import ErrorDetails
 
 from .policy import (
     DEFAULT_VENDOR_CLASSES,
+    RESERVED_CODES,
     Policy,
     Profile,
     RelayedInform,
@@ -24,7 +25,7 @@ from .policy import (
     build_site,
 )
 from .wire.options import SipEncoding
-from .wire.reply import DEFAULT_MAX_MESSAGE, NEVER_SENT
+from .wire.reply import DEFAULT_MAX_MESSAGE
 from .wire.vendor import CertProvisioning, VlanIdFormat
 
 DEFAULT_PATH = Path("/etc/ucdhcp/ucdhcp.toml")
@@ -32,7 +33,6 @@ DEFAULT_PATH_TEXT = "/CertProv/CertProvisioningService.svc"
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _TYPICAL_CLIENT_ID = 9  # option 61 for an Ethernet MAC: 2 + 1 + 6 bytes
-_OWNED = frozenset(NEVER_SENT | {43, 120, 4, 42})
 
 
 class ConfigError(Exception):
@@ -136,7 +136,7 @@ class ExtraOption(Model):
         given = [name for name in ("hex", "text", "addresses") if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of hex, text or addresses")
-        if self.code in _OWNED:
+        if self.code in RESERVED_CODES:
             raise ValueError(f"option {self.code} is managed by ucdhcp and cannot be set here")
         self.data()  # surface a bad hex string as a validation error
         return self

@@ -17,6 +17,7 @@ from .wire.options import (
     encode_option,
     encode_sip_servers,
 )
+from .wire.reply import NEVER_SENT
 from .wire.vendor import (
     CPE_OCPHONE,
     MS_UC_CLIENT,
@@ -25,6 +26,15 @@ from .wire.vendor import (
     encode_ms_uc_client,
     encode_vlan_id,
 )
+
+# Extra options may not replace what the responder builds itself nor what RFC 2131 Table 3
+# forbids in a reply to INFORM.
+RESERVED_CODES = NEVER_SENT | {
+    OptionCode.VENDOR_SPECIFIC,
+    OptionCode.SIP_SERVERS,
+    OptionCode.NTP_SERVERS,
+    OptionCode.TIME_SERVER,
+}
 
 
 class Profile(StrEnum):
@@ -81,6 +91,9 @@ def build_site(spec: SiteSpec) -> Site:
     Raises:
         ValueError: a value that cannot be encoded (bad name, address, VLAN ID).
     """
+    refused = sorted(set(spec.extra_options) & RESERVED_CODES)
+    if refused:
+        raise ValueError(f"options {refused} are managed by ucdhcp or never sent in a reply")
     common = {code: encode_option(code, data) for code, data in spec.extra_options.items()}
     if spec.ntp_servers:
         common[OptionCode.NTP_SERVERS] = encode_option(

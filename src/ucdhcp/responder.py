@@ -30,6 +30,7 @@ class Reason(StrEnum):
     NOTHING_CONFIGURED = "nothing_configured"  # e.g. CPE-OCPHONE at a site without a VLAN ID
     NOT_REQUESTED = "not_requested"  # option 55 asks for none of the options we have
     NO_DESTINATION = "no_destination"
+    REPLY_TOO_LARGE = "reply_too_large"  # none of the options fit the client's size limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,8 @@ def _decide(request: Message, policy: Policy, source: tuple[str, int], arrival: 
     payload = encode_reply(
         request, reply_type, arrival.server_id, chosen, broadcast=destination.set_broadcast_flag
     )
+    if payload is None:
+        return Ignored(Reason.REPLY_TOO_LARGE, request)
     return Reply(payload, destination, site, profile, request)
 
 

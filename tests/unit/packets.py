@@ -14,7 +14,7 @@ from ucdhcp.wire.vendor import CertProvisioning
 MAGIC_COOKIE = bytes.fromhex("63825363")
 END = b"\xff"
 PHONE_MAC = bytes.fromhex("000413aabbcc")
-SERVER_ID = bytes(ipaddress.IPv4Address("10.1.2.10").packed)
+SERVER_ID = bytes.fromhex("0a01020a")  # 10.1.2.10, the responder of protocol.md §7
 ZERO_IP = "0.0.0.0"
 
 
@@ -175,3 +175,30 @@ def respond(
 def answered(outcome: Reply | Ignored) -> Reply:
     assert isinstance(outcome, Reply), f"expected a reply, got {outcome!r}"
     return outcome
+
+
+# --- protocol.md §7: the phone's DHCPINFORM, byte for byte -----------------------------------
+
+INFORM_HEADER = bytes.fromhex(
+    "01"  # op: BOOTREQUEST
+    "01"  # htype: Ethernet
+    "06"  # hlen: 6
+    "00"  # hops
+    "12345678"  # xid
+    "0000"  # secs
+    "0000"  # flags: no BROADCAST
+    "0a010232"  # ciaddr: 10.1.2.50, the phone already has its address
+    "00000000"  # yiaddr
+    "00000000"  # siaddr
+    "00000000"  # giaddr: not relayed
+    "000413aabbcc 00000000000000000000"  # chaddr: 00:04:13:aa:bb:cc, padded to 16 bytes
+) + bytes(64 + 128)  # sname, file: unused
+INFORM_OPTIONS = bytes.fromhex(
+    "63825363"  # magic cookie
+    "35 01 08"  # 53 message type: DHCPINFORM
+    "3d 07 01 000413aabbcc"  # 61 client identifier: type 1 (Ethernet) + MAC
+    "3c 0c 4d532d55432d436c69656e74"  # 60 vendor class: "MS-UC-Client"
+    "37 07 01 03 06 0f 2a 2b 78"  # 55 PRL: 1, 3, 6, 15, 42, 43, 120
+    "ff"  # End
+)
+INFORM = INFORM_HEADER + INFORM_OPTIONS

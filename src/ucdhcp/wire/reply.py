@@ -53,7 +53,7 @@ def encode_reply(
     options: Sequence[bytes],
     *,
     broadcast: bool = False,
-) -> bytes:
+) -> bytes | None:
     """Build the reply to `request`.
 
     Args:
@@ -65,7 +65,9 @@ def encode_reply(
         broadcast: set the BROADCAST flag (replies through a relay to a client without address).
 
     Returns:
-        The datagram: 53, 54, the echoed 61, `options`, the echoed 82, End, padded to 300 bytes.
+        The datagram: 53, 54, the echoed 61, `options`, the echoed 82, End, padded to 300
+        bytes; or None when `options` is not empty and none of them fits (an answer without
+        them would be useless and could shadow another server's).
     """
     packet = request.packet
     flags: bytes | memoryview = packet[10:12]
@@ -86,16 +88,21 @@ def encode_reply(
         server_id,
     ]
     size = 249
-    client_id = request.options.get(OptionCode.CLIENT_ID)
-    if client_id is not None:  # RFC 6842 §3: echoed unaltered
-        echoed = encode_option(OptionCode.CLIENT_ID, bytes(client_id))
-        parts.append(echoed)
-        size += len(echoed)
     budget = max_reply_size(request) - 1  # keep room for End
+    client_id = request.options.get(OptionCode.CLIENT_ID)
+    if client_id is not None:  # RFC 6842 §3: echoed unaltered (a 61 too big to fit is not)
+        echoed = encode_option(OptionCode.CLIENT_ID, bytes(client_id))
+        if size + len(echoed) <= budget:
+            parts.append(echoed)
+            size += len(echoed)
+    included = 0
     for option in options:
         if size + len(option) <= budget:
             parts.append(option)
             size += len(option)
+            included += 1
+    if options and not included:
+        return None
     relay_info = request.options.get(OptionCode.RELAY_AGENT_INFORMATION)
     if relay_info is not None:  # RFC 3046 §2.2: last, byte for byte, or not at all
         echoed = encode_option(OptionCode.RELAY_AGENT_INFORMATION, bytes(relay_info))

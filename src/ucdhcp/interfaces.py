@@ -1,0 +1,127 @@
+"""The host's IPv4 interfaces and addresses, read from rtnetlink, and a watch for changes.
+
+Strategy: one RTM_GETADDR dump answers "which interfaces have which IPv4 addresses"; a netlink
+socket subscribed to RTMGRP_IPV4_IFADDR and RTMGRP_LINK tells when to dump again, so a VLAN
+interface brought up later is served without a restart. Parsing is kept to the four fields
+needed: interface index, prefix length, IFA_LOCAL and IFA_LABEL.
+"""
+
+import ipaddress
+import os
+import socket
+import struct
+from dataclasses import dataclass
+
+_NLMSG_HEADER = struct.Struct("=IHHII")  # len, type, flags, seq, pid (netlink(7))
+_IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index (rtnetlink(7))
+_RTATTR = struct.Struct("=HH")  # len, type
+_NLMSG_DONE, _NLMSG_ERROR = 3, 2
+_RTM_NEWADDR, _RTM_GETADDR = 20, 22
+_NLM_F_REQUEST, _NLM_F_DUMP = 0x1, 0x300
+_IFA_ADDRESS, _IFA_LOCAL, _IFA_LABEL = 1, 2, 3
+RTMGRP_LINK, RTMGRP_IPV4_IFADDR = 0x1, 0x10
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceAddress:
+    interface: str
+    index: int
+    address: ipaddress.IPv4Address
+    network: ipaddress.IPv4Network
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.address.is_loopback
+
+
+def list_ipv4_addresses() -> list[InterfaceAddress]:
+    """Every IPv4 address of every interface in this network namespace, in kernel order.
+
+    Raises:
+        OSError: netlink is not available.
+    """
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+        sock.bind((0, 0))
+        request = _NLMSG_HEADER.pack(
+            _NLMSG_HEADER.size + _IFADDRMSG.size, _RTM_GETADDR, _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0
+        ) + _IFADDRMSG.pack(socket.AF_INET, 0, 0, 0, 0)
+        sock.send(request)
+        found: list[InterfaceAddress] = []
+        while True:
+            data = sock.recv(65536)
+            done = _parse_dump(data, found)
+            if done:
+                return found
+
+
+def _parse_dump(data: bytes, found: list[InterfaceAddress]) -> bool:
+    offset = 0
+    while offset + _NLMSG_HEADER.size <= len(data):
+        length, kind, _flags, _seq, _pid = _NLMSG_HEADER.unpack_from(data, offset)
+        if length < _NLMSG_HEADER.size:
+            raise OSError("malformed netlink message")
+        if kind == _NLMSG_DONE:
+            return True
+        if kind == _NLMSG_ERROR:
+            code = struct.unpack_from("=i", data, offset + _NLMSG_HEADER.size)[0]
+            raise OSError(-code, os.strerror(-code))
+        if kind == _RTM_NEWADDR:
+            entry = _parse_address(data[offset + _NLMSG_HEADER.size : offset + length])
+            if entry is not None:
+                found.append(entry)
+        offset += (length + 3) & ~3
+    return False
+
+
+def _parse_address(message: bytes) -> InterfaceAddress | None:
+    family, prefixlen, _flags, _scope, index = _IFADDRMSG.unpack_from(message)
+    if family != socket.AF_INET:
+        return None
+    attributes = _attributes(message[_IFADDRMSG.size :])
+    raw = attributes.get(_IFA_LOCAL) or attributes.get(_IFA_ADDRESS)
+    if raw is None or len(raw) != 4:
+        return None
+    address = ipaddress.IPv4Address(raw)
+    network = ipaddress.IPv4Network((address, prefixlen), strict=False)
+    try:
+        name = socket.if_indextoname(index)
+    except OSError:  # the link vanished between the dump and now
+        label = attributes.get(_IFA_LABEL, b"").rstrip(b"\0").decode(errors="replace")
+        name = label.split(":")[0]
+    return InterfaceAddress(name, index, address, network)
+
+
+def _attributes(data: bytes) -> dict[int, bytes]:
+    attributes: dict[int, bytes] = {}
+    offset = 0
+    while offset + _RTATTR.size <= len(data):
+        length, kind = _RTATTR.unpack_from(data, offset)
+        if length < _RTATTR.size:
+            break
+        attributes.setdefault(kind, data[offset + _RTATTR.size : offset + length])
+        offset += (length + 3) & ~3
+    return attributes
+
+
+def open_change_watch() -> socket.socket:
+    """A non-blocking netlink socket that becomes readable when links or IPv4 addresses change.
+
+    Raises:
+        OSError: netlink is not available.
+    """
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    sock.bind((0, RTMGRP_LINK | RTMGRP_IPV4_IFADDR))
+    sock.setblocking(False)
+    return sock
+
+
+def drain(sock: socket.socket) -> int:
+    """Read and discard pending notifications (the caller rescans); returns how many reads."""
+    reads = 0
+    for _ in range(1024):  # bounded: a storm of changes is coalesced into one rescan
+        try:
+            sock.recv(65536)
+        except BlockingIOError:
+            break
+        reads += 1
+    return reads

@@ -1,0 +1,149 @@
+"""Network namespaces for tests: hosts joined by veth pairs and bridges, torn down afterwards.
+
+Every name carries the test run's PID so parallel or leftover runs cannot collide, and
+teardown stops only the processes started here (by PID) and deletes only the namespaces and
+links created here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+_counter = itertools.count()
+
+
+def netns_available() -> str | None:
+    """None when namespaces can be used here, else the reason they cannot."""
+    if os.geteuid() != 0:
+        return "network namespaces need root"
+    if shutil.which("ip") is None:
+        return "iproute2 (ip) is not installed"
+    return None
+
+
+def require_netns() -> None:
+    """Fail (not skip) when namespaces are unavailable: CI runs as root and must run these."""
+    reason = netns_available()
+    if reason is not None:
+        pytest.fail(f"{reason}; run the test suite as root (CI does)")
+
+
+def run(*args: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, check=check)
+
+
+class Lab:
+    """A set of namespaces ("hosts") and the links between them."""
+
+    def __init__(self) -> None:
+        self.tag = f"u{os.getpid() % 100000}x{next(_counter)}"
+        self.namespaces: list[str] = []
+        self.root_links: list[str] = []
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def host(self, name: str) -> str:
+        """Create a namespace with loopback up and IPv6 off; returns its full name."""
+        full = f"{self.tag}{name}"
+        run("ip", "netns", "add", full)
+        self.namespaces.append(full)
+        self.exec(full, "ip", "link", "set", "lo", "up")
+        self.exec(full, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+        return full
+
+    def exec(
+        self, namespace: str, *args: str, check: bool = True, timeout: float = 30
+    ) -> subprocess.CompletedProcess[str]:
+        return run("ip", "netns", "exec", namespace, *args, check=check, timeout=timeout)
+
+    def link(
+        self, a: str, a_if: str, a_addr: str | None, b: str, b_if: str, b_addr: str | None
+    ) -> None:
+        """A veth pair from namespace a (interface a_if, CIDR a_addr) to namespace b."""
+        temp_a, temp_b = f"{self.tag}a{next(_counter)}", f"{self.tag}b{next(_counter)}"
+        run("ip", "link", "add", temp_a, "type", "veth", "peer", "name", temp_b)
+        for temp, namespace, name, address in (
+            (temp_a, a, a_if, a_addr),
+            (temp_b, b, b_if, b_addr),
+        ):
+            run("ip", "link", "set", temp, "netns", namespace)
+            self.exec(namespace, "ip", "link", "set", temp, "name", name)
+            if address:
+                self.exec(namespace, "ip", "addr", "add", address, "dev", name)
+            self.exec(namespace, "ip", "link", "set", name, "up")
+
+    def bridge(
+        self, namespace: str, name: str, ports: Sequence[str], address: str | None = None
+    ) -> None:
+        """A bridge inside a namespace joining its interfaces `ports` (a shared segment)."""
+        self.exec(namespace, "ip", "link", "add", name, "type", "bridge")
+        for port in ports:
+            self.exec(namespace, "ip", "link", "set", port, "master", name)
+        if address:
+            self.exec(namespace, "ip", "addr", "add", address, "dev", name)
+        self.exec(namespace, "ip", "link", "set", name, "up")
+
+    def start(
+        self,
+        namespace: str,
+        *args: str,
+        stdout: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
+        """Start a background process in a namespace; it is stopped at teardown."""
+        out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
+        process = subprocess.Popen(
+            ["ip", "netns", "exec", namespace, *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def stop(
+        self, process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 5
+    ) -> int | None:
+        if process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout)
+        return process.returncode
+
+    def close(self) -> None:
+        for process in reversed(self.processes):
+            self.stop(process)
+        for namespace in reversed(self.namespaces):
+            # Processes left in the namespace were started by us through `ip netns exec`.
+            pids = run("ip", "netns", "pids", namespace, check=False).stdout.split()
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), signal.SIGKILL)
+            run("ip", "netns", "del", namespace, check=False)
+        self.namespaces.clear()
+
+
+@pytest.fixture
+def lab():
+    require_netns()
+    created = Lab()
+    try:
+        yield created
+    finally:
+        created.close()
+        leftover = [
+            n for n in run("ip", "netns", "list").stdout.split() if n.startswith(created.tag)
+        ]
+        assert not leftover, f"namespaces left behind: {leftover}"

@@ -103,11 +103,23 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+InterfaceName = Annotated[str, Field(pattern=r"^[^/\s:]{1,15}$")]  # IFNAMSIZ - 1
+
+
 class ServerSection(Model):
     address: ipaddress.IPv4Address = ipaddress.IPv4Address("0.0.0.0")
     port: ListenPort = 67
+    interfaces: list[InterfaceName] | None = None  # with address 0.0.0.0; None: all but loopback
     server_id: ipaddress.IPv4Address | None = None
     receive_buffer: Annotated[int, Field(ge=65536, le=1 << 30)] = 4 << 20
+
+    @model_validator(mode="after")
+    def _interfaces_need_wildcard(self) -> Self:
+        if self.interfaces is not None and not self.address.is_unspecified:
+            raise FieldValueError(
+                ("interfaces",), "needs address = '0.0.0.0' (one socket per interface)"
+            )
+        return self
 
 
 class RepliesSection(Model):
@@ -213,12 +225,18 @@ class SiteSection(Model):
             raise ValueError(
                 f"cert_provisioning_url {self.cert_provisioning_url!r} must look like https://fqdn:443/path"
             )
-        default_port = 443 if parts.scheme == "https" else 80
+        try:
+            port = parts.port  # urlsplit raises ValueError for a port outside 0-65535
+        except ValueError:
+            raise ValueError(
+                f"cert_provisioning_url {self.cert_provisioning_url!r}: bad port"
+            ) from None
+        if port is None:
+            port = 443 if parts.scheme == "https" else 80
+        if not 1 <= port <= 65535:
+            raise ValueError(f"cert_provisioning_url port {port} must be 1-65535")
         return CertProvisioning(
-            _fqdn(parts.hostname),
-            _scheme(parts.scheme),
-            parts.port or default_port,
-            _path(parts.path or "/"),
+            _fqdn(parts.hostname), _scheme(parts.scheme), port, _path(parts.path or "/")
         )
 
     def spec(self) -> SiteSpec:
@@ -253,9 +271,11 @@ class Config(Model):
         names = [site.name for site in self.sites]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
-            raise ValueError(f"site names must be unique: {', '.join(duplicates)}")
+            raise FieldValueError(("sites",), f"site names must be unique: {', '.join(duplicates)}")
         if self.default_site is not None and self.default_site not in names:
-            raise ValueError(f"default_site {self.default_site!r} is not the name of a site")
+            raise FieldValueError(
+                ("default_site",), f"{self.default_site!r} is not the name of a site"
+            )
         _check_overlaps(self.sites)
         return self
 
@@ -265,8 +285,9 @@ def _check_overlaps(sites: Sequence[SiteSection]) -> None:
     for index, (subnet, name) in enumerate(owned):
         for other, other_name in owned[index + 1 :]:
             if other_name != name and subnet.overlaps(other):
-                raise ValueError(
-                    f"subnet {subnet} of site {name!r} overlaps {other} of site {other_name!r}"
+                raise FieldValueError(
+                    ("sites",),
+                    f"subnet {subnet} of site {name!r} overlaps {other} of site {other_name!r}",
                 )
 
 

@@ -35,12 +35,12 @@ def open_socket(listener: Listener) -> socket.socket:
     Raises:
         BindError: the port is taken by another server, or privileges are missing.
     """
-    _refuse_if_taken(listener)
+    refuse_if_taken(listener)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)  # 255.255.255.255 replies
-        _set_receive_buffer(sock, listener.receive_buffer)
+        set_receive_buffer(sock, listener.receive_buffer)
         sock.bind((listener.address, listener.port))
     except OSError as error:
         sock.close()
@@ -49,7 +49,7 @@ def open_socket(listener: Listener) -> socket.socket:
     return sock
 
 
-def _refuse_if_taken(listener: Listener) -> None:
+def refuse_if_taken(listener: Listener) -> None:
     # SO_REUSEADDR lets a UDP bind succeed next to another server that also set it, which would
     # silently split the traffic. A probe without it finds such a server first.
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -61,7 +61,7 @@ def _refuse_if_taken(listener: Listener) -> None:
         probe.close()
 
 
-def _set_receive_buffer(sock: socket.socket, size: int) -> None:
+def set_receive_buffer(sock: socket.socket, size: int) -> None:
     # A boot storm arrives faster than one core drains it; SO_RCVBUFFORCE (root or
     # CAP_NET_ADMIN) ignores net.core.rmem_max, SO_RCVBUF is capped by it.
     try:
@@ -82,17 +82,6 @@ def _bind_failure(listener: Listener, error: OSError) -> str:
     if error.errno == errno.EADDRNOTAVAIL:
         return f"cannot bind UDP {where}: no interface has address {listener.address}"
     return f"cannot bind UDP {where}: {error.strerror or error}"
-
-
-def primary_address() -> str | None:
-    """The source address the kernel would use for the default route (nothing is sent)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.connect(("192.0.2.1", 9))  # TEST-NET-1: only a route lookup, no packet
-        except OSError:
-            return None
-        address: str = sock.getsockname()[0]
-        return address
 
 
 class ResponderProtocol(asyncio.DatagramProtocol):

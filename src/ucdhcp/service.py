@@ -2,8 +2,9 @@
 and an atomic policy swap on reload. The config file is the only input."""
 
 import asyncio
-import ipaddress
+import logging
 import signal
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +12,30 @@ import structlog
 
 from . import __version__
 from .config import Config, ConfigError, load_policy
+from .diagnosis import Finding, Severity, diagnose
+from .interfaces import InterfaceAddress, drain, list_ipv4_addresses, open_change_watch
+from .listeners import InterfaceListeners
 from .logs import configure_logging
 from .policy import Policy
 from .responder import Arrival, Responder
-from .server import BindError, Listener, ResponderProtocol, open_socket, primary_address
+from .server import Listener, ResponderProtocol, open_socket, refuse_if_taken
 from .stats import Statistics
 
 log = structlog.get_logger("ucdhcp")
+_LEVELS = {
+    Severity.INFO: logging.INFO,
+    Severity.WARNING: logging.WARNING,
+    Severity.ERROR: logging.ERROR,
+}
 
 
 class Service:
-    """One listening socket answering with the current policy."""
+    """The listening sockets and the current policy.
+
+    With `server.address` 0.0.0.0 (the default) there is one socket per served interface,
+    kept in step with the host by a netlink watch; with a specific address, one socket bound
+    to it (no broadcasts), which is what tests and single-homed set-ups use.
+    """
 
     def __init__(self, config_path: Path, config: Config, policy: Policy) -> None:
         self.config_path = config_path
@@ -29,62 +43,115 @@ class Service:
         self.responder = Responder(policy)
         self.stats = Statistics()
         self.reloads = {"ok": 0, "failed": 0}
-        self.protocol: ResponderProtocol | None = None
+        self.protocol: ResponderProtocol | None = None  # single-address mode
         self.transport: asyncio.DatagramTransport | None = None
+        self.listeners: InterfaceListeners | None = None  # interface mode
+        self._watch: socket.socket | None = None
+        self._rescan: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
         self.stopped = asyncio.Event()
 
     async def start(self) -> None:
         """Bind and start answering. Raises BindError."""
         server = self.config.server
-        listener = Listener(str(server.address), server.port, server.receive_buffer)
-        arrival = Arrival(server_id=self._server_id())
-        sock = open_socket(listener)
-        self.protocol = ResponderProtocol(self.responder, arrival, self.stats)
+        configure_logging(self.config.logging.format, self.config.logging.level)
+        if server.address.is_unspecified:
+            await self._start_interfaces()
+        else:
+            await self._start_single()
         self._apply_logging(self.config)
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(self.protocol_or_fail, sock=sock)
-        self.transport = transport
         log.info(
             "server_started",
             version=__version__,
-            address=listener.address,
-            port=sock.getsockname()[1],
-            server_id=str(ipaddress.IPv4Address(arrival.server_id)),
+            address=str(server.address),
+            port=self.bound_port,
+            interfaces=sorted(self.listeners.active) if self.listeners else None,
+            server_id=None
+            if self.protocol is None
+            else socket.inet_ntoa(self.protocol.arrival.server_id),
             sites=[site.name for site in self.responder.policy.sites],
             config=str(self.config_path),
         )
 
-    def protocol_or_fail(self) -> ResponderProtocol:
-        assert self.protocol is not None
-        return self.protocol
+    async def _start_single(self) -> None:
+        server = self.config.server
+        listener = Listener(str(server.address), server.port, server.receive_buffer)
+        server_id = (server.server_id or server.address).packed
+        sock = open_socket(listener)
+        protocol = ResponderProtocol(self.responder, Arrival(server_id=server_id), self.stats)
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
+        self.protocol, self.transport = protocol, transport
+
+    async def _start_interfaces(self) -> None:
+        server = self.config.server
+        refuse_if_taken(Listener("0.0.0.0", server.port, server.receive_buffer))
+        self.listeners = InterfaceListeners(
+            self.responder,
+            self.stats,
+            server.port,
+            server.receive_buffer,
+            server.interfaces,
+            None if server.server_id is None else server.server_id.packed,
+        )
+        addresses = list_ipv4_addresses()
+        for finding in self.diagnose(addresses):
+            log.log(
+                _LEVELS[finding.severity], finding.event, message=finding.message, **finding.fields
+            )
+        await self.listeners.sync(addresses)
+        self._watch = open_change_watch()
+        asyncio.get_running_loop().add_reader(self._watch, self._on_interface_change)
+
+    def diagnose(self, addresses: list[InterfaceAddress]) -> list[Finding]:
+        return diagnose(
+            self.responder.policy,
+            addresses,
+            self.config.server.interfaces,
+            relays_configured=bool(self.config.replies.trusted_relays),
+            links=frozenset(name for _, name in socket.if_nameindex()),
+        )
+
+    def _on_interface_change(self) -> None:
+        assert self._watch is not None
+        drain(self._watch)
+        if self._rescan is None:  # coalesce a burst of netlink events into one rescan
+            self._rescan = asyncio.get_running_loop().call_later(0.2, self._start_rescan)
+
+    def _start_rescan(self) -> None:
+        self._rescan = None
+        task = asyncio.get_running_loop().create_task(self._resync())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _resync(self) -> None:
+        if self.listeners is None:
+            return
+        try:
+            await self.listeners.sync(list_ipv4_addresses())
+        except OSError as error:
+            log.error("interface_scan_failed", error=str(error))
+        self._apply_logging(self.config)
 
     @property
     def bound_port(self) -> int:
-        assert self.transport is not None
+        if self.transport is None:
+            return self.config.server.port
         port: int = self.transport.get_extra_info("sockname")[1]
         return port
 
-    def _server_id(self) -> bytes:
-        server = self.config.server
-        if server.server_id is not None:
-            return server.server_id.packed
-        if not server.address.is_unspecified:
-            return server.address.packed
-        primary = primary_address()
-        if primary is None:
-            raise BindError(
-                "cannot choose a server identifier (option 54): no default route;"
-                " set server.server_id"
-            )
-        return ipaddress.IPv4Address(primary).packed
+    def protocols(self) -> list[ResponderProtocol]:
+        if self.listeners is not None:
+            return list(self.listeners.protocols())
+        return [] if self.protocol is None else [self.protocol]
 
     def _apply_logging(self, config: Config) -> None:
         settings = config.logging
         configure_logging(settings.format, settings.level)
-        if self.protocol is not None:
-            bound = structlog.get_logger("ucdhcp.requests")
-            emit = bound.info if settings.request_level == "info" else bound.debug
-            self.protocol.request_log = emit if settings.requests else None
+        bound = structlog.get_logger("ucdhcp.requests")
+        emit = bound.info if settings.request_level == "info" else bound.debug
+        for protocol in self.protocols():
+            protocol.request_log = emit if settings.requests else None
 
     def reload(self) -> bool:
         """Reread the file; on any problem keep serving the old policy. Returns success."""
@@ -137,6 +204,17 @@ class Service:
             self.close()
 
     def close(self) -> None:
+        if self._watch is not None:
+            asyncio.get_running_loop().remove_reader(self._watch)
+            self._watch.close()
+            self._watch = None
+        if self._rescan is not None:
+            self._rescan.cancel()
+            self._rescan = None
+        if self.listeners is not None:
+            self.listeners.close()
+            self.listeners = None
+            log.info("server_stopped", **self.counters())
         if self.transport is not None:
             self.transport.close()
             self.transport = None

@@ -1,0 +1,116 @@
+"""Per-interface listening sockets, kept in step with the host's interfaces.
+
+Strategy: one UDP socket per served interface, bound to 0.0.0.0:67 with SO_BINDTODEVICE, so
+every datagram's interface (and so its server identifier, RFC 2131 §4.1) is known from the
+socket it arrived on, broadcasts are received, and a broadcast reply leaves through the
+interface the request came in on. uvloop reads each socket in C; IP_PKTINFO would need
+recvmsg() from Python for every packet.
+"""
+
+import asyncio
+import socket
+from collections.abc import Iterator, Sequence
+
+import structlog
+
+from .diagnosis import served_interfaces
+from .interfaces import InterfaceAddress
+from .responder import Arrival, Responder
+from .server import ResponderProtocol, set_receive_buffer
+from .stats import Statistics
+
+log = structlog.get_logger("ucdhcp")
+
+
+def open_interface_socket(interface: str, port: int, receive_buffer: int) -> socket.socket:
+    """A UDP socket on 0.0.0.0:port that only sees (and only sends through) `interface`.
+
+    Raises:
+        OSError: the device is gone, the port is taken on it, or privileges are missing.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        # Before bind(): sockets bound to different devices may then share the port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
+        set_receive_buffer(sock, receive_buffer)
+        sock.bind(("0.0.0.0", port))
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+class InterfaceListeners:
+    """The open per-interface sockets; `sync` opens, updates and closes them."""
+
+    def __init__(
+        self,
+        responder: Responder,
+        stats: Statistics,
+        port: int,
+        receive_buffer: int,
+        wanted: Sequence[str] | None,
+        server_id: bytes | None = None,
+    ) -> None:
+        self.responder = responder
+        self.stats = stats
+        self.port = port
+        self.receive_buffer = receive_buffer
+        self.wanted = wanted
+        self.server_id = server_id  # a configured override for every interface
+        self.active: dict[str, tuple[asyncio.DatagramTransport, ResponderProtocol]] = {}
+
+    def protocols(self) -> Iterator[ResponderProtocol]:
+        return (protocol for _, protocol in self.active.values())
+
+    async def sync(self, addresses: Sequence[InterfaceAddress]) -> None:
+        served = served_interfaces(addresses, self.wanted)
+        for name in [name for name in self.active if name not in served]:
+            transport, _ = self.active.pop(name)
+            transport.close()
+            log.warning("interface_removed", interface=name)
+        for name, entries in served.items():
+            arrival = self._arrival(name, entries)
+            if name in self.active:
+                protocol = self.active[name][1]
+                if protocol.arrival != arrival:
+                    protocol.arrival = arrival  # read once per datagram: swaps atomically
+                    log.info("interface_changed", interface=name, addresses=_texts(entries))
+                continue
+            await self._open(name, arrival, entries)
+
+    async def _open(self, name: str, arrival: Arrival, entries: list[InterfaceAddress]) -> None:
+        try:
+            sock = open_interface_socket(name, self.port, self.receive_buffer)
+        except OSError as error:
+            log.error("interface_bind_failed", interface=name, port=self.port, error=str(error))
+            return
+        protocol = ResponderProtocol(self.responder, arrival, self.stats)
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
+        self.active[name] = (transport, protocol)
+        log.info(
+            "interface_added",
+            interface=name,
+            addresses=_texts(entries),
+            server_id=_dotted(arrival.server_id),
+        )
+
+    def _arrival(self, name: str, entries: list[InterfaceAddress]) -> Arrival:
+        return Arrival(server_id=self.server_id or entries[0].address.packed, interface=name)
+
+    def close(self) -> None:
+        for transport, _ in self.active.values():
+            transport.close()
+        self.active.clear()
+
+
+def _texts(entries: list[InterfaceAddress]) -> list[str]:
+    return [f"{entry.address}/{entry.network.prefixlen}" for entry in entries]
+
+
+def _dotted(address: bytes) -> str:
+    return socket.inet_ntoa(address)

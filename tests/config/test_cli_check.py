@@ -1,0 +1,135 @@
+"""`ucdhcp check` and `ucdhcp --version`, run as the installed console script."""
+
+import json
+import shutil
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+from .golden import OPTION_43_POOL01, OPTION_120_POOL01, tlv
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ucdhcp.example.toml"
+HQ_120 = tlv(120, OPTION_120_POOL01).hex()
+HQ_43 = tlv(43, OPTION_43_POOL01).hex()
+
+
+def ucdhcp_command() -> list[str]:
+    script = Path(sys.executable).parent / "ucdhcp"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("ucdhcp")
+    return [found] if found else [sys.executable, "-m", "ucdhcp.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ucdhcp_command(), *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_check_example_exits_0_and_prints_option_hex_per_site() -> None:
+    result = run("check", "-c", str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "site headquarters (default site): subnets 10.1.2.0/24, 10.1.3.0/24"
+    assert lines[1:4] == [
+        "  ms-uc-client:",
+        f"    option 120: {HQ_120}",
+        f"    option 43: {HQ_43}",
+    ]
+    assert "site branch-oslo: subnets 10.20.0.0/22" in lines
+    assert result.stderr == ""
+
+
+def test_check_json_is_valid_json_with_the_same_hex() -> None:
+    result = run("check", "-c", str(EXAMPLE), "--json")
+    assert result.returncode == 0, result.stderr
+    sites = json.loads(result.stdout)
+    assert [site["site"] for site in sites] == ["headquarters", "branch-oslo"]
+    headquarters = sites[0]
+    assert headquarters["default"] is True
+    assert headquarters["subnets"] == ["10.1.2.0/24", "10.1.3.0/24"]
+    assert headquarters["profiles"] == {"ms-uc-client": {"120": HQ_120, "43": HQ_43}}
+    assert sites[1]["profiles"]["cpe-ocphone"]["43"] == "2b040a020078"
+
+
+def test_check_text_and_json_show_the_same_option_bytes() -> None:
+    text = run("check", "-c", str(EXAMPLE)).stdout
+    sites = json.loads(run("check", "-c", str(EXAMPLE), "--json").stdout)
+    for site in sites:
+        for options in site["profiles"].values():
+            for code, hex_tlv in options.items():
+                assert f"    option {code}: {hex_tlv}" in text.splitlines()
+
+
+def test_check_bad_config_exits_2_with_one_line_per_problem_naming_file_and_path(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[server]\nport = 70000\n[[sites]]\nname = "hq"\nsip_servers = ["pool01.contoso.com"]\n'
+        'port = 0\n[[sites]]\nname = "branch"\nsip_servers = ["pool01"]\n',
+        encoding="utf-8",
+    )
+    result = run("check", "-c", str(path))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 3, result.stderr
+    assert lines[0].startswith(f"{path}: server.port: ")
+    assert lines[1].startswith(f"{path}: sites[0].port: ")
+    assert lines[2].startswith(f"{path}: sites[1].sip_servers[0]: ")
+    assert "not fully qualified" in lines[2]
+
+
+def test_check_missing_file_exits_2_saying_it_cannot_read(tmp_path: Path) -> None:
+    path = tmp_path / "absent.toml"
+    result = run("check", "-c", str(path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"{path}: cannot read: No such file or directory"
+
+
+def test_check_invalid_toml_exits_2_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "syntax.toml"
+    path.write_text("[[sites]\n", encoding="utf-8")
+    result = run("check", "-c", str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{path}: not valid TOML: ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_version_flag_prints_the_package_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"ucdhcp {version('ucdhcp')}"
+
+
+def test_no_command_prints_usage_and_exits_2() -> None:
+    result = run()
+    assert result.returncode == 2
+    assert "usage: ucdhcp" in result.stderr
+
+
+def test_module_entry_point_runs_check_like_the_console_script() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ucdhcp.cli", "check", "-c", str(EXAMPLE), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["profiles"]["ms-uc-client"]["120"] == HQ_120
+
+
+def test_check_needs_no_live_interface_for_the_server_address(tmp_path: Path) -> None:
+    path = tmp_path / "remote.toml"
+    path.write_text(
+        '[server]\naddress = "192.0.2.1"\nport = 67\n'
+        '[[sites]]\nname = "hq"\nsip_servers = ["pool01.contoso.com"]\n',
+        encoding="utf-8",
+    )
+    result = run("check", "-c", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["profiles"]["ms-uc-client"]["120"] == HQ_120

@@ -1,0 +1,52 @@
+"""The shipped example configuration loads and encodes to DHCPUtil's bytes."""
+
+from pathlib import Path
+
+from ucdhcp.config import load_policy
+from ucdhcp.policy import Profile
+
+from .golden import OPTION_43_POOL01, OPTION_120_POOL01, option_43, tlv
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ucdhcp.example.toml"
+CERT_PATH = "/CertProv/CertProvisioningService.svc"
+
+
+def _sites() -> dict[str, dict[Profile, dict[int, bytes]]]:
+    _, policy = load_policy(EXAMPLE)
+    return {site.name: {p: dict(o) for p, o in site.options.items()} for site in policy.sites}
+
+
+def test_example_config_loads_with_both_sites_and_headquarters_as_default() -> None:
+    config, policy = load_policy(EXAMPLE)
+    assert [site.name for site in policy.sites] == ["headquarters", "branch-oslo"]
+    assert policy.default_site is not None
+    assert policy.default_site.name == "headquarters"
+    assert config.server.port == 67
+
+
+def test_example_headquarters_options_equal_dhcputil_vectors_for_pool01() -> None:
+    headquarters = _sites()["headquarters"]
+    assert headquarters == {
+        Profile.MS_UC_CLIENT: {
+            120: tlv(120, OPTION_120_POOL01),  # 78 15 + 21 bytes
+            43: tlv(43, OPTION_43_POOL01),  # 2B 55 + 85 bytes
+        }
+    }
+
+
+def test_example_branch_lists_both_sip_servers_and_takes_web_server_from_the_url() -> None:
+    branch = _sites()["branch-oslo"]
+    uc = branch[Profile.MS_UC_CLIENT]
+    assert uc[120] == tlv(
+        120,
+        b"\x00"  # encoding 0: names
+        + b"\x08sba-oslo\x07contoso\x03com\x00"
+        + b"\x06pool01\x07contoso\x03com\x00",
+    )
+    assert uc[43] == tlv(43, option_43("webint.contoso.com", path=CERT_PATH))
+    assert uc[42] == tlv(42, bytes([10, 20, 0, 1]))
+
+
+def test_example_branch_answers_cpe_ocphone_with_vlan_120_as_a_word() -> None:
+    cpe = _sites()["branch-oslo"][Profile.CPE_OCPHONE]
+    assert cpe[43] == bytes.fromhex("2b 04 0a 02 0078")  # 43 len 4 | sub 10 len 2 | 120

@@ -1,0 +1,130 @@
+"""In-process service on 127.0.0.1 (ephemeral port) with a client socket beside it."""
+
+import asyncio
+import socket
+import tomllib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import structlog
+
+from ucdhcp.config import build_policy, load_policy, parse_config
+from ucdhcp.service import Service
+
+from .dhcp import xid_of
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ucdhcp.example.toml"
+LOOPBACK = "127.0.0.1"
+REPLY_TIMEOUT = 5.0  # bound on every wait for a reply that must come
+SILENCE = 0.3  # how long to wait for a reply that must not come
+
+
+class Loopback:
+    """A started Service and a non-blocking UDP client socket, both on 127.0.0.1."""
+
+    def __init__(self, service: Service, client: socket.socket) -> None:
+        self.service = service
+        self.client = client
+
+    @property
+    def server(self) -> tuple[str, int]:
+        return (LOOPBACK, self.service.bound_port)
+
+    async def send(self, datagram: bytes) -> None:
+        await asyncio.get_running_loop().sock_sendto(self.client, datagram, self.server)
+
+    async def exchange(self, datagram: bytes) -> bytes:
+        """Send a request and return the reply, which must come from the server port."""
+        await self.send(datagram)
+        loop = asyncio.get_running_loop()
+        reply, source = await asyncio.wait_for(loop.sock_recvfrom(self.client, 4096), REPLY_TIMEOUT)
+        assert source == self.server
+        assert xid_of(reply) == xid_of(datagram), "a reply to an earlier request arrived late"
+        return reply
+
+    async def expect_no_reply(self, datagram: bytes) -> None:
+        await self.send(datagram)
+        loop = asyncio.get_running_loop()
+        try:
+            reply, _ = await asyncio.wait_for(loop.sock_recvfrom(self.client, 4096), SILENCE)
+        except TimeoutError:
+            return
+        pytest.fail(f"expected no reply, got {len(reply)} bytes: {reply.hex()}")
+
+
+def example_document(**logging: Any) -> dict[str, Any]:
+    """The shipped example config, bound to 127.0.0.1 on a free port, JSON logs."""
+    document = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    document["server"] = {"address": LOOPBACK, "port": 0}
+    document["logging"] = {"format": "json", **logging}
+    return document
+
+
+def config_text(
+    sip_server: str = "pool01.contoso.com",
+    *,
+    requests: bool = False,
+    port: int = 0,
+    more_sites: str = "",
+) -> str:
+    """A one-site TOML file on 127.0.0.1 (headquarters, 10.1.2.0/24) plus `more_sites`."""
+    return f"""
+[server]
+address = "127.0.0.1"
+port = {port}
+
+[logging]
+format = "json"
+requests = {"true" if requests else "false"}
+
+[[sites]]
+name = "headquarters"
+subnets = ["10.1.2.0/24"]
+sip_servers = ["{sip_server}"]
+{more_sites}
+"""
+
+
+@asynccontextmanager
+async def serving(service: Service) -> AsyncIterator[Loopback]:
+    await service.start()
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    client.setblocking(False)
+    try:
+        client.bind((LOOPBACK, 0))
+        yield Loopback(service, client)
+    finally:
+        client.close()
+        service.close()
+
+
+@asynccontextmanager
+async def serving_document(document: dict[str, Any], config_path: Path) -> AsyncIterator[Loopback]:
+    config = parse_config(document, str(config_path))
+    async with serving(Service(config_path, config, build_policy(config))) as loopback:
+        yield loopback
+
+
+@asynccontextmanager
+async def serving_file(config_path: Path) -> AsyncIterator[Loopback]:
+    config, policy = load_policy(config_path)
+    async with serving(Service(config_path, config, policy)) as loopback:
+        yield loopback
+
+
+@pytest_asyncio.fixture
+async def loopback(tmp_path: Path) -> AsyncIterator[Loopback]:
+    """The example config served on 127.0.0.1, per-request logging off."""
+    async with serving_document(example_document(), tmp_path / "ucdhcp.toml") as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _restore_structlog() -> Iterator[None]:
+    # Service.start() configures structlog globally (stdout captured by pytest): undo it.
+    yield
+    structlog.reset_defaults()

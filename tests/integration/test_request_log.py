@@ -1,0 +1,119 @@
+"""With logging.requests on, each datagram gives one `reply_sent` or `request_ignored` event
+with key/value context; with it off, none."""
+
+from collections.abc import Iterable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from .conftest import example_document, serving_document
+from .dhcp import request
+
+CHADDR = "00:04:13:aa:bb:cc"
+
+
+def request_events(events: Iterable[MutableMapping[str, Any]]) -> list[MutableMapping[str, Any]]:
+    return [e for e in events if e["event"] in ("reply_sent", "request_ignored")]
+
+
+@pytest.mark.asyncio
+async def test_reply_sent_event_names_xid_chaddr_vendor_class_and_site(tmp_path: Path) -> None:
+    document = example_document(requests=True)
+    async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
+        with capture_logs() as events:
+            ack = await loopback.exchange(request())
+        client_port = loopback.client.getsockname()[1]
+    [event] = request_events(events)
+    assert event == {
+        "event": "reply_sent",
+        "log_level": "info",
+        "source": f"127.0.0.1:{client_port}",
+        "xid": "0x12345678",
+        "chaddr": CHADDR,
+        "message_type": "INFORM",
+        "vendor_class": "MS-UC-Client",
+        "ciaddr": "10.1.2.50",
+        "giaddr": "0.0.0.0",
+        "site": "headquarters",
+        "profile": "ms-uc-client",
+        "destination": f"127.0.0.1:{client_port}",
+        "destination_kind": "source",
+        "size": len(ack),
+    }
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("datagram", "reason", "vendor_class"),
+    [
+        (request(xid=0xBAD, vendor_class=None), "no_vendor_class", None),
+        (request(xid=0xBAD, vendor_class=b"MSFT 5.0"), "vendor_class_not_served", "MSFT 5.0"),
+        (request(xid=0xBAD, message_type="request"), "unsupported_type", "MS-UC-Client"),
+        (request(xid=0xBAD, op=2, message_type="ack"), "not_request", "MS-UC-Client"),
+    ],
+    ids=["no_vendor_class", "other_vendor_class", "dhcprequest", "bootreply"],
+)
+async def test_request_ignored_event_names_xid_chaddr_vendor_class_and_reason(
+    tmp_path: Path, datagram: bytes, reason: str, vendor_class: str | None
+) -> None:
+    document = example_document(requests=True)
+    async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
+        with capture_logs() as events:
+            await loopback.expect_no_reply(datagram)
+            await loopback.exchange(request())  # handled after the ignored one: its event exists
+    ignored, replied = request_events(events)
+    assert replied["event"] == "reply_sent"
+    assert ignored["event"] == "request_ignored"
+    assert ignored["reason"] == reason
+    assert ignored["xid"] == "0x00000bad"
+    assert ignored["chaddr"] == CHADDR
+    assert ignored["vendor_class"] == vendor_class
+    assert "site" not in ignored
+
+
+@pytest.mark.asyncio
+async def test_malformed_datagram_event_has_reason_and_detail_but_no_request_fields(
+    tmp_path: Path,
+) -> None:
+    document = example_document(requests=True)
+    async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
+        with capture_logs() as events:
+            await loopback.expect_no_reply(b"\x01" * 100)
+            await loopback.exchange(request())
+    ignored, _ = request_events(events)
+    assert ignored["event"] == "request_ignored"
+    assert ignored["reason"] == "malformed"
+    assert ignored["detail"] == "100 bytes is shorter than a DHCP header"
+    assert "xid" not in ignored
+
+
+@pytest.mark.asyncio
+async def test_no_request_events_when_request_logging_is_off(tmp_path: Path) -> None:
+    async with serving_document(example_document(), tmp_path / "ucdhcp.toml") as loopback:
+        assert loopback.service.protocol is not None
+        assert loopback.service.protocol.request_log is None
+        with capture_logs() as events:
+            await loopback.expect_no_reply(request(xid=0xBAD, vendor_class=None))
+            await loopback.exchange(request())
+    assert request_events(events) == []
+
+
+@pytest.mark.asyncio
+async def test_request_events_at_debug_level_are_hidden_at_info_and_shown_at_debug(
+    tmp_path: Path,
+) -> None:
+    hidden = example_document(requests=True, request_level="debug", level="info")
+    async with serving_document(hidden, tmp_path / "ucdhcp.toml") as loopback:
+        with capture_logs() as events:
+            await loopback.exchange(request())
+    assert request_events(events) == []
+
+    shown = example_document(requests=True, request_level="debug", level="debug")
+    async with serving_document(shown, tmp_path / "ucdhcp.toml") as loopback:
+        with capture_logs() as events:
+            await loopback.exchange(request())
+    [event] = request_events(events)
+    assert event["event"] == "reply_sent"
+    assert event["log_level"] == "debug"

@@ -1,0 +1,302 @@
+"""The real `ucdhcp serve -c FILE` process on 127.0.0.1: answers, signals, exit codes."""
+
+import json
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import pytest
+
+from .conftest import LOOPBACK, REPLY_TIMEOUT, SILENCE, config_text
+from .dhcp import (
+    OPTION_43_POOL01,
+    OPTION_120_POOL01,
+    expected_ack,
+    reply_options,
+    request,
+    tlv,
+    xid_of,
+)
+
+EVENT_TIMEOUT = 20.0  # bound on waiting for a log event (start-up includes imports)
+EXIT_TIMEOUT = 20.0
+
+
+def ucdhcp_command() -> list[str]:
+    script = Path(sys.executable).parent / "ucdhcp"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("ucdhcp")
+    return [found] if found else [sys.executable, "-m", "ucdhcp.cli"]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class ServeProcess:
+    """`ucdhcp serve` as a child process; its JSON log lines are read on a thread."""
+
+    def __init__(self, config_path: Path, stderr: TextIO) -> None:
+        self.process = subprocess.Popen(
+            [*ucdhcp_command(), "serve", "-c", str(config_path)],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        self.ended = False
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+
+    def _read_stdout(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def wait_for(self, name: str) -> dict[str, Any]:
+        """The next log event called `name`; fails after EVENT_TIMEOUT or at end of output."""
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while not self.ended:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                self.ended = True
+                break
+            event: dict[str, Any] = json.loads(line)
+            self.seen.append(event)
+            if event.get("event") == name:
+                return event
+        pytest.fail(f"no {name!r} event (exit code {self.process.poll()}); saw {self.seen}")
+
+    def signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+    def wait_exit(self) -> int:
+        return self.process.wait(timeout=EXIT_TIMEOUT)
+
+
+@pytest.fixture
+def start_serve(tmp_path: Path) -> Iterator[Callable[[Path], ServeProcess]]:
+    """Start `ucdhcp serve` processes; any still running at the end are killed by PID."""
+    started: list[ServeProcess] = []
+    with (tmp_path / "serve.stderr").open("w", encoding="utf-8") as stderr:
+
+        def start(config_path: Path) -> ServeProcess:
+            started.append(ServeProcess(config_path, stderr))
+            return started[-1]
+
+        yield start
+        for serve in started:
+            if serve.process.poll() is None:
+                serve.process.kill()
+                serve.process.wait(timeout=EXIT_TIMEOUT)
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, port: int) -> Path:
+    path = tmp_path / "ucdhcp.toml"
+    path.write_text(config_text(port=port), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def client() -> Iterator[socket.socket]:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        yield sock
+
+
+def exchange(client: socket.socket, port: int, datagram: bytes) -> bytes:
+    client.settimeout(REPLY_TIMEOUT)
+    client.sendto(datagram, (LOOPBACK, port))
+    reply, source = client.recvfrom(4096)
+    assert source == (LOOPBACK, port)
+    assert xid_of(reply) == xid_of(datagram)
+    return reply
+
+
+def expect_no_reply(client: socket.socket, port: int, datagram: bytes) -> None:
+    client.settimeout(SILENCE)
+    client.sendto(datagram, (LOOPBACK, port))
+    try:
+        reply = client.recv(4096)
+    except TimeoutError:
+        return
+    pytest.fail(f"expected no reply, got {reply.hex()}")
+
+
+def run_ucdhcp(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ucdhcp_command(), *args],
+        capture_output=True,
+        text=True,
+        timeout=EXIT_TIMEOUT * 3,
+        check=False,
+    )
+
+
+def test_serve_answers_phone_inform_with_dhcputil_options(
+    start_serve: Callable[[Path], ServeProcess],
+    config_path: Path,
+    port: int,
+    client: socket.socket,
+) -> None:
+    serve = start_serve(config_path)
+    started = serve.wait_for("server_started")
+    assert started["address"] == LOOPBACK
+    assert started["port"] == port
+    assert started["server_id"] == LOOPBACK
+    assert started["sites"] == ["headquarters"]
+    assert started["config"] == str(config_path)
+
+    ack = exchange(client, port, request())
+    assert ack == expected_ack(tlv(43, OPTION_43_POOL01) + tlv(120, OPTION_120_POOL01))
+    assert reply_options(ack)[43] == OPTION_43_POOL01
+    assert reply_options(ack)[120] == OPTION_120_POOL01
+
+
+def test_sighup_reloads_the_rewritten_config_and_keeps_it_on_a_broken_file(
+    start_serve: Callable[[Path], ServeProcess],
+    config_path: Path,
+    port: int,
+    client: socket.socket,
+) -> None:
+    serve = start_serve(config_path)
+    serve.wait_for("server_started")
+    assert reply_options(exchange(client, port, request(xid=1)))[120] == OPTION_120_POOL01
+
+    config_path.write_text(config_text("pool02.contoso.com", port=port), encoding="utf-8")
+    serve.signal(signal.SIGHUP)
+    reloaded = serve.wait_for("config_reloaded")
+    assert reloaded["sites"] == ["headquarters"]
+    ack = exchange(client, port, request(xid=2))
+    assert ack == expected_ack(
+        tlv(43, OPTION_43_POOL01.replace(b"pool01", b"pool02"))
+        + tlv(120, OPTION_120_POOL01.replace(b"pool01", b"pool02")),
+        xid=2,
+    )
+
+    config_path.write_text(config_text("pool_03.contoso.com", port=port), encoding="utf-8")
+    serve.signal(signal.SIGHUP)
+    failed = serve.wait_for("config_reload_failed")
+    assert failed["config"] == str(config_path)
+    assert [p.split(":")[0] for p in failed["problems"]] == ["sites[0].sip_servers[0]"]
+    ack = exchange(client, port, request(xid=3))
+    assert reply_options(ack)[120] == OPTION_120_POOL01.replace(b"pool01", b"pool02")
+
+
+def test_sigusr1_logs_a_counters_event(
+    start_serve: Callable[[Path], ServeProcess],
+    config_path: Path,
+    port: int,
+    client: socket.socket,
+) -> None:
+    serve = start_serve(config_path)
+    serve.wait_for("server_started")
+    expect_no_reply(client, port, request(xid=0xBAD, vendor_class=None))
+    exchange(client, port, request())
+
+    serve.signal(signal.SIGUSR1)
+    counters = serve.wait_for("counters")
+    assert counters["received"] == {"inform": 2}
+    assert counters["replies"] == {"source": 1}
+    assert counters["ignored"] == {"no_vendor_class": 1}
+    assert counters["sites"] == {"headquarters": 1}
+    assert counters["reloads"] == {"ok": 0, "failed": 0}
+    exchange(client, port, request(xid=2))  # still serving after the dump
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stop_signal_exits_0_with_a_server_stopped_event(
+    start_serve: Callable[[Path], ServeProcess],
+    config_path: Path,
+    port: int,
+    client: socket.socket,
+    signum: int,
+) -> None:
+    serve = start_serve(config_path)
+    serve.wait_for("server_started")
+    exchange(client, port, request())
+
+    serve.signal(signum)
+    stopped = serve.wait_for("server_stopped")
+    assert serve.wait_exit() == 0
+    assert stopped["received"] == {"inform": 1}
+    assert stopped["replies"] == {"source": 1}
+
+
+def test_second_instance_on_the_same_port_exits_1_saying_already_in_use(
+    start_serve: Callable[[Path], ServeProcess],
+    config_path: Path,
+    port: int,
+    client: socket.socket,
+) -> None:
+    first = start_serve(config_path)
+    first.wait_for("server_started")
+
+    second = run_ucdhcp("serve", "-c", str(config_path))
+    assert second.returncode == 1
+    assert "already in use" in second.stderr
+    assert f"127.0.0.1:{port}" in second.stderr
+    assert "server_started" not in second.stdout
+
+    ack = exchange(client, port, request())  # the first instance still gets the traffic
+    assert reply_options(ack)[120] == OPTION_120_POOL01
+
+
+def test_serve_with_a_bad_config_exits_2_naming_file_and_field(tmp_path: Path, port: int) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(config_text("pool01", port=port), encoding="utf-8")
+    result = run_ucdhcp("serve", "-c", str(path))
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"{path}: sites[0].sip_servers[0]: ")
+    assert "'pool01' is not fully qualified" in line
+    assert "server_started" not in result.stdout
+
+
+def test_serve_on_an_address_no_interface_has_exits_1_saying_so(tmp_path: Path) -> None:
+    nonlocal_bind = Path("/proc/sys/net/ipv4/ip_nonlocal_bind")
+    if nonlocal_bind.exists() and nonlocal_bind.read_text().strip() != "0":
+        pytest.skip("net.ipv4.ip_nonlocal_bind is on: binding any address succeeds here")
+    path = tmp_path / "elsewhere.toml"
+    # 192.0.2.1 (TEST-NET-1) is on no interface here: the bind fails, nothing is sent.
+    path.write_text(config_text().replace('"127.0.0.1"', '"192.0.2.1"'), encoding="utf-8")
+    result = run_ucdhcp("serve", "-c", str(path))
+    assert result.returncode == 1
+    assert "no interface has address 192.0.2.1" in result.stderr
+
+
+def test_serve_logs_json_lines_when_format_is_auto_and_stdout_is_a_pipe(
+    start_serve: Callable[[Path], ServeProcess],
+    tmp_path: Path,
+    port: int,
+) -> None:
+    path = tmp_path / "auto.toml"
+    path.write_text(
+        config_text(port=port).replace('format = "json"', 'format = "auto"'), encoding="utf-8"
+    )
+    serve = start_serve(path)
+    started = serve.wait_for("server_started")  # wait_for parses every line as JSON
+    assert started["level"] == "info"
+    assert started["port"] == port

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from importlib.metadata import version
@@ -45,7 +46,7 @@ def test_check_example_exits_0_and_prints_option_hex_per_site() -> None:
 def test_check_json_is_valid_json_with_the_same_hex() -> None:
     result = run("check", "-c", str(EXAMPLE), "--json")
     assert result.returncode == 0, result.stderr
-    sites = json.loads(result.stdout)
+    sites = json.loads(result.stdout)["sites"]
     assert [site["site"] for site in sites] == ["headquarters", "branch-oslo"]
     headquarters = sites[0]
     assert headquarters["default"] is True
@@ -56,7 +57,7 @@ def test_check_json_is_valid_json_with_the_same_hex() -> None:
 
 def test_check_text_and_json_show_the_same_option_bytes() -> None:
     text = run("check", "-c", str(EXAMPLE)).stdout
-    sites = json.loads(run("check", "-c", str(EXAMPLE), "--json").stdout)
+    sites = json.loads(run("check", "-c", str(EXAMPLE), "--json").stdout)["sites"]
     for site in sites:
         for options in site["profiles"].values():
             for code, hex_tlv in options.items():
@@ -120,7 +121,7 @@ def test_module_entry_point_runs_check_like_the_console_script() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)[0]["profiles"]["ms-uc-client"]["120"] == HQ_120
+    assert json.loads(result.stdout)["sites"][0]["profiles"]["ms-uc-client"]["120"] == HQ_120
 
 
 def test_check_needs_no_live_interface_for_the_server_address(tmp_path: Path) -> None:
@@ -132,4 +133,33 @@ def test_check_needs_no_live_interface_for_the_server_address(tmp_path: Path) ->
     )
     result = run("check", "-c", str(path), "--json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)[0]["profiles"]["ms-uc-client"]["120"] == HQ_120
+    assert json.loads(result.stdout)["sites"][0]["profiles"]["ms-uc-client"]["120"] == HQ_120
+
+
+def test_check_runtime_reports_the_port_and_the_host_in_json(tmp_path: Path) -> None:
+    # A specific loopback address: the port check runs, the interface scan does not apply.
+    path = tmp_path / "ucdhcp.toml"
+    path.write_text(
+        '[server]\naddress = "127.0.0.1"\nport = 0\n'
+        '[[sites]]\nname = "hq"\nsubnets = ["10.1.2.0/24"]\nsip_servers = ["pool01.contoso.com"]\n',
+        encoding="utf-8",
+    )
+    result = run("check", "--runtime", "--json", "-c", str(path))
+    assert result.returncode == 0, result.stderr
+    runtime = json.loads(result.stdout)["runtime"]
+    assert [entry["event"] for entry in runtime] == ["port_available"]
+
+
+def test_check_runtime_fails_when_the_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        path = tmp_path / "ucdhcp.toml"
+        path.write_text(
+            f'[server]\naddress = "127.0.0.1"\nport = {port}\n'
+            '[[sites]]\nname = "hq"\nsip_servers = ["pool01.contoso.com"]\n',
+            encoding="utf-8",
+        )
+        result = run("check", "--runtime", "-c", str(path))
+    assert result.returncode == 1
+    assert f"error: UDP 127.0.0.1:{port} is already in use" in result.stdout

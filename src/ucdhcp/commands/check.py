@@ -2,12 +2,16 @@
 
 import argparse
 import json
+import socket
 import sys
 from pathlib import Path
 
-from ..config import DEFAULT_PATH, ConfigError, load_policy
+from ..config import DEFAULT_PATH, Config, ConfigError, load_policy
+from ..diagnosis import Finding, Severity, diagnose
+from ..interfaces import list_ipv4_addresses
 from ..policy import Policy
-from . import EXIT_CONFIG, EXIT_OK
+from ..server import BindError, Listener, refuse_if_taken
+from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -22,17 +26,56 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help=f"TOML file (default {DEFAULT_PATH})",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--runtime",
+        action="store_true",
+        help="also diagnose this host: served interfaces, missing ones, unreachable sites,"
+        " whether the port can be bound (exit 1 if it cannot)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        _, policy = load_policy(args.config)
+        config, policy = load_policy(args.config)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
-    print(json.dumps(describe_policy(policy), indent=2) if args.json else render_policy(policy))
-    return EXIT_OK
+    findings = runtime_findings(config, policy) if args.runtime else []
+    if args.json:
+        document: dict[str, object] = {"sites": describe_policy(policy)}
+        if args.runtime:
+            document["runtime"] = [
+                {"event": f.event, "severity": str(f.severity), "message": f.message, **f.fields}
+                for f in findings
+            ]
+        print(json.dumps(document, indent=2))
+    else:
+        print(render_policy(policy))
+        for finding in findings:
+            print(f"{finding.severity}: {finding.message}")
+    failed = any(finding.severity is Severity.ERROR for finding in findings)
+    return EXIT_RUNTIME if failed else EXIT_OK
+
+
+def runtime_findings(config: Config, policy: Policy) -> list[Finding]:
+    """What `serve` would find on this host, without serving: interfaces and the port."""
+    server = config.server
+    findings: list[Finding] = []
+    try:
+        refuse_if_taken(Listener(str(server.address), server.port, server.receive_buffer))
+        findings.append(
+            Finding(
+                "port_available", Severity.INFO, f"UDP {server.address}:{server.port} can be bound"
+            )
+        )
+    except BindError as error:
+        findings.append(Finding("port_unavailable", Severity.ERROR, str(error)))
+    if not server.address.is_unspecified:
+        return findings
+    links = frozenset(name for _, name in socket.if_nameindex())
+    relays = bool(config.replies.trusted_relays)
+    return findings + diagnose(policy, list_ipv4_addresses(), server.interfaces, relays, links)
 
 
 def describe_policy(policy: Policy) -> list[dict[str, object]]:

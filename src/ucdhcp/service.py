@@ -16,6 +16,7 @@ from .diagnosis import Finding, Severity, diagnose
 from .interfaces import InterfaceAddress, drain, list_ipv4_addresses, open_change_watch
 from .listeners import InterfaceListeners
 from .logs import configure_logging
+from .notify import Notifier, watchdog_interval
 from .policy import Policy
 from .responder import Arrival, Responder
 from .server import Listener, ResponderProtocol, open_socket, refuse_if_taken
@@ -49,6 +50,8 @@ class Service:
         self._watch: socket.socket | None = None
         self._rescan: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._watchdog: asyncio.TimerHandle | None = None
+        self.notifier = Notifier()
         self.stopped = asyncio.Event()
 
     async def start(self) -> None:
@@ -72,6 +75,25 @@ class Service:
             sites=[site.name for site in self.responder.policy.sites],
             config=str(self.config_path),
         )
+        # READY=1 only now: sockets bound, policy loaded, first request answerable.
+        self.notifier.ready(self._status())
+        self._schedule_watchdog()
+
+    def _status(self) -> str:
+        where = (
+            sorted(self.listeners.active) if self.listeners else [str(self.config.server.address)]
+        )
+        sites = len(self.responder.policy.sites)
+        return f"serving {sites} site(s) on {', '.join(where) or 'no interface yet'}"
+
+    def _schedule_watchdog(self) -> None:
+        interval = watchdog_interval()
+        if interval is not None:
+            # A loop that stops turning stops the pings too: systemd then restarts us.
+            self.notifier.watchdog()
+            self._watchdog = asyncio.get_running_loop().call_later(
+                interval, self._schedule_watchdog
+            )
 
     async def _start_single(self) -> None:
         server = self.config.server
@@ -155,6 +177,13 @@ class Service:
 
     def reload(self) -> bool:
         """Reread the file; on any problem keep serving the old policy. Returns success."""
+        self.notifier.reloading()
+        try:
+            return self._reload()
+        finally:
+            self.notifier.ready(self._status())
+
+    def _reload(self) -> bool:
         try:
             config, policy = load_policy(self.config_path)
         except ConfigError as error:
@@ -187,16 +216,22 @@ class Service:
         return {**self.stats.snapshot(), "reloads": dict(self.reloads)}
 
     def stop(self) -> None:
+        self.notifier.stopping()
         self.stopped.set()
 
     async def run(self) -> None:
-        """Serve until SIGTERM/SIGINT; SIGHUP reloads, SIGUSR1 logs the counters."""
+        """Start, then serve until SIGTERM/SIGINT; SIGHUP reloads, SIGUSR1 logs the counters.
+
+        The handlers are in place before start() sends READY=1, so a reload requested the
+        moment the service manager sees it ready cannot kill the process instead.
+        """
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self.stop)
         loop.add_signal_handler(signal.SIGINT, self.stop)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         loop.add_signal_handler(signal.SIGUSR1, lambda: log.info("counters", **self.counters()))
         try:
+            await self.start()
             await self.stopped.wait()
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1):
@@ -204,6 +239,9 @@ class Service:
             self.close()
 
     def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self._watch is not None:
             asyncio.get_running_loop().remove_reader(self._watch)
             self._watch.close()
@@ -222,6 +260,4 @@ class Service:
 
 
 async def serve(config_path: Path, config: Config, policy: Policy) -> None:
-    service = Service(config_path, config, policy)
-    await service.start()
-    await service.run()
+    await Service(config_path, config, policy).run()

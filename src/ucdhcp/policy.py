@@ -9,6 +9,7 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from .wire.options import (
     OptionCode,
@@ -121,9 +122,24 @@ def build_site(spec: SiteSpec) -> Site:
     return Site(spec.name, subnets, options)
 
 
+class OptionSet(NamedTuple):
+    """The option TLVs one reply carries, in order, and their concatenation."""
+
+    tlvs: tuple[bytes, ...]
+    joined: bytes
+
+
+CACHE_LIMIT = 4096  # entries per memo; a full memo is emptied, so memory stays bounded
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Everything the responder needs to decide; swapped as a whole on reload."""
+    """Everything the responder needs to decide; swapped as a whole on reload.
+
+    Two memos make the per-packet work a dictionary lookup: the site for an address, and
+    the joined option TLVs for a (site, profile, option 55) triple. They hold only values
+    derived from the policy itself, so a new policy (reload) starts with empty ones.
+    """
 
     sites: tuple[Site, ...]
     default_site: Site | None = None
@@ -136,6 +152,10 @@ class Policy:
     relayed_inform: RelayedInform = RelayedInform.CIADDR
     trusted_relays: frozenset[bytes] | None = None  # 4-byte giaddrs; None trusts every relay
     _routes: tuple[tuple[int, int, Site], ...] = field(init=False, repr=False, compare=False)
+    _sites_by_address: dict[bytes, Site | None] = field(init=False, repr=False, compare=False)
+    _option_sets: dict[tuple[str, Profile, bytes], OptionSet] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         routes = [
@@ -145,18 +165,57 @@ class Policy:
         ]
         routes.sort(key=lambda route: -route[3])  # longest prefix first
         object.__setattr__(self, "_routes", tuple(route[:3] for route in routes))
+        object.__setattr__(self, "_sites_by_address", {})
+        object.__setattr__(self, "_option_sets", {})
 
     def profile_for(self, vendor_class: bytes) -> Profile | None:
         """The profile serving this option 60 value, or None."""
-        vendor_class = vendor_class.rstrip(b"\x00")  # some phones append a NUL [obs]
+        if vendor_class[-1:] == b"\x00":
+            vendor_class = vendor_class.rstrip(b"\x00")  # some phones append a NUL [obs]
         profile = self.vendor_classes.get(vendor_class)
         if profile is not None or self.vendor_class_match is VendorClassMatch.EXACT:
             return profile
-        return next(
-            (p for name, p in self.vendor_classes.items() if vendor_class.startswith(name)), None
-        )
+        for name, candidate in self.vendor_classes.items():
+            if vendor_class.startswith(name):
+                return candidate
+        return None
 
     def site_for(self, address: bytes) -> Site | None:
         """The site whose subnets contain a 4-byte address (longest prefix), or None."""
         value = int.from_bytes(address, "big")
-        return next((site for network, mask, site in self._routes if value & mask == network), None)
+        for network, mask, site in self._routes:
+            if value & mask == network:
+                return site
+        return None
+
+    def site_or_default(self, address: bytes) -> Site | None:
+        """site_for(address), else the default site; memoised per address."""
+        memo = self._sites_by_address
+        try:
+            return memo[address]
+        except KeyError:
+            pass
+        site = self.site_for(address) or self.default_site
+        if len(memo) >= CACHE_LIMIT:
+            memo.clear()
+        memo[address] = site
+        return site
+
+    def option_set(self, site: Site, profile: Profile, requested: bytes) -> OptionSet | None:
+        """The TLVs to send, in option 55 order (RFC 2132 §9.8), each once, then the
+        always-send extras; None when the site has nothing for the profile. Memoised."""
+        key = (site.name, profile, requested)
+        memo = self._option_sets
+        chosen = memo.get(key)
+        if chosen is None:
+            available = site.options.get(profile)
+            if not available:
+                return None
+            tlvs = [available[code] for code in dict.fromkeys(requested) if code in available]
+            if self.always_send:
+                tlvs += [tlv for code, tlv in available.items() if code not in requested]
+            chosen = OptionSet(tuple(tlvs), b"".join(tlvs))
+            if len(memo) >= CACHE_LIMIT:
+                memo.clear()
+            memo[key] = chosen
+        return chosen

@@ -1,20 +1,22 @@
 """The decision: datagram + policy + arrival -> Reply | Ignored. Pure, no I/O.
 
 Strategy: every early exit is an Ignored with a reason from a closed enum, so the glue can
-count and log without knowing the rules. DecodeError is caught here and only here.
+count and log without knowing the rules. DecodeError is caught here and only here. This is
+the per-packet path: plain ints for option codes, memoised site and option lookups (see
+Policy), and no object built that the reply does not need.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
 
 from .policy import Policy, Profile, Site
 from .routing import ZERO, Destination, reply_destination
 from .wire.errors import DecodeError
-from .wire.message import Message, MessageType, Op, parse_message
-from .wire.options import OptionCode
+from .wire.message import Message, parse_message
 from .wire.relay import link_selection
 from .wire.reply import encode_reply
+
+_INFORM, _DISCOVER, _ACK, _OFFER = 8, 1, 5, 2
+_PARAMETERS, _VENDOR_CLASS, _RELAY_AGENT_INFORMATION, _SUBNET_SELECTION = 55, 60, 82, 118
 
 
 class Reason(StrEnum):
@@ -33,36 +35,61 @@ class Reason(StrEnum):
     REPLY_TOO_LARGE = "reply_too_large"  # none of the options fit the client's size limit
 
 
-@dataclass(frozen=True, slots=True)
 class Arrival:
     """Where a datagram came in: the server identifier to use and the interface, if known."""
 
-    server_id: bytes  # 4 bytes: the address on the receiving interface (RFC 2131 §4.1)
-    interface: str | None = None
+    __slots__ = ("interface", "server_id")
+
+    def __init__(self, server_id: bytes, interface: str | None = None) -> None:
+        self.server_id = server_id  # 4 bytes: the receiving interface's address (RFC 2131 §4.1)
+        self.interface = interface
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Arrival):
+            return NotImplemented
+        return (self.server_id, self.interface) == (other.server_id, other.interface)
+
+    def __hash__(self) -> int:
+        return hash((self.server_id, self.interface))
+
+    def __repr__(self) -> str:
+        return f"Arrival(server_id={self.server_id!r}, interface={self.interface!r})"
 
 
-@dataclass(frozen=True, slots=True)
 class Reply:
-    payload: bytes
-    destination: Destination
-    site: Site
-    profile: Profile
-    request: Message
+    __slots__ = ("destination", "payload", "profile", "request", "site")
+
+    def __init__(
+        self,
+        payload: bytes,
+        destination: Destination,
+        site: Site,
+        profile: Profile,
+        request: Message,
+    ) -> None:
+        self.payload = payload
+        self.destination = destination
+        self.site = site
+        self.profile = profile
+        self.request = request
+
+    def __repr__(self) -> str:
+        return f"Reply({len(self.payload)} bytes to {self.destination}, site={self.site.name})"
 
 
-@dataclass(frozen=True, slots=True)
 class Ignored:
-    reason: Reason
-    request: Message | None = None
-    detail: str = ""
+    __slots__ = ("detail", "reason", "request")
+
+    def __init__(self, reason: Reason, request: Message | None = None, detail: str = "") -> None:
+        self.reason = reason
+        self.request = request
+        self.detail = detail
+
+    def __repr__(self) -> str:
+        return f"Ignored({self.reason!s}{': ' + self.detail if self.detail else ''})"
 
 
 Outcome = Reply | Ignored
-
-_REPLY_TYPE: dict[int, int | Reason] = {
-    MessageType.INFORM: MessageType.ACK,
-    MessageType.DISCOVER: MessageType.OFFER,
-}
 
 
 class Responder:
@@ -81,52 +108,46 @@ class Responder:
 
 
 def _decide(request: Message, policy: Policy, source: tuple[str, int], arrival: Arrival) -> Outcome:
-    if request.op != Op.BOOTREQUEST:
+    if request.op != 1:
         return Ignored(Reason.NOT_REQUEST, request)
-    reply_type = _reply_type(request, policy)
-    if isinstance(reply_type, Reason):
-        return Ignored(reply_type, request)
-    if (
-        policy.trusted_relays is not None
-        and request.giaddr != ZERO
-        and request.giaddr not in policy.trusted_relays
-    ):
+    message_type = request.message_type
+    if message_type == _INFORM:
+        reply_type = _ACK
+    elif message_type is None:
+        return Ignored(Reason.NO_MESSAGE_TYPE, request)
+    elif message_type != _DISCOVER:
+        return Ignored(Reason.UNSUPPORTED_TYPE, request)
+    elif not policy.discover_profiles:
+        return Ignored(Reason.DISCOVER_NOT_ANSWERED, request)
+    else:
+        reply_type = _OFFER
+    trusted = policy.trusted_relays
+    if trusted is not None and request.giaddr != ZERO and request.giaddr not in trusted:
         return Ignored(Reason.UNTRUSTED_RELAY, request)
-    vendor_class = request.options.get(OptionCode.VENDOR_CLASS)
+    vendor_class = request.option(_VENDOR_CLASS)
     if vendor_class is None:
         return Ignored(Reason.NO_VENDOR_CLASS, request)
-    profile = policy.profile_for(bytes(vendor_class))
-    if profile is None or (
-        reply_type == MessageType.OFFER and profile not in policy.discover_profiles
-    ):
+    profile = policy.profile_for(vendor_class)
+    if profile is None or (reply_type == _OFFER and profile not in policy.discover_profiles):
         return Ignored(Reason.VENDOR_CLASS_NOT_SERVED, request)
     site = select_site(request, policy, arrival)
     if site is None:
         return Ignored(Reason.NO_SITE, request)
-    available = site.options.get(profile)
-    if not available:
+    chosen = policy.option_set(site, profile, request.option(_PARAMETERS) or b"")
+    if chosen is None:
         return Ignored(Reason.NOTHING_CONFIGURED, request)
-    chosen = _chosen_options(request, available, policy.always_send)
-    if not chosen:
+    if not chosen.tlvs:
         return Ignored(Reason.NOT_REQUESTED, request)
     destination = reply_destination(request, source, policy.relayed_inform)
     if destination is None:
         return Ignored(Reason.NO_DESTINATION, request)
     payload = encode_reply(
-        request, reply_type, arrival.server_id, chosen, broadcast=destination.set_broadcast_flag
-    )
+        request, reply_type, arrival.server_id, chosen.tlvs,
+        broadcast=destination.set_broadcast_flag, joined=chosen.joined,
+    )  # fmt: skip
     if payload is None:
         return Ignored(Reason.REPLY_TOO_LARGE, request)
     return Reply(payload, destination, site, profile, request)
-
-
-def _reply_type(request: Message, policy: Policy) -> int | Reason:
-    message_type = request.message_type
-    if message_type is None:
-        return Reason.NO_MESSAGE_TYPE
-    if message_type == MessageType.DISCOVER and not policy.discover_profiles:
-        return Reason.DISCOVER_NOT_ANSWERED
-    return _REPLY_TYPE.get(message_type, Reason.UNSUPPORTED_TYPE)
 
 
 def select_site(request: Message, policy: Policy, arrival: Arrival) -> Site | None:
@@ -136,22 +157,16 @@ def select_site(request: Message, policy: Policy, arrival: Arrival) -> Site | No
     Raises:
         DecodeError: option 82 is malformed.
     """
-    relay_info = request.options.get(OptionCode.RELAY_AGENT_INFORMATION)
-    link = None if relay_info is None else link_selection(relay_info)
-    subnet = request.options.get(OptionCode.SUBNET_SELECTION)
-    for address in (link, subnet, request.giaddr, request.ciaddr):
-        if address is not None and address != ZERO:
-            # The first address given decides; a later one must not override it.
-            return policy.site_for(bytes(address)) or policy.default_site
-    return policy.site_for(arrival.server_id) or policy.default_site
-
-
-def _chosen_options(
-    request: Message, available: Mapping[int, bytes], always_send: bool
-) -> list[bytes]:
-    # RFC 2132 §9.8: in the client's order, each once; then the always-send extras.
-    requested = request.parameter_request_list
-    chosen = [available[code] for code in dict.fromkeys(requested) if code in available]
-    if always_send:
-        chosen += [tlv for code, tlv in available.items() if code not in requested]
-    return chosen
+    offsets = request.offsets
+    if _RELAY_AGENT_INFORMATION in offsets or _SUBNET_SELECTION in offsets:
+        relay_info = request.option(_RELAY_AGENT_INFORMATION)
+        link = None if relay_info is None else link_selection(relay_info)
+        for address in (link, request.option(_SUBNET_SELECTION)):
+            if address is not None and address != ZERO:
+                # The first address given decides; a later one must not override it.
+                return policy.site_or_default(address)
+    if request.giaddr != ZERO:
+        return policy.site_or_default(request.giaddr)
+    if request.ciaddr != ZERO:
+        return policy.site_or_default(request.ciaddr)
+    return policy.site_or_default(arrival.server_id)

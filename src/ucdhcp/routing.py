@@ -3,11 +3,11 @@
 Pure: no sockets. The server turns a Destination into a sendto().
 """
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from .policy import RelayedInform
-from .wire.message import BROADCAST_FLAG, Message
+from .wire.message import Message
 
 CLIENT_PORT = 68
 SERVER_PORT = 67
@@ -22,12 +22,16 @@ class DestinationKind(StrEnum):
     BROADCAST = "broadcast"  # 255.255.255.255:68 on the receiving interface
 
 
-@dataclass(frozen=True, slots=True)
-class Destination:
+class Destination(NamedTuple):
     address: str
     port: int
     kind: DestinationKind
     set_broadcast_flag: bool = False
+
+
+_CIADDR, _RELAY = DestinationKind.CIADDR, DestinationKind.RELAY
+_SOURCE, _BROADCAST = DestinationKind.SOURCE, DestinationKind.BROADCAST
+_VIA_CIADDR = RelayedInform.CIADDR
 
 
 def dotted(address: bytes) -> str:
@@ -47,19 +51,19 @@ def reply_destination(
     - ciaddr 0: to the source address if non-zero, else broadcast if the client set the
       BROADCAST flag, else drop (yiaddr is 0 in an INFORM reply, so there is no unicast target).
     """
-    ciaddr, giaddr = request.ciaddr, request.giaddr
-    if giaddr != ZERO:
-        if ciaddr != ZERO and relayed_inform is RelayedInform.CIADDR:
-            return Destination(dotted(ciaddr), CLIENT_PORT, DestinationKind.CIADDR)
-        return Destination(dotted(giaddr), SERVER_PORT, DestinationKind.RELAY, ciaddr == ZERO)
-    source_address, source_port = source
-    has_source = source_address != "0.0.0.0"
-    if has_source and source_port not in (CLIENT_PORT, SERVER_PORT):
-        return Destination(source_address, source_port, DestinationKind.SOURCE)
+    ciaddr = request.ciaddr
+    if request.giaddr != ZERO:
+        if ciaddr != ZERO and relayed_inform is _VIA_CIADDR:
+            return Destination(dotted(ciaddr), CLIENT_PORT, _CIADDR)
+        return Destination(dotted(request.giaddr), SERVER_PORT, _RELAY, ciaddr == ZERO)
+    address, port = source
+    has_source = address != "0.0.0.0"
+    if has_source and port not in (CLIENT_PORT, SERVER_PORT):
+        return Destination(address, port, _SOURCE)
     if ciaddr != ZERO:
-        return Destination(dotted(ciaddr), CLIENT_PORT, DestinationKind.CIADDR)
+        return Destination(dotted(ciaddr), CLIENT_PORT, _CIADDR)
     if has_source:
-        return Destination(source_address, CLIENT_PORT, DestinationKind.SOURCE)
-    if request.flags & BROADCAST_FLAG:
-        return Destination(LIMITED_BROADCAST, CLIENT_PORT, DestinationKind.BROADCAST)
+        return Destination(address, CLIENT_PORT, _SOURCE)
+    if request.data[10] & 0x80:  # BROADCAST flag (RFC 2131 §2, Figure 2)
+        return Destination(LIMITED_BROADCAST, CLIENT_PORT, _BROADCAST)
     return None

@@ -14,10 +14,10 @@ _TYPE_NAMES = {int(kind): kind.name.lower() for kind in MessageType}
 
 
 class Statistics:
-    __slots__ = ("ignored", "received", "replies", "send_errors", "sites")
+    __slots__ = ("by_type", "ignored", "replies", "send_errors", "sites")
 
     def __init__(self) -> None:
-        self.received: Counter[str] = Counter()  # by DHCP message type
+        self.by_type: Counter[int | None] = Counter()  # DHCP message type, -1 malformed
         self.replies: Counter[str] = Counter()  # by destination kind
         self.ignored: Counter[str] = Counter()  # by reason
         self.sites: Counter[str] = Counter()  # replies per site
@@ -25,12 +25,7 @@ class Statistics:
 
     def record(self, outcome: Outcome) -> None:
         request = outcome.request
-        if request is None:
-            self.received["malformed"] += 1
-        else:
-            message_type = request.message_type
-            name = "bootp" if message_type is None else _TYPE_NAMES.get(message_type, "unknown")
-            self.received[name] += 1
+        self.by_type[-1 if request is None else request.message_type] += 1
         if type(outcome) is Reply:
             self.replies[outcome.destination.kind] += 1
             self.sites[outcome.site.name] += 1
@@ -38,11 +33,22 @@ class Statistics:
             assert isinstance(outcome, Ignored)
             self.ignored[outcome.reason] += 1
 
+    @property
+    def received(self) -> dict[str, int]:
+        """Requests by message type name (`malformed`, `bootp` for no option 53)."""
+        return {_type_name(kind): count for kind, count in self.by_type.items()}
+
     def snapshot(self) -> dict[str, Any]:
         return {
-            "received": dict(self.received),
+            "received": self.received,
             "replies": dict(self.replies),
             "ignored": dict(self.ignored),
             "sites": dict(self.sites),
             "send_errors": dict(self.send_errors),
         }
+
+
+def _type_name(kind: int | None) -> str:
+    if kind == -1:
+        return "malformed"
+    return "bootp" if kind is None else _TYPE_NAMES.get(kind, "unknown")

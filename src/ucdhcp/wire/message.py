@@ -1,15 +1,15 @@
 """Framing of a received BOOTP/DHCP message over a memoryview of the datagram.
 
-Strategy: the header is read in place; option TLVs are framed into a dict of code -> view
-without copying (a repeated code is concatenated into bytes, RFC 3396 §7). Only the options
-the decision needs are interpreted, lazily. A Message holds views into the datagram, so it is
+Strategy: the option TLVs are framed without copying anything: each code maps to the offset
+of its value in the datagram (the length is the byte before it). A code seen more than once
+is concatenated (RFC 3396 §7) into `joined`, the rare case. Only values the decision needs
+are ever materialised, and only when asked for. A Message refers to the datagram, so it is
 request-scoped and must never be cached.
 """
 
 from enum import IntEnum
 
 from .errors import DecodeError
-from .options import OptionCode
 
 HEADER_LENGTH = 236  # RFC 2131 §2, Figure 1: fixed fields up to the end of `file`
 MAGIC_COOKIE = b"\x63\x82\x53\x63"  # RFC 2131 §3
@@ -19,18 +19,14 @@ FILE = slice(108, 236)
 MAX_CHADDR = 16
 BROADCAST_FLAG = 0x8000  # RFC 2131 §2, Figure 2
 
-# Minimum lengths from RFC 2132 for the options the decision reads; shorter is malformed.
-_MIN_LENGTH = {
-    OptionCode.PARAMETER_REQUEST_LIST: 1,
-    OptionCode.VENDOR_CLASS: 1,
-    OptionCode.CLIENT_ID: 2,
-    OptionCode.RELAY_AGENT_INFORMATION: 2,
-}
-_EXACT_LENGTH = {
-    OptionCode.MESSAGE_TYPE: 1,
-    OptionCode.MAX_MESSAGE_SIZE: 2,
-    OptionCode.SUBNET_SELECTION: 4,
-}
+# Plain ints, not OptionCode members: these are read for every packet.
+_PAD, _END, _OVERLOAD, _MESSAGE_TYPE = 0, 255, 52, 53
+_MAX_MESSAGE_SIZE, _VENDOR_CLASS, _PARAMETERS = 57, 60, 55
+# Lengths RFC 2132 (and RFC 3011 for 118) fixes for the options the decision reads;
+# anything else is malformed. Checked per instance while framing, and again on the
+# concatenation of repeated ones.
+_EXACT = {53: 1, 57: 2, 118: 4}
+_MINIMUM = {55: 1, 60: 1, 61: 2, 82: 2}
 
 
 class Op(IntEnum):
@@ -50,75 +46,80 @@ class MessageType(IntEnum):
 
 
 class Message:
-    """A framed request. Fields are read from the datagram on access."""
+    """A framed request. Header fields the decision always needs are read once."""
 
-    __slots__ = ("message_type", "options", "packet")
+    __slots__ = ("ciaddr", "data", "giaddr", "joined", "message_type", "offsets", "op", "packet")
 
-    def __init__(self, packet: memoryview, options: dict[int, memoryview | bytes]) -> None:
+    def __init__(
+        self, packet: memoryview, data: bytes, offsets: dict[int, int], joined: dict[int, bytes]
+    ) -> None:
         self.packet = packet
-        self.options = options
-        kind = options.get(OptionCode.MESSAGE_TYPE)
-        self.message_type: int | None = None if kind is None else kind[0]
+        self.data = data  # the datagram as bytes: the same buffer, for cheap small slices
+        self.offsets = offsets  # code -> offset of the value's first byte
+        self.joined = joined  # code -> concatenated value, for codes seen more than once
+        self.op: int = data[0]
+        self.ciaddr: bytes = data[12:16]
+        self.giaddr: bytes = data[24:28]
+        start = offsets.get(_MESSAGE_TYPE)
+        self.message_type: int | None = None if start is None else data[start]
+
+    def option(self, code: int) -> bytes | None:
+        """The value of an option (concatenated if repeated), or None if absent."""
+        start = self.offsets.get(code)
+        if start is None:
+            return None
+        if self.joined and code in self.joined:
+            return self.joined[code]
+        return self.data[start : start + self.data[start - 1]]
 
     @property
-    def op(self) -> int:
-        return self.packet[0]
+    def options(self) -> dict[int, bytes]:
+        """Every option present, materialised (for tools and tests, not the hot path)."""
+        return {code: value for code in self.offsets if (value := self.option(code)) is not None}
 
     @property
     def htype(self) -> int:
-        return self.packet[1]
+        return self.data[1]
 
     @property
     def hlen(self) -> int:
-        return self.packet[2]
+        return self.data[2]
 
     @property
     def hops(self) -> int:
-        return self.packet[3]
+        return self.data[3]
 
     @property
     def xid(self) -> int:
-        return int.from_bytes(self.packet[4:8], "big")
+        return int.from_bytes(self.data[4:8], "big")
 
     @property
     def secs(self) -> int:
-        return int.from_bytes(self.packet[8:10], "big")
+        return int.from_bytes(self.data[8:10], "big")
 
     @property
     def flags(self) -> int:
-        return int.from_bytes(self.packet[10:12], "big")
-
-    @property
-    def ciaddr(self) -> bytes:
-        return bytes(self.packet[12:16])
+        return int.from_bytes(self.data[10:12], "big")
 
     @property
     def yiaddr(self) -> bytes:
-        return bytes(self.packet[16:20])
-
-    @property
-    def giaddr(self) -> bytes:
-        return bytes(self.packet[24:28])
+        return self.data[16:20]
 
     @property
     def chaddr(self) -> bytes:
-        return bytes(self.packet[28 : 28 + self.packet[2]])
+        return self.data[28 : 28 + self.data[2]]
 
     @property
     def vendor_class(self) -> bytes | None:
-        return self.option(OptionCode.VENDOR_CLASS)
+        return self.option(_VENDOR_CLASS)
 
     @property
     def parameter_request_list(self) -> bytes:
-        return self.option(OptionCode.PARAMETER_REQUEST_LIST) or b""
-
-    def option(self, code: int) -> bytes | None:
-        value = self.options.get(code)
-        return None if value is None else bytes(value)
+        return self.option(_PARAMETERS) or b""
 
     @property
     def max_message_size(self) -> int | None:
-        value = self.options.get(OptionCode.MAX_MESSAGE_SIZE)
+        value = self.option(_MAX_MESSAGE_SIZE)
         return None if value is None else (value[0] << 8) | value[1]
 
 
@@ -129,66 +130,72 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
         DecodeError: anything malformed (short header, bad cookie, hlen > 16, unknown op,
         an option running past its field, a bad length for an option the decision reads).
     """
-    packet = memoryview(datagram)
+    data = datagram if type(datagram) is bytes else bytes(datagram)
+    packet = memoryview(data)
     if len(packet) < OPTIONS_START:
         raise DecodeError(f"{len(packet)} bytes is shorter than a DHCP header")
-    if packet[0] not in (Op.BOOTREQUEST, Op.BOOTREPLY):
+    if packet[0] != 1 and packet[0] != 2:
         raise DecodeError(f"op {packet[0]} is neither BOOTREQUEST nor BOOTREPLY")
     if packet[2] > MAX_CHADDR:
         raise DecodeError(f"hlen {packet[2]} exceeds the 16-byte chaddr field")
-    if packet[HEADER_LENGTH:OPTIONS_START] != MAGIC_COOKIE:
+    if data[HEADER_LENGTH:OPTIONS_START] != MAGIC_COOKIE:
         raise DecodeError("missing DHCP magic cookie")
-    options: dict[int, memoryview | bytes] = {}
-    _frame_options(packet, OPTIONS_START, len(packet), options)
-    overload = options.pop(OptionCode.OVERLOAD, None)
-    if overload is not None:
-        _frame_overload(packet, overload, options)
-    _check_lengths(options)
-    return Message(packet, options)
+    offsets: dict[int, int] = {}
+    joined: dict[int, bytes] = {}
+    _frame(packet, OPTIONS_START, len(packet), offsets, joined)
+    if _OVERLOAD in offsets:
+        _frame_overload(packet, data, offsets, joined)
+    for code, value in joined.items():
+        _check_length(code, len(value))
+    return Message(packet, data, offsets, joined)
 
 
 def _frame_overload(
-    packet: memoryview, overload: memoryview | bytes, options: dict[int, memoryview | bytes]
+    packet: memoryview, data: bytes, offsets: dict[int, int], joined: dict[int, bytes]
 ) -> None:
-    # RFC 2131 §4.1: read `options`, then `file`, then `sname`. An option 52 found inside those
+    # RFC 2131 §4.1: read `options`, then `file`, then `sname`. Option 52 found inside those
     # fields is not followed again, so a crafted overload cannot loop.
-    if len(overload) != 1 or overload[0] not in (1, 2, 3):
+    start = offsets.pop(_OVERLOAD)
+    if _OVERLOAD in joined or data[start - 1] != 1 or data[start] not in (1, 2, 3):
         raise DecodeError("option 52 must be one byte of value 1, 2 or 3")
+    overload = data[start]
     for field, bit in ((FILE, 1), (SNAME, 2)):
-        if overload[0] & bit:
-            _frame_options(packet, field.start, field.stop, options)
-    options.pop(OptionCode.OVERLOAD, None)
+        if overload & bit:
+            _frame(packet, field.start, field.stop, offsets, joined)
+    offsets.pop(_OVERLOAD, None)
+    joined.pop(_OVERLOAD, None)
 
 
-def _frame_options(
-    packet: memoryview, start: int, end: int, options: dict[int, memoryview | bytes]
+def _frame(
+    packet: memoryview, offset: int, end: int, offsets: dict[int, int], joined: dict[int, bytes]
 ) -> None:
-    offset = start
     while offset < end:
         code = packet[offset]
-        if code == 0:  # Pad
+        if code == _PAD:
             offset += 1
             continue
-        if code == 255:  # End
+        if code == _END:
             return
         if offset + 1 >= end:
             raise DecodeError(f"option {code} has no length byte")
-        stop = offset + 2 + packet[offset + 1]
-        if stop > end:
+        start = offset + 2
+        length = packet[offset + 1]
+        offset = start + length
+        if offset > end:
             raise DecodeError(f"option {code} runs past the end of its field")
-        value = packet[offset + 2 : stop]
-        previous = options.get(code)
-        # RFC 3396 §7: instances of one code are concatenated in the order they appear.
-        options[code] = value if previous is None else bytes(previous) + bytes(value)
-        offset = stop
+        if code in _EXACT or length < 2:
+            _check_length(code, length)
+        if code in offsets:  # RFC 3396 §7: instances are concatenated in order of appearance
+            first = offsets[code]
+            previous = joined.get(code) or packet[first : first + packet[first - 1]].tobytes()
+            joined[code] = previous + packet[start:offset].tobytes()
+        else:
+            offsets[code] = start
 
 
-def _check_lengths(options: dict[int, memoryview | bytes]) -> None:
-    for code, length in _EXACT_LENGTH.items():
-        value = options.get(code)
-        if value is not None and len(value) != length:
-            raise DecodeError(f"option {code} must be {length} bytes, got {len(value)}")
-    for code, length in _MIN_LENGTH.items():
-        value = options.get(code)
-        if value is not None and len(value) < length:
-            raise DecodeError(f"option {code} must be at least {length} bytes, got {len(value)}")
+def _check_length(code: int, length: int) -> None:
+    exact = _EXACT.get(code)
+    if exact is not None and length != exact:
+        raise DecodeError(f"option {code} must be {exact} bytes, got {length}")
+    if length < _MINIMUM.get(code, 0):
+        raise DecodeError(f"option {code} must be at least {_MINIMUM[code]} bytes, got {length}")

@@ -7,7 +7,7 @@ reply past the client's size limit are left out rather than truncated.
 
 from collections.abc import Sequence
 
-from .message import BROADCAST_FLAG, MAGIC_COOKIE, Message
+from .message import MAGIC_COOKIE, Message
 from .options import OptionCode, encode_option
 
 MIN_REPLY = 300  # BOOTP minimum (RFC 951 §3); some relays and clients drop shorter packets
@@ -17,6 +17,15 @@ _END = b"\xff"
 _ZERO_YIADDR_SIADDR = bytes(8)
 _ZERO_SNAME_FILE_COOKIE = bytes(192) + MAGIC_COOKIE
 _PAD = bytes(MIN_REPLY)
+_BUDGET = DEFAULT_MAX_MESSAGE - 1  # keep room for End
+# Plain ints on the per-packet path (an IntEnum member lookup costs more than the work).
+_MESSAGE_TYPE, _SERVER_ID, _CLIENT_ID, _RELAY_AGENT_INFORMATION, _MAX_MESSAGE_SIZE = (
+    53,
+    54,
+    61,
+    82,
+    57,
+)
 
 # Options a server must never put in a reply to INFORM, or that ucdhcp owns (RFC 2131 Table 3).
 NEVER_SENT = frozenset(
@@ -53,6 +62,7 @@ def encode_reply(
     options: Sequence[bytes],
     *,
     broadcast: bool = False,
+    joined: bytes | None = None,
 ) -> bytes | None:
     """Build the reply to `request`.
 
@@ -63,53 +73,53 @@ def encode_reply(
         options: pre-encoded option TLVs in the order to send them; any that do not fit the
             size limit are left out.
         broadcast: set the BROADCAST flag (replies through a relay to a client without address).
+        joined: `b"".join(options)`, when the caller has it already (a cache).
 
     Returns:
         The datagram: 53, 54, the echoed 61, `options`, the echoed 82, End, padded to 300
         bytes; or None when `options` is not empty and none of them fits (an answer without
         them would be useless and could shadow another server's).
     """
-    packet = request.packet
-    flags: bytes | memoryview = packet[10:12]
-    if broadcast and not flags[0] & (BROADCAST_FLAG >> 8):
-        flags = bytes((flags[0] | (BROADCAST_FLAG >> 8), flags[1]))
-    parts: list[bytes | memoryview] = [
-        b"\x02",
-        packet[1:3],  # htype, hlen
-        b"\x00",  # hops
-        packet[4:8],  # xid
-        b"\x00\x00",  # secs
-        flags,
-        packet[12:16],  # ciaddr
-        _ZERO_YIADDR_SIADDR,
-        packet[24:44],  # giaddr, chaddr
-        _ZERO_SNAME_FILE_COOKIE,
-        bytes((OptionCode.MESSAGE_TYPE, 1, message_type, OptionCode.SERVER_ID, 4)),
-        server_id,
-    ]
-    size = 249
-    budget = max_reply_size(request) - 1  # keep room for End
-    client_id = request.options.get(OptionCode.CLIENT_ID)
-    if client_id is not None:  # RFC 6842 §3: echoed unaltered (a 61 too big to fit is not)
-        echoed = encode_option(OptionCode.CLIENT_ID, bytes(client_id))
-        if size + len(echoed) <= budget:
-            parts.append(echoed)
-            size += len(echoed)
-    included = 0
-    for option in options:
-        if size + len(option) <= budget:
-            parts.append(option)
-            size += len(option)
-            included += 1
-    if options and not included:
-        return None
-    relay_info = request.options.get(OptionCode.RELAY_AGENT_INFORMATION)
+    data = request.data
+    flags = data[10:12]
+    if broadcast and not data[10] & 0x80:
+        flags = bytes((data[10] | 0x80, data[11]))
+    budget = max_reply_size(request) - 1 if _MAX_MESSAGE_SIZE in request.offsets else _BUDGET
+    client_id = request.option(_CLIENT_ID)
+    echoed = b"" if client_id is None else _tlv(_CLIENT_ID, client_id)  # RFC 6842 §3: unaltered
+    size = 249 + len(echoed)
+    if size > budget:  # a client identifier too big to fit is not echoed
+        echoed, size = b"", 249
+    body = b"".join(options) if joined is None else joined
+    if size + len(body) > budget:
+        body = _fitting(options, budget - size)
+        if options and not body:
+            return None
+    size += len(body)
+    relay_info = request.option(_RELAY_AGENT_INFORMATION)
+    tail = b""
     if relay_info is not None:  # RFC 3046 §2.2: last, byte for byte, or not at all
-        echoed = encode_option(OptionCode.RELAY_AGENT_INFORMATION, bytes(relay_info))
-        if size + len(echoed) <= budget:
-            parts.append(echoed)
-            size += len(echoed)
-    parts.append(_END)
-    if size + 1 < MIN_REPLY:
-        parts.append(_PAD[: MIN_REPLY - size - 1])
-    return b"".join(parts)
+        tail = _tlv(_RELAY_AGENT_INFORMATION, relay_info)
+        if size + len(tail) > budget:
+            tail = b""
+    size += len(tail) + 1
+    reply = b"".join((
+        b"\x02", data[1:3], b"\x00", data[4:8], b"\x00\x00", flags, data[12:16],
+        _ZERO_YIADDR_SIADDR, data[24:44], _ZERO_SNAME_FILE_COOKIE,
+        bytes((_MESSAGE_TYPE, 1, message_type, _SERVER_ID, 4)), server_id,
+        echoed, body, tail, _END,
+    ))  # fmt: skip
+    return reply if size >= MIN_REPLY else reply + _PAD[: MIN_REPLY - size]
+
+
+def _fitting(options: Sequence[bytes], room: int) -> bytes:
+    chosen = []
+    for option in options:
+        if len(option) <= room:
+            chosen.append(option)
+            room -= len(option)
+    return b"".join(chosen)
+
+
+def _tlv(code: int, value: bytes) -> bytes:
+    return bytes((code, len(value))) + value if len(value) <= 255 else encode_option(code, value)

@@ -130,11 +130,37 @@ class RepliesSection(Model):
     trusted_relays: list[ipaddress.IPv4Address] | None = None
 
 
+class MetricsSection(Model):
+    listen: str | None = None  # "HOST:PORT" for the Prometheus endpoint; None: off
+
+    @model_validator(mode="after")
+    def _address(self) -> Self:
+        if self.listen is not None:
+            self.endpoint()
+        return self
+
+    def endpoint(self) -> tuple[str, int]:
+        assert self.listen is not None
+        host, _, port = self.listen.rpartition(":")
+        try:
+            address = ipaddress.IPv4Address(host)
+        except ValueError:
+            raise FieldValueError(
+                ("listen",), f"{self.listen!r}: expected IPv4-ADDRESS:PORT"
+            ) from None
+        if not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise FieldValueError(("listen",), f"{self.listen!r}: port must be 0-65535")
+        return str(address), int(port)
+
+
 class LoggingSection(Model):
     format: Literal["auto", "json", "console"] = "auto"
     level: Literal["debug", "info", "warning", "error"] = "info"
     requests: bool = False  # one event per decision; costs throughput
     request_level: Literal["debug", "info"] = "info"
+    # request_ignored events per reason per second (burst of the same size); the rest are
+    # counted and summarised, so a flood of junk cannot fill the disk
+    ignored_rate: Annotated[float, Field(gt=0, le=100000)] = 10.0
 
 
 class ExtraOption(Model):
@@ -260,6 +286,7 @@ class Config(Model):
     server: ServerSection = ServerSection()
     replies: RepliesSection = RepliesSection()
     logging: LoggingSection = LoggingSection()
+    metrics: MetricsSection = MetricsSection()
     vendor_classes: dict[str, Profile] = Field(
         default_factory=lambda: {k.decode(): v for k, v in DEFAULT_VENDOR_CLASSES.items()}
     )

@@ -4,6 +4,7 @@ event per decision when asked. No DHCP rules live here."""
 import asyncio
 import errno
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -11,7 +12,8 @@ from typing import Any, cast
 import structlog
 
 from .events import describe
-from .responder import Arrival, Reply, Responder
+from .ratelimit import KeyedRateLimit
+from .responder import Arrival, Ignored, Outcome, Reply, Responder
 from .stats import Statistics
 
 log = structlog.get_logger("ucdhcp")
@@ -91,9 +93,10 @@ class ResponderProtocol(asyncio.DatagramProtocol):
         self.responder = responder
         self.arrival = arrival
         self.stats = stats
-        self.request_log: Callable[..., Any] | None = (
-            None  # set to log.info/log.debug to log each request
-        )
+        # Set to log.info / log.debug to log each request; `ignored_limit` rate-limits the
+        # request_ignored events per reason.
+        self.request_log: Callable[..., Any] | None = None
+        self.ignored_limit: KeyedRateLimit | None = None
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -110,8 +113,21 @@ class ResponderProtocol(asyncio.DatagramProtocol):
             except OSError as error:  # uvloop raises some errors directly instead of reporting them
                 self.error_received(error)
         if self.request_log is not None:
-            event, fields = describe(outcome, addr)
-            self.request_log(event, **fields)
+            self._log(outcome, addr)
+
+    def _log(self, outcome: Outcome, addr: tuple[str, int]) -> None:
+        assert self.request_log is not None
+        limit = self.ignored_limit
+        suppressed = 0
+        if type(outcome) is Ignored and limit is not None:
+            reason = outcome.reason
+            if not limit.allow(reason, time.monotonic()):
+                return
+            suppressed = limit.suppressed.pop(reason, 0)
+        event, fields = describe(outcome, addr)
+        if suppressed:
+            fields["suppressed_before"] = suppressed  # events of this reason not logged
+        self.request_log(event, **fields)
 
     def error_received(self, exc: Exception) -> None:
         # ICMP port unreachable from a phone that left, ENOBUFS under load, EPERM from a

@@ -16,10 +16,12 @@ from .diagnosis import Finding, Severity, diagnose
 from .interfaces import InterfaceAddress, drain, list_ipv4_addresses, open_change_watch
 from .listeners import InterfaceListeners
 from .logs import configure_logging
+from .metrics import CountersCollector, registry_for, start_metrics_server
 from .notify import Notifier, watchdog_interval
 from .policy import Policy
+from .ratelimit import KeyedRateLimit
 from .responder import Arrival, Responder
-from .server import Listener, ResponderProtocol, open_socket, refuse_if_taken
+from .server import BindError, Listener, ResponderProtocol, open_socket, refuse_if_taken
 from .stats import Statistics
 
 log = structlog.get_logger("ucdhcp")
@@ -52,6 +54,8 @@ class Service:
         self._tasks: set[asyncio.Task[None]] = set()
         self._watchdog: asyncio.TimerHandle | None = None
         self.notifier = Notifier()
+        self.ignored_limit: KeyedRateLimit | None = None  # shared by every socket
+        self.metrics_server: asyncio.Server | None = None
         self.stopped = asyncio.Event()
 
     async def start(self) -> None:
@@ -63,6 +67,7 @@ class Service:
         else:
             await self._start_single()
         self._apply_logging(self.config)
+        await self._start_metrics()
         log.info(
             "server_started",
             version=__version__,
@@ -78,6 +83,29 @@ class Service:
         # READY=1 only now: sockets bound, policy loaded, first request answerable.
         self.notifier.ready(self._status())
         self._schedule_watchdog()
+
+    async def _start_metrics(self) -> None:
+        settings = self.config.metrics
+        if settings.listen is None:
+            return
+        host, port = settings.endpoint()
+        collector = CountersCollector(self.counters, lambda: len(self.protocols()))
+        try:
+            self.metrics_server = await start_metrics_server(host, port, registry_for(collector))
+        except OSError as error:
+            self.close()
+            raise BindError(
+                f"cannot serve metrics on {settings.listen}: {error.strerror or error}"
+            ) from error
+        bound = self.metrics_server.sockets[0].getsockname()
+        log.info("metrics_started", address=f"{bound[0]}:{bound[1]}")
+
+    @property
+    def metrics_port(self) -> int | None:
+        if self.metrics_server is None:
+            return None
+        port: int = self.metrics_server.sockets[0].getsockname()[1]
+        return port
 
     def _status(self) -> str:
         where = (
@@ -172,8 +200,11 @@ class Service:
         configure_logging(settings.format, settings.level)
         bound = structlog.get_logger("ucdhcp.requests")
         emit = bound.info if settings.request_level == "info" else bound.debug
+        if self.ignored_limit is None or self.ignored_limit.rate != settings.ignored_rate:
+            self.ignored_limit = KeyedRateLimit(settings.ignored_rate)
         for protocol in self.protocols():
             protocol.request_log = emit if settings.requests else None
+            protocol.ignored_limit = self.ignored_limit
 
     def reload(self) -> bool:
         """Reread the file; on any problem keep serving the old policy. Returns success."""
@@ -195,14 +226,18 @@ class Service:
             )
             return False
         self.responder.policy = policy  # one reference swap: atomic between two datagrams
-        if config.server != self.config.server:
-            log.warning(
-                "config_change_needs_restart",
-                section="server",
-                running=self.config.server.model_dump(mode="json"),
-                configured=config.server.model_dump(mode="json"),
-            )
-        self.config = config.model_copy(update={"server": self.config.server})
+        for section in ("server", "metrics"):
+            running, configured = getattr(self.config, section), getattr(config, section)
+            if running != configured:
+                log.warning(
+                    "config_change_needs_restart",
+                    section=section,
+                    running=running.model_dump(mode="json"),
+                    configured=configured.model_dump(mode="json"),
+                )
+        self.config = config.model_copy(
+            update={"server": self.config.server, "metrics": self.config.metrics}
+        )
         self._apply_logging(config)
         self.reloads["ok"] += 1
         log.info(
@@ -239,6 +274,9 @@ class Service:
             self.close()
 
     def close(self) -> None:
+        if self.metrics_server is not None:
+            self.metrics_server.close()
+            self.metrics_server = None
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None

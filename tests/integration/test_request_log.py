@@ -117,3 +117,30 @@ async def test_request_events_at_debug_level_are_hidden_at_info_and_shown_at_deb
     [event] = request_events(events)
     assert event["event"] == "reply_sent"
     assert event["log_level"] == "debug"
+
+
+@pytest.mark.asyncio
+async def test_a_flood_of_ignored_requests_is_logged_at_the_configured_rate(tmp_path: Path) -> None:
+    # 30 junk datagrams at once with ignored_rate = 3: three events, then the count of the
+    # suppressed ones rides on the next event of that reason; replies are never limited.
+    document = example_document(requests=True, ignored_rate=3)
+    async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
+        with capture_logs() as events:
+            for _ in range(29):
+                await loopback.send(b"junk")
+            await loopback.expect_no_reply(b"junk")  # the 30th; also waits for the others
+            for xid in range(5):
+                await loopback.exchange(request(xid=xid))
+        assert loopback.service.stats.ignored["malformed"] == 30
+        limit = loopback.service.ignored_limit
+        assert limit is not None
+        assert limit.suppressed == {"malformed": 27}
+        limit.buckets.clear()  # as if a second had passed: the next event carries the count
+        with capture_logs() as later:
+            await loopback.expect_no_reply(b"junk")
+    ignored = [e for e in request_events(events) if e["event"] == "request_ignored"]
+    assert len(ignored) == 3
+    assert len([e for e in request_events(events) if e["event"] == "reply_sent"]) == 5
+    [next_event] = request_events(later)
+    assert next_event["reason"] == "malformed"
+    assert next_event["suppressed_before"] == 27

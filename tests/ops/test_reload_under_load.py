@@ -1,0 +1,77 @@
+"""A reload swaps the policy between two packets: under a stream of requests no reply is
+lost and no reply mixes the old config's option 120 with the new one's option 43."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from ucdhcp.config import load_policy
+from ucdhcp.service import Service
+
+from ..integration.conftest import serving
+from ..integration.dhcp import reply_options, request, xid_of
+
+REQUESTS = 1500
+IN_FLIGHT = 16
+WAIT = 5.0
+
+CONFIG = """
+[server]
+address = "127.0.0.1"
+port = 0
+[logging]
+format = "json"
+requests = {requests}
+[[sites]]
+name = "hq"
+subnets = ["10.1.2.0/24"]
+sip_servers = ["{fqdn}"]
+"""
+
+
+def write(path: Path, fqdn: str, requests: bool = False) -> None:
+    path.write_text(CONFIG.format(fqdn=fqdn, requests=str(requests).lower()), encoding="utf-8")
+
+
+@pytest.mark.asyncio
+async def test_reloads_under_a_stream_lose_no_reply_and_never_mix_configs(tmp_path: Path) -> None:
+    path = tmp_path / "ucdhcp.toml"
+    write(path, "old.contoso.com")
+    config, policy = load_policy(path)
+    service = Service(path, config, policy)
+    seen: dict[int, tuple[bytes, bytes]] = {}
+    async with serving(service) as loopback:
+        loop = asyncio.get_running_loop()
+        reloads = {"ok": 0, "failed": 0}
+
+        async def reload_repeatedly() -> None:
+            names = ["new.contoso.com", None, "old.contoso.com", "new.contoso.com"]
+            for round_number in range(40):
+                name = names[round_number % len(names)]
+                if name is None:
+                    path.write_text("[[sites]]\nname = 'broken'\n", encoding="utf-8")
+                else:
+                    write(path, name, requests=round_number % 2 == 0)
+                reloads["ok" if service.reload() else "failed"] += 1
+                await asyncio.sleep(0.005)
+
+        reloader = asyncio.create_task(reload_repeatedly())
+        pending: set[int] = set()
+        for xid in range(1, REQUESTS + 1):
+            await loopback.send(request(xid=xid))
+            pending.add(xid)
+            while len(pending) >= IN_FLIGHT or (xid == REQUESTS and pending):
+                reply, _ = await asyncio.wait_for(loop.sock_recvfrom(loopback.client, 4096), WAIT)
+                options = reply_options(reply)
+                seen[xid_of(reply)] = (options[120], options[43])
+                pending.discard(xid_of(reply))
+        await asyncio.wait_for(reloader, 30)
+    assert len(seen) == REQUESTS  # every request answered exactly once
+    assert reloads == {"ok": 30, "failed": 10}
+    pairs = {value for value in seen.values()}
+    assert len(pairs) == 2  # both configs served during the stream...
+    for option_120, option_43 in pairs:  # ...and each reply is all-old or all-new
+        label = option_120[2:].split(b"\x07")[0]  # first label: b"old" or b"new"
+        assert label in (b"old", b"new")
+        assert label + b".contoso.com" in option_43

@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands import EXIT_CONFIG, check, serve
+from .commands import EXIT_CONFIG, check, decode, export, options, probe, serve
 
-COMMANDS = (serve, check)
+COMMANDS = (serve, check, options, export, probe, decode)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,222 @@
+"""`ucdhcp probe`: send a DHCPINFORM exactly like a Lync phone, collect every answer, decode
+options 120 and 43 and check them (DHCPUtil's -EmulateClient, for any DHCP server)."""
+
+import argparse
+import ipaddress
+import json
+import random
+import sys
+from pathlib import Path
+
+from ..config import Config
+from ..policy import Policy
+from ..tools.client import (
+    BROADCAST,
+    SERVER_PORT,
+    Exchange,
+    ProbeInterface,
+    choose_interface,
+    exchange,
+    open_client_socket,
+)
+from ..tools.probe import Answer, Expectation, Inform, Verdict, judge
+from ..tools.sites import Deployment, ToolError, from_command_line, from_config
+from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    parser = commands.add_parser(
+        "probe",
+        help="emulate a phone: send a DHCPINFORM and check the 120/43 answers",
+        description="Send a DHCPINFORM like a Lync phone (option 60, option 55 asking for 43"
+        " and 120, option 61, the interface's address in ciaddr) from UDP 68, retransmit with"
+        " RFC 2131 back-off, collect every answer and check the one a phone would use."
+        " Exit 0 when it is valid, 1 otherwise, 2 on bad arguments or config.",
+    )
+    parser.add_argument("-i", "--interface", metavar="IF", help="default: the first with IPv4")
+    parser.add_argument(
+        "--server", type=ipaddress.IPv4Address, metavar="ADDR", help="unicast to this server"
+    )
+    parser.add_argument("--vendor-class", default="MS-UC-Client", help="option 60 to send")
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, metavar="S", help="give up after S seconds (10)"
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=2.0,
+        metavar="S",
+        help="after the first answer with an FQDN, listen S more seconds for others (2)",
+    )
+    expect = parser.add_argument_group("what the answer must say")
+    expect.add_argument("--expect-sip-server", action="append", metavar="FQDN")
+    expect.add_argument("--expect-web-server", metavar="FQDN")
+    expect.add_argument("-c", "--config", type=Path, metavar="FILE", help="compare with a config")
+    expect.add_argument("--site", metavar="NAME", help="the config's site (default: by address)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.timeout <= 0 or args.settle < 0:
+        return _fail("--timeout must be positive and --settle not negative", EXIT_CONFIG)
+    try:
+        expectation = _flag_expectation(args)
+        loaded = None if args.config is None else from_config(args.config)
+    except ToolError as error:
+        return _fail(str(error), EXIT_CONFIG)
+    try:
+        interface = choose_interface(args.interface, args.server)
+    except ToolError as error:
+        return _fail(str(error), EXIT_RUNTIME)
+    if loaded is not None:
+        try:
+            expectation = _config_expectation(loaded, args, interface, expectation)
+        except ToolError as error:
+            return _fail(str(error), EXIT_CONFIG)
+    inform = Inform(
+        xid=random.getrandbits(32),
+        chaddr=interface.mac,
+        ciaddr=interface.address,
+        vendor_class=args.vendor_class.encode("latin-1"),
+    )
+    destination = (str(args.server) if args.server else BROADCAST, SERVER_PORT)
+    try:
+        with open_client_socket(interface) as sock:
+            result = exchange(sock, inform, destination, args.timeout, args.settle, random.Random())
+    except ToolError as error:
+        return _fail(str(error), EXIT_RUNTIME)
+    sent = f"{result.transmissions} INFORM{'s' if result.transmissions > 1 else ''} sent"
+    window = f"{args.timeout:g} s on {interface.name} ({sent})"
+    verdict = judge(result.answers, expectation, window)
+    if args.json:
+        print(json.dumps(_describe(interface, inform, destination, result, verdict), indent=2))
+    else:
+        print(_render(interface, inform, destination, result, verdict))
+    if not verdict.ok:
+        return _fail(verdict.reason, EXIT_RUNTIME)
+    return EXIT_OK
+
+
+def _fail(reason: str, code: int) -> int:
+    print(f"ucdhcp probe: {reason}", file=sys.stderr)
+    return code
+
+
+def _flag_expectation(args: argparse.Namespace) -> Expectation:
+    if args.config is None and args.site is not None:
+        raise ToolError("--site needs -c FILE")
+    wanted = args.expect_sip_server or []
+    if not wanted and args.expect_web_server is None:
+        return Expectation()
+    # Validated like config values, so a typo is an error here rather than a failed probe.
+    from_command_line(
+        wanted or [args.expect_web_server],
+        web_server=args.expect_web_server,
+        flag_prefix="--expect-",
+    )
+    return Expectation(tuple(wanted), args.expect_web_server)
+
+
+def _config_expectation(
+    loaded: tuple[Config, Policy, Deployment],
+    args: argparse.Namespace,
+    interface: ProbeInterface,
+    flags: Expectation,
+) -> Expectation:
+    _, policy, deployment = loaded
+    site_name = args.site
+    if site_name is None:
+        site = policy.site_for(interface.address.packed) or policy.default_site
+        if site is None:
+            raise ToolError(
+                f"no site of {args.config} covers {interface.address} and there is no"
+                " default_site: give --site"
+            )
+        site_name = site.name
+    values = deployment.site(site_name)
+    return Expectation(
+        flags.sip_servers,
+        flags.web_server,
+        values.option_120,
+        values.option_43,
+        origin=f"site {values.name} of {args.config}",
+    )
+
+
+def _render(
+    interface: ProbeInterface,
+    inform: Inform,
+    destination: tuple[str, int],
+    result: Exchange,
+    verdict: Verdict,
+) -> str:
+    lines = [
+        f"probe: DHCPINFORM xid 0x{inform.xid:08X} on {interface.name} ({interface.address},"
+        f" {inform.chaddr.hex(':')}), vendor class {inform.vendor_class.decode('latin-1')},"
+        f" to {destination[0]}:{destination[1]}"
+    ]
+    for number, answer in enumerate(result.answers, 1):
+        lines += _render_answer(number, answer)
+    count = len(result.answers)
+    lines.append(
+        f"sent {result.transmissions} INFORM{'s' if result.transmissions > 1 else ''},"
+        f" {count} answer{'' if count == 1 else 's'} in {result.listened:.1f} s"
+    )
+    lines += [f"note: {note}" for note in verdict.notes]
+    if verdict.ok:
+        lines.append(f"ok: {verdict.reason}")
+    return "\n".join(lines)
+
+
+def _render_answer(number: int, answer: Answer) -> list[str]:
+    server = f", server id {answer.server_id}" if answer.server_id else ""
+    lines = [
+        f"answer {number} after {answer.elapsed:.3f} s: {answer.kind} from {answer.source}{server}"
+    ]
+    for code, data, inspection in (
+        (120, answer.option_120, answer.sip),
+        (43, answer.option_43, answer.vendor),
+    ):
+        if data is None or inspection is None:
+            lines.append(f"  option {code}: absent")
+            continue
+        lines.append(f"  option {code} ({len(data)} bytes): {data.hex().upper()}")
+        lines += [f"    {line}" for line in inspection.lines]
+        lines += [f"    {lint}" for lint in inspection.lints]
+    return lines
+
+
+def _describe(
+    interface: ProbeInterface,
+    inform: Inform,
+    destination: tuple[str, int],
+    result: Exchange,
+    verdict: Verdict,
+) -> dict[str, object]:
+    return {
+        "ok": verdict.ok,
+        "reason": verdict.reason,
+        "interface": interface.name,
+        "ciaddr": str(interface.address),
+        "chaddr": inform.chaddr.hex(":"),
+        "xid": inform.xid,
+        "vendor_class": inform.vendor_class.decode("latin-1"),
+        "destination": f"{destination[0]}:{destination[1]}",
+        "transmissions": result.transmissions,
+        "listened": round(result.listened, 3),
+        "answers": [_describe_answer(answer) for answer in result.answers],
+        "chosen": None if verdict.chosen is None else result.answers.index(verdict.chosen),
+        "notes": list(verdict.notes),
+    }
+
+
+def _describe_answer(answer: Answer) -> dict[str, object]:
+    return {
+        "source": answer.source,
+        "message_type": answer.kind,
+        "server_id": answer.server_id,
+        "elapsed": round(answer.elapsed, 4),
+        "option_120": None if answer.sip is None else answer.sip.as_dict(),
+        "option_43": None if answer.vendor is None else answer.vendor.as_dict(),
+    }

@@ -1,0 +1,185 @@
+"""Where the tools get a site's values: the command line or a config file. Both go through
+config.py's validation and policy.py's encoders, so the tools see exactly the bytes `ucdhcp
+serve` sends.
+
+Strategy: command-line values are turned into a one-site config document, so a bad FQDN gets
+the same check and message as in a file; only the field path is translated to the flag.
+"""
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import (
+    Config,
+    ConfigError,
+    SiteSection,
+    build_policy,
+    load_policy,
+    parse_config,
+)
+from ..policy import Policy, Profile, Site, VendorClassMatch
+from ..wire.options import OptionCode, SipEncoding
+from ..wire.vendor import MS_UC_CLIENT, CertProvisioning
+
+COMMAND_LINE_SITE = "command-line"
+_FLAGS = {  # config field -> the flag that set it
+    "sip_servers": "sip-server",
+    "web_server": "web-server",
+    "scheme": "scheme",
+    "port": "port",
+    "cert_provisioning_path": "path",
+    "subnets": "subnet",
+    "vendor_classes": "vendor-class",
+}
+_OPTION_LABELS: dict[int, str] = {
+    OptionCode.NTP_SERVERS: "ntp_servers",
+    OptionCode.TIME_SERVER: "time_servers",
+}
+
+
+class ToolError(Exception):
+    """A one-line reason the tool cannot do its job with these inputs."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteValues:
+    """One site's MS-UC-Client answer: plain values and the option data ucdhcp sends."""
+
+    name: str
+    subnets: tuple[ipaddress.IPv4Network, ...]
+    sip_servers: tuple[str, ...]
+    sip_encoding: SipEncoding
+    cert_provisioning: CertProvisioning
+    option_120: bytes  # data, without code and length (RFC 3396 instances concatenated)
+    option_43: bytes
+    default: bool = False
+    other_options: tuple[tuple[int, str], ...] = ()  # (code, what) also sent by ucdhcp
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """The sites, and the option 60 values answered with MS-UC-Client options."""
+
+    sites: tuple[SiteValues, ...]
+    vendor_classes: tuple[bytes, ...] = (MS_UC_CLIENT,)
+    vendor_class_match: VendorClassMatch = VendorClassMatch.EXACT
+
+    def site(self, name: str) -> SiteValues:
+        """Raises ToolError when no site has that name."""
+        for site in self.sites:
+            if site.name == name:
+                return site
+        names = ", ".join(site.name for site in self.sites)
+        raise ToolError(f"no site named {name!r} (sites: {names})")
+
+    def only(self, name: str | None) -> "Deployment":
+        """This deployment narrowed to one site (the default site keeps its role)."""
+        if name is None:
+            return self
+        return Deployment((self.site(name),), self.vendor_classes, self.vendor_class_match)
+
+
+def from_command_line(
+    sip_servers: Sequence[str],
+    *,
+    web_server: str | None = None,
+    scheme: str | None = None,
+    port: int | None = None,
+    path: str | None = None,
+    subnets: Sequence[str] = (),
+    vendor_classes: Sequence[str] = (),
+    flag_prefix: str = "--",
+) -> Deployment:
+    """One site (the default site) from flags, validated exactly like a config file.
+
+    Raises:
+        ToolError: a bad value, naming the flag that gave it (`flag_prefix` + field name).
+    """
+    site: dict[str, object] = {"name": COMMAND_LINE_SITE, "sip_servers": list(sip_servers)}
+    given = {
+        "web_server": web_server,
+        "scheme": scheme,
+        "port": port,
+        "cert_provisioning_path": path,
+    }
+    site.update({key: value for key, value in given.items() if value is not None})
+    if subnets:
+        site["subnets"] = list(subnets)
+    document: dict[str, object] = {"sites": [site], "default_site": COMMAND_LINE_SITE}
+    if vendor_classes:
+        document["vendor_classes"] = {name: Profile.MS_UC_CLIENT.value for name in vendor_classes}
+    try:
+        config = parse_config(document, "<command line>")
+        policy = build_policy(config, "<command line>")
+    except ConfigError as error:
+        raise ToolError(_flag_problem(error, flag_prefix)) from None
+    return deployment(config, policy)
+
+
+def from_config(path: Path) -> tuple[Config, Policy, Deployment]:
+    """Load a config file as `ucdhcp serve` would.
+
+    Raises:
+        ToolError: unreadable or invalid file (the first problem, with its field path).
+    """
+    try:
+        config, policy = load_policy(path)
+    except ConfigError as error:
+        where, why = error.problems[0]
+        more = len(error.problems) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ToolError(f"{error.file}: {where + ': ' if where else ''}{why}{suffix}") from None
+    return config, policy, deployment(config, policy)
+
+
+def deployment(config: Config, policy: Policy) -> Deployment:
+    """The MS-UC-Client view of a loaded config."""
+    sites = tuple(
+        _site_values(section, site, site is policy.default_site)
+        for section, site in zip(config.sites, policy.sites, strict=True)
+    )
+    served = tuple(
+        name for name, profile in policy.vendor_classes.items() if profile is Profile.MS_UC_CLIENT
+    )
+    return Deployment(sites, served, policy.vendor_class_match)
+
+
+def _site_values(section: SiteSection, site: Site, default: bool) -> SiteValues:
+    spec = section.spec()
+    options = site.options[Profile.MS_UC_CLIENT]
+    others = tuple(
+        (int(code), _OPTION_LABELS.get(code, f"options (code {int(code)})"))
+        for code in options
+        if code not in (OptionCode.SIP_SERVERS, OptionCode.VENDOR_SPECIFIC)
+    )
+    return SiteValues(
+        name=site.name,
+        subnets=site.subnets,
+        sip_servers=tuple(spec.sip_servers),
+        sip_encoding=spec.sip_encoding,
+        cert_provisioning=spec.cert_provisioning,
+        option_120=unframe(options[OptionCode.SIP_SERVERS]),
+        option_43=unframe(options[OptionCode.VENDOR_SPECIFIC]),
+        default=default,
+        other_options=others,
+    )
+
+
+def unframe(tlvs: bytes) -> bytes:
+    """The data of one option encoded as one or more TLV instances (RFC 3396 §5)."""
+    data = bytearray()
+    offset = 0
+    while offset < len(tlvs):
+        length = tlvs[offset + 1]
+        data += tlvs[offset + 2 : offset + 2 + length]
+        offset += 2 + length
+    return bytes(data)
+
+
+def _flag_problem(error: ConfigError, flag_prefix: str) -> str:
+    where, why = error.problems[0]
+    field = where.split(".")[-1].split("[")[0] if where else ""
+    flag = _FLAGS.get(field)
+    return f"{flag_prefix}{flag}: {why}" if flag else why

@@ -1,0 +1,141 @@
+"""DHCP servers on a namespace segment for the probe's tests: `ucdhcp serve`, Kea, dnsmasq.
+
+Each is started through Lab.start (stopped by PID at teardown) and waited for by its own
+"ready" log line, so no test sleeps blindly.
+"""
+
+import json
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.netns import Lab
+
+from .tools import ucdhcp_command
+
+SERVER = "10.1.2.10"
+PHONE = "10.1.2.50"
+READY_TIMEOUT = 15.0
+
+
+@dataclass
+class Segment:
+    """A server namespace (srv0) and a phone namespace (ph0) on one link."""
+
+    lab: Lab
+    server: str
+    phone: str
+    workdir: Path
+
+    def probe(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        return self.lab.exec(
+            self.phone, *ucdhcp_command(), "probe", *args, check=False, timeout=timeout
+        )
+
+    def probe_json(self, *args: str) -> tuple[int, dict, str]:
+        result = self.probe("--json", *args)
+        return result.returncode, json.loads(result.stdout), result.stderr
+
+
+def make_segment(lab: Lab, workdir: Path, server: str = SERVER, phone: str = PHONE) -> Segment:
+    server_ns, phone_ns = lab.host("srv"), lab.host("ph")
+    lab.link(server_ns, "srv0", f"{server}/24", phone_ns, "ph0", f"{phone}/24")
+    return Segment(lab, server_ns, phone_ns, workdir)
+
+
+def program(name: str) -> str:
+    path = shutil.which(name) or next(
+        (str(p) for p in (Path("/usr/sbin") / name, Path("/sbin") / name) if p.exists()), None
+    )
+    if path is None:
+        pytest.fail(f"{name} is not installed (CI installs it from Debian packages)")
+    return path
+
+
+def wait_for(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        content = log.read_text(errors="replace") if log.exists() else ""
+        if text in content:
+            return
+        if process.poll() is not None:
+            pytest.fail(f"{log.name}: exited {process.returncode} before {text!r}:\n{content}")
+        time.sleep(0.05)
+    pytest.fail(f"{log.name}: no {text!r} within {READY_TIMEOUT} s")
+
+
+def start_ucdhcp(
+    segment: Segment, config: Path, namespace: str | None = None
+) -> subprocess.Popen[bytes]:
+    log = segment.workdir / f"serve-{config.stem}.log"
+    process = segment.lab.start(
+        namespace or segment.server, *ucdhcp_command(), "serve", "-c", str(config), stdout=log
+    )
+    wait_for(log, '"server_started"', process)
+    return process
+
+
+def serve_config(
+    path: Path, sip_server: str = "pool01.contoso.com", server_id: str = SERVER
+) -> Path:
+    path.write_text(
+        f"""
+[server]
+address = "0.0.0.0"
+server_id = "{server_id}"
+
+[logging]
+format = "json"
+
+[[sites]]
+name = "headquarters"
+subnets = ["10.1.2.0/24"]
+sip_servers = ["{sip_server}"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def kea_environment(directory: Path) -> list[str]:
+    """Kea's pid and lock files go to a test directory instead of /run."""
+    return [f"KEA_PIDFILE_DIR={directory}", f"KEA_LOCKFILE_DIR={directory}"]
+
+
+def start_kea(segment: Segment, config: Path) -> subprocess.Popen[bytes]:
+    log = segment.workdir / "kea.log"
+    process = segment.lab.start(
+        segment.server,
+        "env",
+        *kea_environment(segment.workdir),
+        program("kea-dhcp4"),
+        "-c",
+        str(config),
+        stdout=log,
+    )
+    wait_for(log, "DHCP4_STARTED", process)
+    return process
+
+
+def start_dnsmasq(
+    segment: Segment, config: Path, namespace: str | None = None
+) -> subprocess.Popen[bytes]:
+    log = segment.workdir / f"dnsmasq-{config.stem}.log"
+    process = segment.lab.start(
+        namespace or segment.server,
+        program("dnsmasq"),
+        "-k",  # foreground
+        "-C",
+        str(config),
+        "--port=0",  # no DNS
+        f"--log-facility={log}",
+        f"--pid-file={segment.workdir / (config.stem + '.pid')}",
+        f"--dhcp-leasefile={segment.workdir / (config.stem + '.leases')}",
+        stdout=segment.workdir / f"dnsmasq-{config.stem}.out",
+    )
+    wait_for(log, "DHCP, ", process)
+    return process

@@ -130,6 +130,13 @@ class RepliesSection(Model):
     trusted_relays: list[ipaddress.IPv4Address] | None = None
 
 
+class LimitsSection(Model):
+    # Replies per second; 0 turns a limit off. Per client (chaddr) catches one phone or tool
+    # looping; per destination address caps what a spoofed ciaddr or source can draw.
+    replies_per_client: Annotated[int, Field(ge=0, le=1_000_000)] = 20
+    replies_per_destination: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+
+
 class MetricsSection(Model):
     listen: str | None = None  # "HOST:PORT" for the Prometheus endpoint; None: off
 
@@ -287,6 +294,7 @@ class Config(Model):
     replies: RepliesSection = RepliesSection()
     logging: LoggingSection = LoggingSection()
     metrics: MetricsSection = MetricsSection()
+    limits: LimitsSection = LimitsSection()
     vendor_classes: dict[str, Profile] = Field(
         default_factory=lambda: {k.decode(): v for k, v in DEFAULT_VENDOR_CLASSES.items()}
     )

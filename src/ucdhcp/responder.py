@@ -8,6 +8,7 @@ Policy), and no object built that the reply does not need.
 
 from enum import StrEnum
 
+from .limits import ReplyLimits
 from .policy import Policy, Profile, Site
 from .routing import ZERO, Destination, reply_destination
 from .wire.errors import DecodeError
@@ -33,6 +34,7 @@ class Reason(StrEnum):
     NOT_REQUESTED = "not_requested"  # option 55 asks for none of the options we have
     NO_DESTINATION = "no_destination"
     REPLY_TOO_LARGE = "reply_too_large"  # none of the options fit the client's size limit
+    RATE_LIMITED = "rate_limited"  # over the per-client or per-destination reply limit
 
 
 class Arrival:
@@ -95,19 +97,26 @@ Outcome = Reply | Ignored
 class Responder:
     """Holds the current policy; `policy` may be replaced between two calls (reload)."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, limits: ReplyLimits | None = None) -> None:
         self.policy = policy
+        self.limits = limits
 
     def respond(self, datagram: bytes, source: tuple[str, int], arrival: Arrival) -> Outcome:
         policy = self.policy  # one read: a reload mid-decision cannot mix two configs
         try:
             request = parse_message(datagram)
-            return _decide(request, policy, source, arrival)
+            return _decide(request, policy, source, arrival, self.limits)
         except DecodeError as error:
             return Ignored(Reason.MALFORMED, None, str(error))
 
 
-def _decide(request: Message, policy: Policy, source: tuple[str, int], arrival: Arrival) -> Outcome:
+def _decide(
+    request: Message,
+    policy: Policy,
+    source: tuple[str, int],
+    arrival: Arrival,
+    limits: ReplyLimits | None = None,
+) -> Outcome:
     if request.op != 1:
         return Ignored(Reason.NOT_REQUEST, request)
     message_type = request.message_type
@@ -141,6 +150,8 @@ def _decide(request: Message, policy: Policy, source: tuple[str, int], arrival: 
     destination = reply_destination(request, source, policy.relayed_inform)
     if destination is None:
         return Ignored(Reason.NO_DESTINATION, request)
+    if limits is not None and not limits.allow(request.chaddr, destination.address):
+        return Ignored(Reason.RATE_LIMITED, request)
     payload = encode_reply(
         request, reply_type, arrival.server_id, chosen.tlvs,
         broadcast=destination.set_broadcast_flag, joined=chosen.joined,

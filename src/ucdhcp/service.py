@@ -14,6 +14,7 @@ from . import __version__
 from .config import Config, ConfigError, load_policy
 from .diagnosis import Finding, Severity, diagnose
 from .interfaces import InterfaceAddress, drain, list_ipv4_addresses, open_change_watch
+from .limits import ReplyLimits
 from .listeners import InterfaceListeners
 from .logs import configure_logging
 from .metrics import CountersCollector, registry_for, start_metrics_server
@@ -43,7 +44,11 @@ class Service:
     def __init__(self, config_path: Path, config: Config, policy: Policy) -> None:
         self.config_path = config_path
         self.config = config
-        self.responder = Responder(policy)
+        self.limits = ReplyLimits(
+            config.limits.replies_per_client, config.limits.replies_per_destination
+        )
+        self.responder = Responder(policy, self.limits)
+        self._window: asyncio.TimerHandle | None = None
         self.stats = Statistics()
         self.reloads = {"ok": 0, "failed": 0}
         self.protocol: ResponderProtocol | None = None  # single-address mode
@@ -83,6 +88,11 @@ class Service:
         # READY=1 only now: sockets bound, policy loaded, first request answerable.
         self.notifier.ready(self._status())
         self._schedule_watchdog()
+        self._next_window()
+
+    def _next_window(self) -> None:
+        self.limits.new_window()  # the reply limits count per one-second window
+        self._window = asyncio.get_running_loop().call_later(1.0, self._next_window)
 
     async def _start_metrics(self) -> None:
         settings = self.config.metrics
@@ -239,6 +249,8 @@ class Service:
             update={"server": self.config.server, "metrics": self.config.metrics}
         )
         self._apply_logging(config)
+        self.limits.per_client = config.limits.replies_per_client
+        self.limits.per_destination = config.limits.replies_per_destination
         self.reloads["ok"] += 1
         log.info(
             "config_reloaded",
@@ -274,6 +286,9 @@ class Service:
             self.close()
 
     def close(self) -> None:
+        if self._window is not None:
+            self._window.cancel()
+            self._window = None
         if self.metrics_server is not None:
             self.metrics_server.close()
             self.metrics_server = None

@@ -98,6 +98,7 @@ def phone_request(
     flags: int = 0,
     ciaddr: str = "10.1.2.50",
     giaddr: str = ZERO_IP,
+    chaddr: bytes = PHONE_MAC,
 ) -> bytes:
     """A phone's request, by default the DHCPINFORM of protocol.md §7 asking for 43 and 120."""
     options = dhcp_options(
@@ -107,7 +108,7 @@ def phone_request(
         parameter_request_list=parameter_request_list,
         extra=extra,
     )
-    return bootp(options=options, op=op, flags=flags, ciaddr=ciaddr, giaddr=giaddr)
+    return bootp(options=options, op=op, flags=flags, ciaddr=ciaddr, giaddr=giaddr, chaddr=chaddr)
 
 
 def reply_options(payload: bytes) -> list[tuple[int, bytes]]:
@@ -159,7 +160,8 @@ def site_spec(
 def responder(*sites: SiteSpec, **policy_fields: Any) -> Responder:
     """A responder over the given sites (pool01 alone by default)."""
     built = tuple(build_site(spec) for spec in sites or (site_spec(),))
-    return Responder(Policy(sites=built, **policy_fields))
+    limits = policy_fields.pop("limits", None)
+    return Responder(Policy(sites=built, **policy_fields), limits)
 
 
 def respond(

@@ -103,6 +103,7 @@ def test_max_message_size_is_read_from_option_57():
         pytest.param(bootp(op=0, options=b"\xff"), id="op-0"),
         pytest.param(bootp(op=3, options=b"\xff"), id="op-3"),
         pytest.param(bootp(hlen=17, options=b"\xff"), id="hlen-17"),
+        pytest.param(bootp(hops=17, options=b"\xff"), id="hops-17-relay-loop"),
         pytest.param(bootp(options=b"\x35"), id="option-without-length"),
         pytest.param(bootp(options=b"\x3c\x0cMS-UC-Clien"), id="option-past-end"),
         pytest.param(bootp(options=tlv(53, b"")), id="message-type-empty"),

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from ucdhcp.limits import ReplyLimits
 from ucdhcp.policy import Profile, RelayedInform, VendorClassMatch
 from ucdhcp.responder import Ignored, Reason, Reply
 from ucdhcp.routing import DestinationKind
@@ -12,6 +13,7 @@ from ucdhcp.wire.message import MessageType, parse_message
 from ucdhcp.wire.vendor import VlanIdFormat
 
 from .packets import (
+    PHONE_MAC,
     SERVER_ID,
     bootp,
     ip,
@@ -311,7 +313,25 @@ SITES_AND_OPTIONS = [
     ),
 ]
 
-TABLE = ROUTING + MESSAGE_TYPES + MALFORMED + VENDOR_CLASSES + RELAYS + SITES_AND_OPTIONS
+
+def exhausted_limits() -> ReplyLimits:
+    """Limits under which the phone already had its one reply this window."""
+    limits = ReplyLimits(per_client=1, per_destination=0)
+    assert limits.allow(PHONE_MAC, "10.1.2.50")
+    return limits
+
+
+LIMITS = [
+    row(
+        "client-over-its-reply-limit",
+        phone_request(),
+        Reason.RATE_LIMITED,
+        limits=exhausted_limits(),
+    ),
+    row("client-within-its-reply-limit", phone_request(), ACK_TO_PHONE, limits=ReplyLimits(1, 0)),
+]
+
+TABLE = LIMITS + ROUTING + MESSAGE_TYPES + MALFORMED + VENDOR_CLASSES + RELAYS + SITES_AND_OPTIONS
 
 
 @pytest.mark.parametrize(("datagram", "source", "sites", "policy", "expected"), TABLE)

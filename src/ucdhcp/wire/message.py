@@ -17,6 +17,7 @@ OPTIONS_START = HEADER_LENGTH + 4
 SNAME = slice(44, 108)
 FILE = slice(108, 236)
 MAX_CHADDR = 16
+MAX_HOPS = 16  # RFC 1542 §4.1.1: relays discard beyond this; more means a loop
 BROADCAST_FLAG = 0x8000  # RFC 2131 §2, Figure 2
 
 # Plain ints, not OptionCode members: these are read for every packet.
@@ -138,6 +139,8 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
         raise DecodeError(f"op {packet[0]} is neither BOOTREQUEST nor BOOTREPLY")
     if packet[2] > MAX_CHADDR:
         raise DecodeError(f"hlen {packet[2]} exceeds the 16-byte chaddr field")
+    if packet[3] > MAX_HOPS:
+        raise DecodeError(f"hops {packet[3]} exceeds {MAX_HOPS}: a relay loop (RFC 1542 §4.1.1)")
     if data[HEADER_LENGTH:OPTIONS_START] != MAGIC_COOKIE:
         raise DecodeError("missing DHCP magic cookie")
     offsets: dict[int, int] = {}

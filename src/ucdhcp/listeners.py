@@ -62,6 +62,7 @@ class InterfaceListeners:
         self.wanted = wanted
         self.server_id = server_id  # a configured override for every interface
         self.active: dict[str, tuple[asyncio.DatagramTransport, ResponderProtocol]] = {}
+        self.indexes: dict[str, int] = {}  # interface index each socket was opened for
 
     def protocols(self) -> Iterator[ResponderProtocol]:
         return (protocol for _, protocol in self.active.values())
@@ -69,25 +70,33 @@ class InterfaceListeners:
     async def sync(self, addresses: Sequence[InterfaceAddress]) -> None:
         served = served_interfaces(addresses, self.wanted)
         for name in [name for name in self.active if name not in served]:
+            self.indexes.pop(name, None)
             transport, _ = self.active.pop(name)
             transport.close()
             log.warning("interface_removed", interface=name)
         for name, entries in served.items():
             arrival = self._arrival(name, entries)
+            if name in self.active and self.indexes.get(name) != entries[0].index:
+                # Deleted and re-created under the same name (a container restart): the old
+                # socket is bound to a device that no longer exists.
+                transport, _ = self.active.pop(name)
+                transport.close()
+                log.info("interface_recreated", interface=name, index=entries[0].index)
             if name in self.active:
                 protocol = self.active[name][1]
                 if protocol.arrival != arrival:
                     protocol.arrival = arrival  # read once per datagram: swaps atomically
                     log.info("interface_changed", interface=name, addresses=_texts(entries))
                 continue
-            await self._open(name, arrival, entries)
+            if await self._open(name, arrival, entries):
+                self.indexes[name] = entries[0].index
 
-    async def _open(self, name: str, arrival: Arrival, entries: list[InterfaceAddress]) -> None:
+    async def _open(self, name: str, arrival: Arrival, entries: list[InterfaceAddress]) -> bool:
         try:
             sock = open_interface_socket(name, self.port, self.receive_buffer)
         except OSError as error:
             log.error("interface_bind_failed", interface=name, port=self.port, error=str(error))
-            return
+            return False
         protocol = ResponderProtocol(self.responder, arrival, self.stats)
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
@@ -98,6 +107,7 @@ class InterfaceListeners:
             addresses=_texts(entries),
             server_id=_dotted(arrival.server_id),
         )
+        return True
 
     def _arrival(self, name: str, entries: list[InterfaceAddress]) -> Arrival:
         return Arrival(server_id=self.server_id or entries[0].address.packed, interface=name)

@@ -154,14 +154,15 @@ class Service:
             server.interfaces,
             None if server.server_id is None else server.server_id.packed,
         )
+        # Subscribe before the first scan: a change between the two then still triggers a rescan.
+        self._watch = open_change_watch()
+        asyncio.get_running_loop().add_reader(self._watch, self._on_interface_change)
         addresses = list_ipv4_addresses()
         for finding in self.diagnose(addresses):
             log.log(
                 _LEVELS[finding.severity], finding.event, message=finding.message, **finding.fields
             )
         await self.listeners.sync(addresses)
-        self._watch = open_change_watch()
-        asyncio.get_running_loop().add_reader(self._watch, self._on_interface_change)
 
     def diagnose(self, addresses: list[InterfaceAddress]) -> list[Finding]:
         return diagnose(

@@ -23,6 +23,8 @@ port = 0
 [logging]
 format = "json"
 requests = {requests}
+[limits]
+replies_per_client = 0  # one test client sends every request
 [[sites]]
 name = "hq"
 subnets = ["10.1.2.0/24"]

@@ -1,0 +1,258 @@
+"""The processes a network test runs inside its namespaces: `ucdhcp serve`, the test phone
+(phone.py) in the foreground or as a background watcher, and the bounded waits around them.
+
+Every process is started through Lab.start (stopped by PID at teardown) or Lab.exec (with a
+timeout), so nothing outlives the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.netns import Lab
+
+from .frames import Frame, Seen, parse_output
+
+PHONE = Path(__file__).with_name("phone.py")
+EVENT_TIMEOUT = 20.0  # start-up of a Python process in a namespace, imports included
+REPLY_TIMEOUT = 5.0  # a reply that must come
+SILENCE = 1.0  # how long to listen for a reply that must not come
+WATCH = 2.0  # a background listener: covers one exchange started after it is ready
+READY_TIMEOUT = 15.0  # a background program announcing it is ready
+
+
+def ucdhcp_command() -> list[str]:
+    script = Path(sys.executable).parent / "ucdhcp"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ucdhcp"]
+
+
+PACKAGES = {  # program -> the Debian package .ci/run installs it from
+    "dhcrelay": "isc-dhcp-relay",
+    "kea-dhcp4": "kea-dhcp4-server",
+    "tshark": "tshark",
+    "nmap": "nmap",
+    "dnsmasq": "dnsmasq-base",
+}
+_SBIN = os.pathsep.join(("/usr/local/sbin", "/usr/sbin", "/sbin"))  # root's PATH may lack them
+
+
+def tool(name: str) -> str:
+    """The absolute path of a third-party program; fails (never skips) when it is missing:
+    CI installs them all, and a network test that silently skipped would prove nothing."""
+    found = shutil.which(name) or shutil.which(name, path=_SBIN)
+    if found is None:
+        pytest.fail(f"{name} not installed: apt-get install {PACKAGES.get(name, name)}")
+    return found
+
+
+def wait_until(
+    condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05
+) -> Any:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    subnets: Sequence[str]
+    sip_server: str
+
+
+POOL01 = "pool01.contoso.com"
+COMPANY = "server.fqdn.company.com"
+
+
+def config_toml(
+    sites: Sequence[Site],
+    *,
+    interfaces: Sequence[str] | None = None,
+    replies: str = "",
+) -> str:
+    """A ucdhcp config serving every interface (address 0.0.0.0, port 67), JSON logs with one
+    event per request, and `replies` as extra lines of the [replies] table."""
+    lines = ["[server]", 'address = "0.0.0.0"', "port = 67"]
+    if interfaces is not None:
+        lines.append(f"interfaces = {json.dumps(list(interfaces))}")
+    lines += ["", "[replies]", replies, "", "[logging]", 'format = "json"', "requests = true"]
+    for site in sites:
+        lines += [
+            "",
+            "[[sites]]",
+            f'name = "{site.name}"',
+            f"subnets = {json.dumps(list(site.subnets))}",
+            f'sip_servers = ["{site.sip_server}"]',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+class Ucdhcp:
+    """`ucdhcp serve -c FILE` in a namespace; its JSON log lines are read from a file."""
+
+    def __init__(self, lab: Lab, namespace: str, directory: Path, config: str) -> None:
+        self.lab = lab
+        self.config_path = directory / f"{namespace}.toml"
+        self.config_path.write_text(config, encoding="utf-8")
+        self.log_path = directory / f"{namespace}.log"
+        self.process = lab.start(
+            namespace, *ucdhcp_command(), "serve", "-c", str(self.config_path), stdout=self.log_path
+        )
+
+    def events(self) -> list[dict[str, Any]]:
+        events = []
+        for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                events.append(json.loads(line))
+            except json.JSONDecodeError:
+                events.append({"event": "not_json", "line": line})
+        return events
+
+    def find(self, name: str, **fields: Any) -> list[dict[str, Any]]:
+        return [
+            event
+            for event in self.events()
+            if event.get("event") == name and all(event.get(k) == v for k, v in fields.items())
+        ]
+
+    def wait_for(self, name: str, timeout: float = EVENT_TIMEOUT, **fields: Any) -> dict[str, Any]:
+        """The first `name` event with these fields; fails if ucdhcp exits or time runs out."""
+
+        def found() -> dict[str, Any] | None:
+            matches = self.find(name, **fields)
+            if matches:
+                return matches[0]
+            if self.process.poll() is not None:
+                pytest.fail(
+                    f"ucdhcp exited ({self.process.returncode}) before {name} {fields}:"
+                    f" {self.log_path.read_text(errors='replace')}"
+                )
+            return None
+
+        result: dict[str, Any] = wait_until(found, timeout, f"ucdhcp event {name} {fields}")
+        return result
+
+    def started(self, *interfaces: str) -> Ucdhcp:
+        """Wait until serving, and until each of `interfaces` has its socket."""
+        self.wait_for("server_started")
+        for interface in interfaces:
+            self.wait_for("interface_added", interface=interface)
+        return self
+
+    def sent(self, xid: int) -> list[dict[str, Any]]:
+        return self.find("reply_sent", xid=f"0x{xid:08x}")
+
+
+@dataclass
+class Phone:
+    """The test phone's network half (phone.py) on one interface of one namespace."""
+
+    lab: Lab
+    namespace: str
+    interface: str = "eth0"
+    _mac: str | None = field(default=None, repr=False)
+
+    @property
+    def mac(self) -> str:
+        if self._mac is None:
+            shown = self.lab.exec(self.namespace, "ip", "-j", "link", "show", self.interface)
+            self._mac = str(json.loads(shown.stdout)[0]["address"])
+        return self._mac
+
+    def command(
+        self,
+        *,
+        frames: Sequence[bytes] = (),
+        udp: tuple[str, bytes] | None = None,
+        source: str = "0.0.0.0",
+        xid: int | None = None,
+        until: int = 1,
+        listen: float = REPLY_TIMEOUT,
+        outgoing: bool = False,
+        ready: bool = False,
+    ) -> list[str]:
+        args = [sys.executable, str(PHONE), "--iface", self.interface, "--listen", str(listen)]
+        args += ["--source", source]
+        for frame in frames:
+            args += ["--frame", frame.hex()]
+        if udp is not None:
+            args += ["--udp", udp[0], udp[1].hex()]
+        if xid is not None:
+            args += ["--xid", str(xid), "--until", str(until)]
+        if outgoing:
+            args.append("--outgoing")
+        if ready:
+            args.append("--ready")
+        return args
+
+    def exchange(self, **kwargs: Any) -> Seen:
+        """Send, then return the DHCP frames seen (bounded by `listen`)."""
+        listen = kwargs.get("listen", REPLY_TIMEOUT)
+        command = self.command(**kwargs)
+        result = self.lab.exec(self.namespace, *command, timeout=listen + 15, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"phone.py failed in {self.namespace}: {result.stderr}")
+        return parse_output(result.stdout)
+
+    def watch(self, directory: Path, listen: float, **kwargs: Any) -> Watch:
+        """Start listening in the background (optionally sending too); returns once ready."""
+        output = directory / f"watch-{self.namespace}-{time.monotonic_ns()}.jsonl"
+        command = self.command(listen=listen, ready=True, **kwargs)
+        process = self.lab.start(self.namespace, *command, stdout=output)
+        watch = Watch(process, output, listen)
+        wait_until(watch.is_ready, READY_TIMEOUT, f"phone.py ready in {self.namespace}")
+        return watch
+
+
+@dataclass
+class Watch:
+    """A phone.py running in the background; `frames()` waits for it to finish listening."""
+
+    process: subprocess.Popen[bytes]
+    output: Path
+    listen: float
+
+    def is_ready(self) -> bool:
+        if self.process.poll() not in (None, 0):
+            pytest.fail(f"phone.py failed: {self.output.read_text(errors='replace')}")
+        return '"ready"' in self.output.read_text(errors="replace")
+
+    def frames(self) -> Seen:
+        self.process.wait(timeout=self.listen + 15)
+        assert self.process.returncode == 0, self.output.read_text(errors="replace")
+        return parse_output(self.output.read_text(encoding="utf-8"))
+
+
+def delivered(seen: Seen, xid: int) -> Frame:
+    """The one reply to `xid` on the phone's link, which its UDP socket also accepted (so the
+    phone's IP stack took it: right address, right port)."""
+    replies = replies_to(seen, xid)
+    assert len(replies) == 1, [frame.describe() for frame in seen]
+    accepted = seen.accepted(xid)
+    assert [d.payload for d in accepted] == [replies[0].payload], (
+        f"on the link but not accepted by the phone's socket: {replies[0].describe()}"
+    )
+    assert accepted[0].destination == replies[0].ip_dst
+    return replies[0]
+
+
+def replies_to(frames: Sequence[Frame], xid: int) -> list[Frame]:
+    """BOOTREPLYs (incoming) to the request with this xid."""
+    return [frame for frame in frames if not frame.outgoing and frame.op == 2 and frame.xid == xid]

@@ -1,0 +1,146 @@
+"""Kea as the site's lease server on the same segment as the phone and ucdhcp: the phone gets
+its lease from Kea (DORA), ucdhcp stays out of it, then the phone's INFORM is answered by
+ucdhcp with 120/43 (Kea may answer the INFORM too, with a bare ACK: ucdhcp's answer is the
+one whose option 54 is ucdhcp's address).
+
+    phone ns eth0 --- p1 \\
+    kea ns   eth0 --- p2 -- br0 (switch ns)
+    ucdhcp ns eth0 -- p3 /
+"""
+
+import json
+import os
+from ipaddress import IPv4Address
+from pathlib import Path
+
+from tests.netns import Lab
+
+from .actors import (
+    EVENT_TIMEOUT,
+    Phone,
+    Site,
+    Ucdhcp,
+    config_toml,
+    replies_to,
+    tool,
+    wait_until,
+)
+from .frames import ACK, OFFER, OPTION_43_POOL01, OPTION_120_POOL01, Frame, bootp, broadcast_frame
+
+KEA, UCDHCP = "10.5.0.2", "10.5.0.10"
+POOL_FIRST, POOL_LAST = "10.5.0.100", "10.5.0.150"
+XID_DISCOVER, XID_REQUEST, XID_INFORM = 0x7A000001, 0x7A000002, 0x7A000003
+LEASE_PARAMETERS = (1, 3, 6, 15, 43, 120)
+
+
+def kea_config() -> dict[str, object]:
+    return {
+        "Dhcp4": {
+            # raw sockets (the default) see broadcasts from clients without an address.
+            "interfaces-config": {"interfaces": ["eth0"], "dhcp-socket-type": "raw"},
+            "lease-database": {"type": "memfile", "persist": False},
+            "valid-lifetime": 600,
+            "subnet4": [
+                {
+                    "id": 1,
+                    "subnet": "10.5.0.0/24",
+                    "pools": [{"pool": f"{POOL_FIRST} - {POOL_LAST}"}],
+                }
+            ],
+            "loggers": [
+                {
+                    "name": "kea-dhcp4",
+                    "output_options": [{"output": "stdout", "flush": True}],
+                    "severity": "INFO",
+                }
+            ],
+        }
+    }
+
+
+def start_kea(lab: Lab, namespace: str, directory: Path) -> Path:
+    kea_dhcp4 = tool("kea-dhcp4")
+    config = directory / "kea-dhcp4.json"
+    config.write_text(json.dumps(kea_config(), indent=2), encoding="utf-8")
+    runtime = directory / "kea-run"
+    runtime.mkdir()
+    env = {**os.environ, "KEA_PIDFILE_DIR": str(runtime), "KEA_LOCKFILE_DIR": str(runtime)}
+    # -t checks the interfaces too, so it runs inside the namespace.
+    checked = lab.exec(namespace, "env", *_assignments(env), kea_dhcp4, "-t", str(config))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    log = directory / "kea.log"
+    kea = lab.start(namespace, kea_dhcp4, "-c", str(config), stdout=log, env=env)
+
+    def started() -> bool:
+        assert kea.poll() is None, log.read_text(errors="replace")
+        return "DHCP4_STARTED" in log.read_text(errors="replace")
+
+    wait_until(started, EVENT_TIMEOUT, "kea-dhcp4 to start")
+    return log
+
+
+def _assignments(env: dict[str, str]) -> list[str]:
+    return [f"{name}={env[name]}" for name in ("KEA_PIDFILE_DIR", "KEA_LOCKFILE_DIR")]
+
+
+def from_ucdhcp(frames: list[Frame]) -> list[Frame]:
+    return [f for f in frames if f.op == 2 and UCDHCP in (f.ip_src, f.server_id)]
+
+
+def test_lease_from_kea_then_options_from_ucdhcp(lab: Lab, tmp_path: Path) -> None:
+    switch = lab.host("sw")
+    phone_ns, kea_ns, ucdhcp_ns = lab.host("ph"), lab.host("kea"), lab.host("uc")
+    lab.link(switch, "p1", None, phone_ns, "eth0", None)
+    lab.link(switch, "p2", None, kea_ns, "eth0", f"{KEA}/24")
+    lab.link(switch, "p3", None, ucdhcp_ns, "eth0", f"{UCDHCP}/24")
+    lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    config = config_toml([Site("voice", ["10.5.0.0/24"], "pool01.contoso.com")])
+    ucdhcp = Ucdhcp(lab, ucdhcp_ns, tmp_path, config).started("eth0")
+    start_kea(lab, kea_ns, tmp_path)
+    phone = Phone(lab, phone_ns)
+
+    # DISCOVER -> OFFER, from Kea only.
+    discover = bootp(phone.mac, XID_DISCOVER, message_type="discover", parameters=LEASE_PARAMETERS)
+    seen = phone.exchange(frames=[broadcast_frame(phone.mac, discover)], xid=XID_DISCOVER)
+    offers = replies_to(seen, XID_DISCOVER)
+    assert [(f.message_type, f.server_id) for f in offers] == [(OFFER, KEA)]
+    address = offers[0].yiaddr
+    assert IPv4Address(POOL_FIRST) <= IPv4Address(address) <= IPv4Address(POOL_LAST)
+    assert ucdhcp.wait_for("request_ignored", xid=f"0x{XID_DISCOVER:08x}")["reason"] == (
+        "discover_not_answered"
+    )
+
+    # REQUEST -> ACK, from Kea only.
+    request = bootp(
+        phone.mac,
+        XID_REQUEST,
+        message_type="request",
+        parameters=LEASE_PARAMETERS,
+        extra=(("requested_addr", address), ("server_id", KEA)),
+    )
+    seen = phone.exchange(frames=[broadcast_frame(phone.mac, request)], xid=XID_REQUEST)
+    acks = replies_to(seen, XID_REQUEST)
+    assert [(f.message_type, f.server_id, f.yiaddr) for f in acks] == [(ACK, KEA, address)]
+    assert 51 in acks[0].options  # a real lease: Kea sends its lease time
+    assert ucdhcp.wait_for("request_ignored", xid=f"0x{XID_REQUEST:08x}")["reason"] == (
+        "unsupported_type"
+    )
+
+    # The phone configures its address, then broadcasts its INFORM.
+    lab.exec(phone_ns, "ip", "addr", "add", f"{address}/24", "dev", "eth0")
+    inform = bootp(phone.mac, XID_INFORM, ciaddr=address)
+    frame = broadcast_frame(phone.mac, inform, source=address)
+    seen = phone.exchange(frames=[frame], xid=XID_INFORM, until=2, listen=3)
+    by_ucdhcp = from_ucdhcp(seen)
+    assert len(by_ucdhcp) == 1, [f.describe() for f in seen]
+    ours = by_ucdhcp[0]
+    assert (ours.ip_dst, ours.dport, ours.ciaddr) == (address, 68, address)
+    assert ours.options[120] == OPTION_120_POOL01
+    assert ours.options[43] == OPTION_43_POOL01
+    assert [d.payload for d in seen.accepted(XID_INFORM) if d.server_id == UCDHCP] == [ours.payload]
+    for other in replies_to(seen, XID_INFORM):
+        if other is not ours:  # Kea's own ACK to the INFORM: no UC options, its own id
+            assert other.server_id == KEA and 120 not in other.options
+
+    # ucdhcp answered nothing but the INFORM.
+    assert [event["xid"] for event in ucdhcp.find("reply_sent")] == [f"0x{XID_INFORM:08x}"]

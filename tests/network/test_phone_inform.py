@@ -1,0 +1,118 @@
+"""A phone-like client on a veth next to `ucdhcp serve` (all interfaces, port 67): broadcast and
+unicast INFORMs get the DHCPUtil options, with the interface's address as server identifier,
+delivered where RFC 2131 §4.1 says (README "Where the reply goes").
+"""
+
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+from tests.netns import Lab
+
+from .actors import POOL01, SILENCE, Phone, Site, Ucdhcp, config_toml, delivered, replies_to
+from .conftest import open_lab
+from .frames import (
+    ACK,
+    BROADCAST_FLAG,
+    BROADCAST_MAC,
+    OPTION_43_POOL01,
+    OPTION_120_POOL01,
+    Frame,
+    bootp,
+    broadcast_frame,
+)
+
+SERVER = "10.1.2.10"
+PHONE_ADDRESS = "10.1.2.50"
+_xids = count(0x1A000001)
+
+
+class Segment:
+    """ucdhcp and one phone on a veth (10.1.2.0/24), shared by this module's tests."""
+
+    def __init__(self, lab: Lab, directory: Path) -> None:
+        self.server_ns = lab.host("srv")
+        self.phone_ns = lab.host("ph")
+        lab.link(self.server_ns, "eth0", f"{SERVER}/24", self.phone_ns, "eth0", None)
+        lab.exec(self.phone_ns, "ip", "addr", "add", f"{PHONE_ADDRESS}/24", "dev", "eth0")
+        config = config_toml([Site("headquarters", ["10.1.2.0/24"], POOL01)])
+        self.ucdhcp = Ucdhcp(lab, self.server_ns, directory, config).started("eth0")
+        self.phone = Phone(lab, self.phone_ns)
+
+
+@pytest.fixture(scope="module")
+def segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Segment]:
+    with open_lab() as lab:
+        yield Segment(lab, tmp_path_factory.mktemp("phone"))
+
+
+def assert_dhcputil_ack(reply: Frame, xid: int, ciaddr: str, mac: str) -> None:
+    assert reply.ip_src == SERVER and reply.sport == 67
+    assert reply.xid == xid and reply.ciaddr == ciaddr and reply.yiaddr == "0.0.0.0"
+    assert reply.chaddr == bytes.fromhex(mac.replace(":", ""))  # chaddr copied
+    assert reply.message_type == ACK
+    assert reply.server_id == SERVER  # the address of the interface the INFORM came in on
+    assert [code for code, _ in reply.option_list] == [53, 54, 61, 43, 120]  # option 55 order
+    assert reply.options[43] == OPTION_43_POOL01
+    assert reply.options[120] == OPTION_120_POOL01
+    assert len(reply.payload) >= 300
+
+
+def test_broadcast_inform_from_0_0_0_0_with_broadcast_flag_gets_a_broadcast_ack(
+    segment: Segment,
+) -> None:
+    xid = next(_xids)
+    phone = segment.phone
+    request = bootp(phone.mac, xid, broadcast_flag=True)
+    frames = phone.exchange(frames=[broadcast_frame(phone.mac, request)], xid=xid)
+    reply = delivered(frames, xid)
+    assert (reply.eth_dst, reply.ip_dst, reply.dport) == (BROADCAST_MAC, "255.255.255.255", 68)
+    assert reply.flags & BROADCAST_FLAG
+    assert_dhcputil_ack(reply, xid, "0.0.0.0", phone.mac)
+
+
+def test_broadcast_inform_with_ciaddr_gets_a_unicast_ack_at_ciaddr(segment: Segment) -> None:
+    xid = next(_xids)
+    phone = segment.phone
+    request = bootp(phone.mac, xid, ciaddr=PHONE_ADDRESS)
+    frame = broadcast_frame(phone.mac, request, source=PHONE_ADDRESS)
+    reply = delivered(phone.exchange(frames=[frame], xid=xid), xid)
+    assert (reply.eth_dst, reply.ip_dst, reply.dport) == (phone.mac, PHONE_ADDRESS, 68)
+    assert_dhcputil_ack(reply, xid, PHONE_ADDRESS, phone.mac)
+
+
+def test_unicast_inform_to_the_server_address_gets_a_unicast_ack_at_ciaddr(
+    segment: Segment,
+) -> None:
+    xid = next(_xids)
+    phone = segment.phone
+    request = bootp(phone.mac, xid, ciaddr=PHONE_ADDRESS)
+    reply = delivered(phone.exchange(udp=(SERVER, request), xid=xid), xid)
+    assert (reply.eth_dst, reply.ip_dst, reply.dport) == (phone.mac, PHONE_ADDRESS, 68)
+    assert_dhcputil_ack(reply, xid, PHONE_ADDRESS, phone.mac)
+
+
+def test_kernel_sourced_broadcast_without_ciaddr_is_answered_at_the_source_address(
+    segment: Segment,
+) -> None:
+    # Sent through a UDP socket, the kernel puts the interface's address in the IP source even
+    # though ciaddr is 0: the reply goes back to that source address, not to broadcast.
+    xid = next(_xids)
+    phone = segment.phone
+    request = bootp(phone.mac, xid, broadcast_flag=True)
+    frames = phone.exchange(udp=("255.255.255.255", request), xid=xid, outgoing=True)
+    sent = [frame for frame in frames if frame.outgoing and frame.xid == xid]
+    assert [(frame.ip_src, frame.ip_dst) for frame in sent] == [(PHONE_ADDRESS, "255.255.255.255")]
+    reply = delivered(frames, xid)
+    assert (reply.eth_dst, reply.ip_dst, reply.dport) == (phone.mac, PHONE_ADDRESS, 68)
+    assert_dhcputil_ack(reply, xid, "0.0.0.0", phone.mac)
+
+
+def test_inform_from_0_0_0_0_without_broadcast_flag_has_nowhere_to_go(segment: Segment) -> None:
+    xid = next(_xids)
+    phone = segment.phone
+    frame = broadcast_frame(phone.mac, bootp(phone.mac, xid))
+    assert replies_to(phone.exchange(frames=[frame], xid=xid, listen=SILENCE), xid) == []
+    segment.ucdhcp.wait_for("request_ignored", xid=f"0x{xid:08x}", reason="no_destination")

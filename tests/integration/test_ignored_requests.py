@@ -24,6 +24,14 @@ class Silent:
     received: str  # Statistics.received key
 
 
+def _options_replaced(options: bytes) -> bytes:
+    """The valid request's header and cookie followed by other option bytes."""
+    return request(xid=IGNORED_XID)[:240] + options
+
+
+INFORM_OPTIONS = bytes.fromhex("350108")  # DHCPINFORM
+PHONE_OPTIONS = INFORM_OPTIONS + b"\x3c\x0cMS-UC-Client" + bytes.fromhex("37022b78")
+
 CASES = {
     "empty_datagram": Silent(b"", "malformed", "malformed"),
     "shorter_than_header": Silent(request(xid=IGNORED_XID)[:200], "malformed", "malformed"),
@@ -72,6 +80,45 @@ CASES = {
     "inform_not_asking_for_43_or_120": Silent(
         request(xid=IGNORED_XID, parameters=(1, 3, 6, 15)), "not_requested", "inform"
     ),
+    # The malformed corpus of the robustness issue.
+    "datagram_of_64_kib": Silent(
+        _options_replaced(PHONE_OPTIONS + b"\xff" + bytes(65_000)), "malformed", "malformed"
+    ),
+    "hops_over_16_a_relay_loop": Silent(
+        request(xid=IGNORED_XID)[:3] + b"\xff" + request(xid=IGNORED_XID)[4:],
+        "malformed",
+        "malformed",
+    ),
+    "zero_length_vendor_class": Silent(
+        _options_replaced(INFORM_OPTIONS + b"\x3c\x00\x37\x02\x2b\x78\xff"),
+        "malformed",
+        "malformed",
+    ),
+    "zero_length_parameter_list": Silent(
+        _options_replaced(INFORM_OPTIONS + b"\x3c\x0cMS-UC-Client\x37\x00\xff"),
+        "malformed",
+        "malformed",
+    ),
+    "option_53_repeated_255_times": Silent(
+        _options_replaced(INFORM_OPTIONS * 255 + b"\xff"), "malformed", "malformed"
+    ),
+    "option_60_repeated_255_times": Silent(
+        # RFC 3396 concatenation: 255 x "MS-UC-Client" is not the vendor class "MS-UC-Client".
+        _options_replaced(INFORM_OPTIONS + b"\x3c\x0cMS-UC-Client" * 255 + b"\x37\x02\x2b\x78\xff"),
+        "vendor_class_not_served",
+        "inform",
+    ),
+    "non_utf8_vendor_class": Silent(
+        request(xid=IGNORED_XID, vendor_class=b"MS-UC-\xff\xfe\x80"),
+        "vendor_class_not_served",
+        "inform",
+    ),
+    "overload_value_out_of_range": Silent(
+        _options_replaced(b"\x34\x01\x07" + PHONE_OPTIONS + b"\xff"), "malformed", "malformed"
+    ),
+    "overload_option_of_two_bytes": Silent(
+        _options_replaced(b"\x34\x02\x03\x03" + PHONE_OPTIONS + b"\xff"), "malformed", "malformed"
+    ),
 }
 
 
@@ -102,3 +149,40 @@ async def test_burst_of_every_ignored_kind_gets_no_reply_and_is_counted_per_reas
     expected = Counter(case.reason for case in CASES.values())
     assert loopback.service.stats.ignored == expected
     assert loopback.service.stats.replies == {"source": 1}
+
+
+def _overloaded(file: bytes, sname: bytes, options: bytes) -> bytes:
+    header = request(xid=0x0F0F0F0F)
+    return (
+        header[:44]
+        + sname.ljust(64, b"\x00")
+        + file.ljust(128, b"\x00")
+        + header[236:240]
+        + options
+    )
+
+
+ANSWERED_CORPUS = {
+    # Option 52 inside `file` pointing at `file` and `sname` again is not followed twice.
+    "overload_loop": _overloaded(
+        file=b"\x34\x01\x03" + b"\x37\x02\x2b\x78\xff",
+        sname=b"\x34\x01\x03\xff",
+        options=b"\x34\x01\x03" + INFORM_OPTIONS + b"\x3c\x0cMS-UC-Client\xff",
+    ),
+    # Overload announced, but `file` and `sname` hold nothing but padding.
+    "overload_into_empty_fields": _overloaded(
+        file=b"", sname=b"", options=b"\x34\x01\x03" + PHONE_OPTIONS + b"\xff"
+    ),
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("datagram", ANSWERED_CORPUS.values(), ids=ANSWERED_CORPUS.keys())
+async def test_odd_but_well_formed_overload_is_answered_without_looping(
+    datagram: bytes, loopback: Loopback
+) -> None:
+    ack = await loopback.exchange(datagram)
+    options = reply_options(ack)
+    assert options[43] == OPTION_43_POOL01
+    assert options[120] == OPTION_120_POOL01
+    assert loopback.service.stats.ignored == {}

@@ -18,6 +18,9 @@ SNAME = slice(44, 108)
 FILE = slice(108, 236)
 MAX_CHADDR = 16
 MAX_HOPS = 16  # RFC 1542 §4.1.1: relays discard beyond this; more means a loop
+# No DHCP client sends more than an Ethernet frame's worth; refusing longer datagrams before
+# framing keeps a 64 KiB junk datagram from costing a walk over 64 KiB of options.
+MAX_DATAGRAM = 4096
 BROADCAST_FLAG = 0x8000  # RFC 2131 §2, Figure 2
 
 # Plain ints, not OptionCode members: these are read for every packet.
@@ -135,6 +138,8 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
     packet = memoryview(data)
     if len(packet) < OPTIONS_START:
         raise DecodeError(f"{len(packet)} bytes is shorter than a DHCP header")
+    if len(packet) > MAX_DATAGRAM:
+        raise DecodeError(f"{len(packet)} bytes is longer than any DHCP request ({MAX_DATAGRAM})")
     if packet[0] != 1 and packet[0] != 2:
         raise DecodeError(f"op {packet[0]} is neither BOOTREQUEST nor BOOTREPLY")
     if packet[2] > MAX_CHADDR:

@@ -1,0 +1,47 @@
+"""Send errors never stop the service: a reply the host's firewall refuses (sendto() fails
+with EPERM) is counted and logged, and the next phone is answered as usual.
+
+    phone ns eth0 10.1.2.50 ---- eth0 10.1.2.10 ucdhcp ns (OUTPUT drops 10.1.2.66)
+"""
+
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.netns import Lab
+
+from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered
+from .frames import OPTION_120_POOL01, bootp
+
+UCDHCP, PHONE_ADDRESS, FIREWALLED = "10.1.2.10", "10.1.2.50", "10.1.2.66"
+
+
+def test_refused_send_is_counted_and_the_next_phone_is_answered(lab: Lab, tmp_path: Path) -> None:
+    iptables = shutil.which("iptables")
+    if iptables is None:
+        pytest.fail("iptables is missing: apt-get install iptables")
+    server_ns, phone_ns = lab.host("uc"), lab.host("ph")
+    lab.link(server_ns, "eth0", f"{UCDHCP}/24", phone_ns, "eth0", f"{PHONE_ADDRESS}/24")
+    # Only inside the server's own namespace: a local firewall that refuses one address.
+    lab.exec(server_ns, iptables, "-A", "OUTPUT", "-d", FIREWALLED, "-j", "DROP")
+    config = config_toml([Site("headquarters", ["10.1.2.0/24"], POOL01)])
+    ucdhcp = Ucdhcp(lab, server_ns, tmp_path, config).started("eth0")
+    phone = Phone(lab, phone_ns)
+
+    # An INFORM claiming ciaddr 10.1.2.66: the reply to ciaddr:68 is refused by the firewall.
+    refused = bootp(phone.mac, 0xFA017001, ciaddr=FIREWALLED)
+    phone.exchange(udp=(UCDHCP, refused), listen=0.5)
+    ucdhcp.wait_for("socket_error", error="EPERM")
+
+    answered = bootp(phone.mac, 0xFA017002, ciaddr=PHONE_ADDRESS)
+    seen = phone.exchange(udp=(UCDHCP, answered), xid=0xFA017002)
+    assert delivered(seen, 0xFA017002).options[120] == OPTION_120_POOL01
+
+    ucdhcp.process.send_signal(signal.SIGUSR1)
+    counters = ucdhcp.wait_for("counters")
+    assert counters["send_errors"] == {"EPERM": 1}
+    assert counters["received"] == {"inform": 2}
+    assert counters["replies"] == {"ciaddr": 2}
+    assert ucdhcp.process.poll() is None  # still serving

@@ -22,7 +22,9 @@ from .stats import Statistics
 log = structlog.get_logger("ucdhcp")
 
 
-def open_interface_socket(interface: str, port: int, receive_buffer: int) -> socket.socket:
+def open_interface_socket(
+    interface: str, port: int, receive_buffer: int, reuse_port: bool = False
+) -> socket.socket:
     """A UDP socket on 0.0.0.0:port that only sees (and only sends through) `interface`.
 
     Raises:
@@ -32,6 +34,8 @@ def open_interface_socket(interface: str, port: int, receive_buffer: int) -> soc
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        if reuse_port:  # several worker processes share the port (kernel flow hashing)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         # Before bind(): sockets bound to different devices may then share the port.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
         set_receive_buffer(sock, receive_buffer)
@@ -54,7 +58,9 @@ class InterfaceListeners:
         receive_buffer: int,
         wanted: Sequence[str] | None,
         server_id: bytes | None = None,
+        reuse_port: bool = False,
     ) -> None:
+        self.reuse_port = reuse_port
         self.responder = responder
         self.stats = stats
         self.port = port
@@ -93,7 +99,7 @@ class InterfaceListeners:
 
     async def _open(self, name: str, arrival: Arrival, entries: list[InterfaceAddress]) -> bool:
         try:
-            sock = open_interface_socket(name, self.port, self.receive_buffer)
+            sock = open_interface_socket(name, self.port, self.receive_buffer, self.reuse_port)
         except OSError as error:
             log.error("interface_bind_failed", interface=name, port=self.port, error=str(error))
             return False

@@ -29,6 +29,13 @@ class Listener:
     address: str
     port: int
     receive_buffer: int
+    reuse_port: bool = False  # one of several worker processes sharing the port
+
+
+def share_port(sock: socket.socket, listener: Listener) -> None:
+    # SO_REUSEPORT: the kernel spreads datagrams over the workers' sockets by flow hash.
+    if listener.reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
 
 
 def open_socket(listener: Listener) -> socket.socket:
@@ -37,11 +44,13 @@ def open_socket(listener: Listener) -> socket.socket:
     Raises:
         BindError: the port is taken by another server, or privileges are missing.
     """
-    refuse_if_taken(listener)
+    if not listener.reuse_port:  # workers: the supervisor checked before starting them
+        refuse_if_taken(listener)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)  # 255.255.255.255 replies
+        share_port(sock, listener)
         set_receive_buffer(sock, listener.receive_buffer)
         sock.bind((listener.address, listener.port))
     except OSError as error:

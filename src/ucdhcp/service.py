@@ -41,8 +41,11 @@ class Service:
     to it (no broadcasts), which is what tests and single-homed set-ups use.
     """
 
-    def __init__(self, config_path: Path, config: Config, policy: Policy) -> None:
+    def __init__(
+        self, config_path: Path, config: Config, policy: Policy, *, worker: int | None = None
+    ) -> None:
         self.config_path = config_path
+        self.worker = worker  # index among --workers processes sharing the port, else None
         self.config = config
         self.limits = ReplyLimits(
             config.limits.replies_per_client, config.limits.replies_per_destination
@@ -78,6 +81,7 @@ class Service:
             version=__version__,
             address=str(server.address),
             port=self.bound_port,
+            worker=self.worker,
             interfaces=sorted(self.listeners.active) if self.listeners else None,
             server_id=None
             if self.protocol is None
@@ -99,6 +103,8 @@ class Service:
         if settings.listen is None:
             return
         host, port = settings.endpoint()
+        if self.worker is not None and port:
+            port += self.worker  # each worker has its own counters, so its own endpoint
         collector = CountersCollector(self.counters, lambda: len(self.protocols()))
         try:
             self.metrics_server = await start_metrics_server(host, port, registry_for(collector))
@@ -135,7 +141,9 @@ class Service:
 
     async def _start_single(self) -> None:
         server = self.config.server
-        listener = Listener(str(server.address), server.port, server.receive_buffer)
+        listener = Listener(
+            str(server.address), server.port, server.receive_buffer, self.worker is not None
+        )
         server_id = (server.server_id or server.address).packed
         sock = open_socket(listener)
         protocol = ResponderProtocol(self.responder, Arrival(server_id=server_id), self.stats)
@@ -145,7 +153,8 @@ class Service:
 
     async def _start_interfaces(self) -> None:
         server = self.config.server
-        refuse_if_taken(Listener("0.0.0.0", server.port, server.receive_buffer))
+        if self.worker is None:  # workers: the supervisor checked before starting them
+            refuse_if_taken(Listener("0.0.0.0", server.port, server.receive_buffer))
         self.listeners = InterfaceListeners(
             self.responder,
             self.stats,
@@ -153,6 +162,7 @@ class Service:
             server.receive_buffer,
             server.interfaces,
             None if server.server_id is None else server.server_id.packed,
+            reuse_port=self.worker is not None,
         )
         # Subscribe before the first scan: a change between the two then still triggers a rescan.
         self._watch = open_change_watch()
@@ -313,5 +323,7 @@ class Service:
             log.info("server_stopped", **self.counters())
 
 
-async def serve(config_path: Path, config: Config, policy: Policy) -> None:
-    await Service(config_path, config, policy).run()
+async def serve(
+    config_path: Path, config: Config, policy: Policy, worker: int | None = None
+) -> None:
+    await Service(config_path, config, policy, worker=worker).run()

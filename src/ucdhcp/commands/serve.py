@@ -1,14 +1,17 @@
-"""`ucdhcp serve`: run the responder."""
+"""`ucdhcp serve`: run the responder (one process, or N workers sharing the port)."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import uvloop
 
 from ..config import DEFAULT_PATH, ConfigError, load_policy
+from ..logs import configure_logging
 from ..server import BindError
 from ..service import serve
+from ..workers import Supervisor
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
 
 
@@ -21,6 +24,14 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         default=DEFAULT_PATH,
         help=f"TOML file (default {DEFAULT_PATH})",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes sharing the port with SO_REUSEPORT (default 1; up to the core count)",
+    )
+    parser.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
 
@@ -30,8 +41,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
+    if not 1 <= args.workers <= max(64, os.cpu_count() or 1):
+        print(f"ucdhcp: --workers must be 1-{max(64, os.cpu_count() or 1)}", file=sys.stderr)
+        return EXIT_CONFIG
     try:
-        uvloop.run(serve(args.config, config, policy))
+        if args.workers > 1:
+            configure_logging(config.logging.format, config.logging.level)
+            return Supervisor(args.config, config, args.workers).run()
+        uvloop.run(serve(args.config, config, policy, worker=args.worker_index))
     except BindError as error:
         print(f"ucdhcp: {error}", file=sys.stderr)
         return EXIT_RUNTIME

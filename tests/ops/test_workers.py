@@ -1,0 +1,115 @@
+"""`ucdhcp serve --workers 2`: two processes share the port (SO_REUSEPORT), the supervisor
+tells the service manager READY=1 once both are, forwards signals, and stops them all."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..integration.dhcp import OPTION_120_POOL01, reply_options, request
+
+WAIT = 10.0
+CLIENTS = 64
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def events(output: Path, name: str) -> list[dict[str, object]]:
+    lines = output.read_text(encoding="utf-8").splitlines()
+    return [event for line in lines if (event := json.loads(line))["event"] == name]
+
+
+def wait_for(output: Path, name: str, count: int) -> list[dict[str, object]]:
+    deadline = time.monotonic() + WAIT
+    while len(found := events(output, name)) < count:
+        assert time.monotonic() < deadline, f"no {count} x {name} in {output.read_text()}"
+        time.sleep(0.05)
+    return found
+
+
+def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "ucdhcp.toml"
+    config.write_text(
+        f'[server]\naddress = "127.0.0.1"\nport = {port}\n[logging]\nformat = "json"\n'
+        "[limits]\nreplies_per_client = 0\n"  # one test chaddr plays every client
+        '[[sites]]\nname = "hq"\nsubnets = ["10.1.2.0/24"]\nsip_servers = ["pool01.contoso.com"]\n',
+        encoding="utf-8",
+    )
+    notify_path = str(tmp_path / "notify")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(WAIT)
+    output = tmp_path / "out.jsonl"
+    program = Path(sys.executable).parent / "ucdhcp"
+    with output.open("wb") as sink:
+        supervisor = subprocess.Popen(
+            [str(program), "serve", "--workers", "2", "-c", str(config)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "NOTIFY_SOCKET": notify_path},
+        )
+    try:
+        ready = dict(line.split("=", 1) for line in notify.recv(4096).decode().splitlines())
+        assert ready["READY"] == "1" and ready["STATUS"] == "2 workers serving"
+        [started] = wait_for(output, "workers_ready", 1)
+        pids = started["pids"]
+        assert isinstance(pids, list) and len(pids) == 2
+
+        # Each client from its own port: the kernel spreads flows over the two sockets.
+        for xid in range(1, CLIENTS + 1):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+                client.settimeout(WAIT)
+                client.sendto(request(xid=xid), ("127.0.0.1", port))
+                reply, _ = client.recvfrom(4096)
+                assert reply_options(reply)[120] == OPTION_120_POOL01
+
+        supervisor.send_signal(signal.SIGUSR1)  # forwarded: each worker logs its counters
+        counters = wait_for(output, "counters", 2)
+        answered = [event["replies"] for event in counters]
+        assert all(isinstance(r, dict) and r.get("source", 0) > 0 for r in answered), answered
+        assert sum(r["source"] for r in answered if isinstance(r, dict)) == CLIENTS
+
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(WAIT) == 0
+        for pid in pids:
+            assert isinstance(pid, int)
+            assert (
+                not Path(f"/proc/{pid}").exists()
+                or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+            )
+    finally:
+        notify.close()
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait(WAIT)
+
+
+def test_a_taken_port_stops_the_supervisor_before_any_worker_starts(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        config = tmp_path / "ucdhcp.toml"
+        config.write_text(
+            f'[server]\naddress = "127.0.0.1"\nport = {taken.getsockname()[1]}\n'
+            '[[sites]]\nname = "hq"\nsip_servers = ["pool01.contoso.com"]\n',
+            encoding="utf-8",
+        )
+        program = Path(sys.executable).parent / "ucdhcp"
+        result = subprocess.run(
+            [str(program), "serve", "--workers", "2", "-c", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert "already in use" in result.stderr

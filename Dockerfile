@@ -1,0 +1,81 @@
+# ucdhcp container image: a non-root ucdhcp serving /etc/ucdhcp/ucdhcp.toml, JSON logs on stdout.
+#
+#   docker build -t ucdhcp .
+#   docker run -d --name ucdhcp --network host --read-only \
+#       --cap-drop ALL --cap-add NET_BIND_SERVICE -v /etc/ucdhcp:/etc/ucdhcp:ro ucdhcp
+#
+# Where no registry is reachable, build a Debian base first (container/build-base.sh) and pass
+# it as --build-arg BASE=localhost/ucdhcp-base:bookworm. With podman, build with
+# --format docker: the OCI format has no HEALTHCHECK and podman drops it.
+ARG BASE=python:3.11-slim
+
+# --- build: wheels of ucdhcp and of its dependencies (the only stage that needs an index) ---
+FROM ${BASE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
+RUN python3 -m venv /opt/build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN /opt/build/bin/pip wheel --quiet --wheel-dir /wheels .
+
+# --- final: a venv holding the wheels, nothing else (no pip, no source, no build tools) ---
+FROM ${BASE}
+# uid/gid of the ucdhcp user (not named UID: bash has a read-only variable of that name)
+ARG UCDHCP_UID=10067
+ARG UCDHCP_GID=10067
+
+# libcap2-bin for setcap below (and getcap for whoever debugs the image later).
+RUN apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes \
+        apt-get install -y -qq --no-install-recommends libcap2-bin >/dev/null \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
+    && groupadd --gid "${UCDHCP_GID}" ucdhcp \
+    && useradd --uid "${UCDHCP_UID}" --gid ucdhcp --no-create-home --no-log-init \
+        --home-dir /nonexistent --shell /usr/sbin/nologin ucdhcp
+
+# The venv has its own copies of the interpreter (--copies). Only bin/python gets
+# CAP_NET_BIND_SERVICE as a file capability (+ep): the non-root user can then bind UDP 67 under
+# Docker (which does not raise --cap-add capabilities into a non-root user's ambient set) and
+# podman alike. bin/python3.X (python3 links to it) stays plain: the health check and the
+# entry point's fallback for containers without NET_BIND_SERVICE in their bounding set run it
+# (see container/entrypoint.sh), and every other `python3` in the image stays unprivileged.
+# pip and setuptools are removed once the wheels are in. (The wheels are COPYed, ~7 MB left in
+# that layer, rather than bind-mounted with RUN --mount=from=build: podman 4.3 fails to mount a
+# cached stage (seen here; containers/podman#16281) and buildah may reuse the RUN's cache after
+# the stage changed (containers/buildah#6609). COPY also works with Docker's classic builder.)
+COPY --from=build /wheels /tmp/wheels
+RUN set -eu \
+    && python3 -m venv --copies /opt/ucdhcp \
+    && PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore \
+        /opt/ucdhcp/bin/python -m pip install --quiet --no-index --find-links /tmp/wheels ucdhcp \
+    && rm -rf /tmp/wheels \
+    && /opt/ucdhcp/bin/python -m pip uninstall --quiet --yes pip setuptools \
+    && cd /opt/ucdhcp/bin \
+    && ln -sf "$(ls python3.* | head -n 1)" python3 \
+    && rm -f Activate.ps1 activate activate.csh activate.fish \
+    && setcap cap_net_bind_service=+ep python \
+    && getcap python | grep -q cap_net_bind_service \
+    && /opt/ucdhcp/bin/ucdhcp --version
+
+COPY container/entrypoint.sh /opt/ucdhcp/bin/ucdhcp-entrypoint
+COPY container/healthcheck.py /opt/ucdhcp/bin/ucdhcp-healthcheck
+COPY config/ucdhcp.example.toml /usr/share/ucdhcp/ucdhcp.example.toml
+
+# The config is read from /etc/ucdhcp/ucdhcp.toml: mount the directory read-only (a file mount
+# would keep the old inode when an editor replaces the file; SIGHUP rereads it:
+# `docker kill -s HUP ucdhcp`). UCDHCP_CONFIG tells the health check where it is when the
+# command line does not say.
+ENV PATH=/opt/ucdhcp/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    UCDHCP_CONFIG=/etc/ucdhcp/ucdhcp.toml
+
+USER ${UCDHCP_UID}:${UCDHCP_GID}
+WORKDIR /
+EXPOSE 67/udp
+STOPSIGNAL SIGTERM
+# One phone-like DHCPINFORM through the serving process (see container/healthcheck.py).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["/opt/ucdhcp/bin/python3", "/opt/ucdhcp/bin/ucdhcp-healthcheck"]
+ENTRYPOINT ["/opt/ucdhcp/bin/ucdhcp-entrypoint"]
+CMD ["serve", "-c", "/etc/ucdhcp/ucdhcp.toml"]

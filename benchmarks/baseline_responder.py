@@ -3,7 +3,8 @@
 It answers every datagram with a fixed, pre-built 369-byte DHCPACK (protocol.md §7) into which
 only the request's xid is copied, so the load generator can match it. That is the least work a
 Python responder on uvloop can do per packet: one callback, one 3-piece join, one sendto.
-`--echo` sends the request back instead. Pin it with `taskset -c 0`.
+`--echo` sends the request back instead. Pin it with `taskset -c 0`. It listens on 127.0.0.0/8,
+or on run.py's veth address (10.77.0.0/16) when started inside a network namespace.
 
 Prints one JSON line `{"event": "server_started", "port": ...}` when ready (like ucdhcp), and
 one `server_stopped` line with its counters on SIGTERM/SIGINT.
@@ -13,15 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import json
 import signal
 import socket
 import sys
 
 import uvloop
-
-LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+from loadgen import target_refused
 
 # protocol.md §7: the reply to phone 00:04:13:aa:bb:cc, options 53, 54, 61, 43, 120, End.
 OPTION_43 = bytes.fromhex(
@@ -103,13 +102,14 @@ def _event(name: str, **fields: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--address", default="127.0.0.1", help="inside 127.0.0.0/8")
+    parser.add_argument("--address", default="127.0.0.1", help="127.0.0.0/8 (or netns veth)")
     parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
     parser.add_argument("--receive-buffer", type=int, default=4 << 20, help="as ucdhcp's default")
     parser.add_argument("--echo", action="store_true", help="send the request back instead")
     args = parser.parse_args(argv)
-    if ipaddress.IPv4Address(args.address) not in LOOPBACK:
-        parser.error("the baseline listens only on 127.0.0.0/8")
+    refused = target_refused(args.address)
+    if refused is not None:
+        parser.error(refused)
     uvloop.run(serve(args.address, args.port, args.receive_buffer, args.echo))
     return 0
 

@@ -1,5 +1,9 @@
-"""Load generator: keeps N DHCPINFORMs in flight against one UDP responder on 127.0.0.0/8 and
-reports replies/s and latency percentiles; also measures its own ceiling.
+"""Load generator: keeps N DHCPINFORMs in flight against one UDP responder and reports
+replies/s and latency percentiles; also measures its own ceiling.
+
+Targets: 127.0.0.0/8, or the benchmark's veth network 10.77.0.0/16 when this process runs in one
+of the network namespaces run.py creates (ucdbench*); anything else is refused, so it can never
+flood a real network.
 
 Strategy: every datagram is built before the clock starts (a ring of 2**17 INFORMs, each with
 its own xid, from a pool of clients with distinct chaddr/ciaddr). The hot loop is one connected,
@@ -9,12 +13,15 @@ Requests older than --timeout are counted lost and their slot in the window is r
 
 Modes:
   reply      against a running responder (default); the first reply is validated first.
+  probe      one request and its reply, printed as JSON hex (run.py dissects them with scapy).
   self-loop  the socket is connected to itself, so every request comes straight back: the same
              loop with a zero-cost "server". Its rate is the generator's ceiling on this core.
   send-only  only sends, to a bound socket that is never read: the cost of the send path alone.
 
 Examples:
   .venv/bin/python benchmarks/loadgen.py --port 6767 --duration 5
+  ip netns exec NS .venv/bin/python benchmarks/loadgen.py --address 10.77.0.1 --port 67 \
+      --client-net 10.77.1.0
   taskset -c 1 .venv/bin/python benchmarks/loadgen.py --mode self-loop --duration 2
 """
 
@@ -31,6 +38,9 @@ import time
 from dataclasses import asdict, dataclass, field
 
 LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
+NETNS_NETWORK = ipaddress.IPv4Network("10.77.0.0/16")  # run.py's veth; only inside a netns
+NETNS_NAMES = "ucdbench"  # run.py's namespaces: ucdbench<pid>srv, ucdbench<pid>cli
+LOOPBACK_CLIENTS = "127.1.0.0"  # ciaddr of client 0 by default: 127.1.x.y
 RING_SIZE = 1 << 17  # distinct xids; at 250k/s the ring wraps every ~0.5 s (>= --timeout)
 MAGIC_COOKIE = bytes.fromhex("63825363")
 MS_UC_CLIENT = b"MS-UC-Client"
@@ -48,13 +58,14 @@ def client_mac(client: int) -> bytes:
     return CLIENT_OUI + client.to_bytes(3, "big")
 
 
-def client_address(client: int) -> bytes:
-    """ciaddr of a client: 127.1.x.y, inside the benchmark site's 127.0.0.0/8."""
-    return bytes((127, 1, (client >> 8) & 0xFF, client & 0xFF))
+def client_address(client: int, first: str = LOOPBACK_CLIENTS) -> bytes:
+    """ciaddr of a client: `first` + client (127.1.x.y by default, in the benchmark site)."""
+    return (int(ipaddress.IPv4Address(first)) + client).to_bytes(4, "big")
 
 
-def build_inform(xid: int, client: int) -> bytes:
-    """A phone's DHCPINFORM laid out as protocol.md §7 (276 bytes), for one client of the pool."""
+def build_inform(xid: int, client: int, first: str = LOOPBACK_CLIENTS) -> bytes:
+    """A phone's DHCPINFORM laid out as protocol.md §7 (276 bytes), for one client of the pool;
+    its ciaddr is `first` + client."""
     mac = client_mac(client)
     options = (
         bytes((53, 1, DHCPINFORM))
@@ -70,7 +81,7 @@ def build_inform(xid: int, client: int) -> bytes:
         bytes((1, 1, 6, 0))  # op BOOTREQUEST, htype Ethernet, hlen 6, hops
         + xid.to_bytes(4, "big")
         + bytes(4)  # secs, flags (unicast: the client has an address)
-        + client_address(client)  # ciaddr
+        + client_address(client, first)  # ciaddr
         + bytes(12)  # yiaddr, siaddr, giaddr
         + mac.ljust(16, b"\x00")  # chaddr
         + bytes(192)  # sname, file
@@ -78,9 +89,13 @@ def build_inform(xid: int, client: int) -> bytes:
     return header + MAGIC_COOKIE + options
 
 
-def build_ring(size: int, clients: int, seed: int) -> tuple[list[bytes], list[bytes]]:
+def build_ring(
+    size: int, clients: int, seed: int, first: str = LOOPBACK_CLIENTS
+) -> tuple[list[bytes], list[bytes]]:
     """`size` INFORMs cycling over `clients` clients, xid = seed + slot (distinct in the ring)."""
-    requests = [build_inform((seed + slot) & 0xFFFFFFFF, slot % clients) for slot in range(size)]
+    requests = [
+        build_inform((seed + slot) & 0xFFFFFFFF, slot % clients, first) for slot in range(size)
+    ]
     return requests, [request[4:8] for request in requests]
 
 
@@ -304,6 +319,34 @@ def core_busy_seconds(core: int) -> float | None:
 # --- sockets ----------------------------------------------------------------------------------
 
 
+def in_benchmark_namespace() -> bool:
+    """True when this process runs in a network namespace run.py created (/run/netns/ucdbench*).
+
+    (Comparing with PID 1's namespace is not possible here: /proc/1/ns is denied even to root.)
+    """
+    try:
+        own = os.stat("/proc/self/ns/net")
+        named = [entry for entry in os.scandir("/run/netns") if entry.name.startswith(NETNS_NAMES)]
+        return any(
+            (entry.stat().st_dev, entry.stat().st_ino) == (own.st_dev, own.st_ino)
+            for entry in named
+        )
+    except OSError:  # cannot tell: assume not
+        return False
+
+
+def target_refused(address: str) -> str | None:
+    """Why traffic to `address` is not allowed from here, or None when it is."""
+    target = ipaddress.IPv4Address(address)
+    if target in LOOPBACK:
+        return None
+    if target not in NETNS_NETWORK:
+        return f"traffic is allowed only to {LOOPBACK} and, inside a netns, {NETNS_NETWORK}"
+    if not in_benchmark_namespace():
+        return f"{NETNS_NETWORK} is run.py's veth: allowed only inside its network namespaces"
+    return None
+
+
 def open_client(target: tuple[str, int] | None) -> socket.socket:
     """A non-blocking UDP socket on an ephemeral port, connected to `target` (None: itself).
 
@@ -312,7 +355,8 @@ def open_client(target: tuple[str, int] | None) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
-    sock.bind(("127.0.0.1", 0))
+    remote = target is not None and ipaddress.IPv4Address(target[0]) not in LOOPBACK
+    sock.bind(("0.0.0.0" if remote else "127.0.0.1", 0))  # remote: the veth address is chosen
     sock.connect(sock.getsockname() if target is None else target)
     sock.setblocking(False)
     return sock
@@ -372,7 +416,7 @@ class Result:
 
 def run(args: argparse.Namespace) -> Result:
     ring_seed = int.from_bytes(os.urandom(4), "big") & 0xFFFC0000
-    requests, xids = build_ring(RING_SIZE, args.clients, ring_seed)
+    requests, xids = build_ring(RING_SIZE, args.clients, ring_seed, args.client_net)
     window = Window(requests, xids)
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # send-only: bound, never read
     sink.bind(("127.0.0.1", 0))
@@ -474,8 +518,15 @@ def render(result: Result) -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=("reply", "self-loop", "send-only"), default="reply")
-    parser.add_argument("--address", default="127.0.0.1", help="target, inside 127.0.0.0/8")
+    parser.add_argument(
+        "--mode", choices=("reply", "self-loop", "send-only", "probe"), default="reply"
+    )
+    parser.add_argument(
+        "--address", default="127.0.0.1", help="target: 127.0.0.0/8, or 10.77.0.0/16 in a netns"
+    )
+    parser.add_argument(
+        "--client-net", default=LOOPBACK_CLIENTS, help="ciaddr of client 0 (then +1 per client)"
+    )
     parser.add_argument("--port", type=int, default=6767)
     parser.add_argument("--inflight", type=int, default=64, help="requests kept outstanding")
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds (max 600)")
@@ -488,18 +539,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--watch-core", type=int, help="report how busy this core was")
     parser.add_argument("--json", metavar="PATH", help="write the result as JSON ('-': stdout)")
     args = parser.parse_args(argv)
-    if ipaddress.IPv4Address(args.address) not in LOOPBACK:
-        parser.error("traffic is allowed only to 127.0.0.0/8")
+    refused = target_refused(args.address)
+    if refused is not None:
+        parser.error(refused)
     if not 0 < args.duration <= 600 or not 0 <= args.warmup <= 60:
         parser.error("--duration must be in (0, 600] and --warmup in [0, 60]")
     if not 1 <= args.inflight <= RING_SIZE // 4 or not 1 <= args.clients <= 65536:
         parser.error("--inflight must be 1..32768 and --clients 1..65536")
+    if int(ipaddress.IPv4Address(args.client_net)) + args.clients > 0xFFFFFFFF:
+        parser.error("--client-net + --clients runs past 255.255.255.255")
     return args
+
+
+def probe(args: argparse.Namespace) -> dict[str, str]:
+    """One request (xid 0x0BADCAFE, client 7) and the reply, as hex: for run.py's preflight."""
+    request = build_inform(0x0BADCAFE, 7, args.client_net)
+    sock = open_client((args.address, args.port))
+    try:
+        reply = first_reply(sock, request, 2.0)
+    finally:
+        sock.close()
+    return {"request": request.hex(), "reply": reply.hex()}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
+        if args.mode == "probe":
+            print(json.dumps(probe(args)))
+            return 0
         result = run(args)
     except InvalidReplyError as error:
         print(f"loadgen: refusing to benchmark: {error}", file=sys.stderr)

@@ -7,8 +7,6 @@ tracks at most `max_keys` keys; beyond that, new keys are let through uncounted,
 of distinct spoofed keys cannot grow memory, and each of those keys still gets one reply.
 """
 
-from typing import TypeVar
-
 
 class ReplyLimits:
     __slots__ = ("clients", "destinations", "max_keys", "per_client", "per_destination")
@@ -22,24 +20,25 @@ class ReplyLimits:
 
     def allow(self, chaddr: bytes, destination: str) -> bool:
         """Count one reply; False when either key is over its limit in this window."""
-        return _admit(self.clients, chaddr, self.per_client, self.max_keys) and _admit(
-            self.destinations, destination, self.per_destination, self.max_keys
-        )
+        # Written out rather than shared through a helper: this runs for every reply.
+        limit = self.per_client
+        if limit:
+            clients = self.clients
+            count = clients.get(chaddr, 0)
+            if count >= limit:
+                return False
+            if count or len(clients) < self.max_keys:
+                clients[chaddr] = count + 1
+        limit = self.per_destination
+        if limit:
+            destinations = self.destinations
+            count = destinations.get(destination, 0)
+            if count >= limit:
+                return False
+            if count or len(destinations) < self.max_keys:
+                destinations[destination] = count + 1
+        return True
 
     def new_window(self) -> None:
         self.clients.clear()
         self.destinations.clear()
-
-
-Key = TypeVar("Key", bytes, str)
-
-
-def _admit(counts: dict[Key, int], key: Key, limit: int, max_keys: int) -> bool:
-    if not limit:
-        return True
-    count = counts.get(key, 0)
-    if count >= limit:
-        return False
-    if count or len(counts) < max_keys:
-        counts[key] = count + 1
-    return True

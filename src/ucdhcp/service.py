@@ -297,30 +297,26 @@ class Service:
             self.close()
 
     def close(self) -> None:
-        if self._window is not None:
-            self._window.cancel()
-            self._window = None
+        for timer in (self._window, self._watchdog, self._rescan):
+            if timer is not None:
+                timer.cancel()
+        self._window = self._watchdog = self._rescan = None
         if self.metrics_server is not None:
             self.metrics_server.close()
             self.metrics_server = None
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
         if self._watch is not None:
             asyncio.get_running_loop().remove_reader(self._watch)
             self._watch.close()
             self._watch = None
-        if self._rescan is not None:
-            self._rescan.cancel()
-            self._rescan = None
+        if self.listeners is None and self.transport is None:
+            return
         if self.listeners is not None:
             self.listeners.close()
             self.listeners = None
-            log.info("server_stopped", **self.counters())
         if self.transport is not None:
-            self.transport.close()
+            self.transport.close()  # queued replies are still sent before the socket closes
             self.transport = None
-            log.info("server_stopped", **self.counters())
+        log.info("server_stopped", **self.counters())
 
 
 async def serve(

@@ -3,28 +3,20 @@
 import argparse
 import json
 import socket
-import sys
-from pathlib import Path
 
-from ..config import DEFAULT_PATH, Config, ConfigError, load_policy
+from ..config import Config
 from ..diagnosis import Finding, Severity, diagnose
 from ..interfaces import list_ipv4_addresses
 from ..policy import Policy
 from ..server import BindError, Listener, refuse_if_taken
-from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
+from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
         "check", help="validate a config and print the encoded options (no network)"
     )
-    parser.add_argument(
-        "-c",
-        "--config",
-        type=Path,
-        default=DEFAULT_PATH,
-        help=f"TOML file (default {DEFAULT_PATH})",
-    )
+    add_config_argument(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument(
         "--runtime",
@@ -36,11 +28,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config, policy = load_policy(args.config)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
+    loaded = load_or_report(args.config)
+    if loaded is None:
         return EXIT_CONFIG
+    config, policy = loaded
     findings = runtime_findings(config, policy) if args.runtime else []
     if args.json:
         document: dict[str, object] = {"sites": describe_policy(policy)}

@@ -3,27 +3,19 @@
 import argparse
 import os
 import sys
-from pathlib import Path
 
 import uvloop
 
-from ..config import DEFAULT_PATH, ConfigError, load_policy
 from ..logs import configure_logging
 from ..server import BindError
 from ..service import serve
 from ..workers import Supervisor
-from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
+from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser("serve", help="answer UC phones' DHCPINFORM on UDP 67")
-    parser.add_argument(
-        "-c",
-        "--config",
-        type=Path,
-        default=DEFAULT_PATH,
-        help=f"TOML file (default {DEFAULT_PATH})",
-    )
+    add_config_argument(parser)
     parser.add_argument(
         "--workers",
         type=int,
@@ -36,11 +28,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config, policy = load_policy(args.config)
-    except ConfigError as error:
-        print(error, file=sys.stderr)
+    loaded = load_or_report(args.config)
+    if loaded is None:
         return EXIT_CONFIG
+    config, policy = loaded
     if not 1 <= args.workers <= max(64, os.cpu_count() or 1):
         print(f"ucdhcp: --workers must be 1-{max(64, os.cpu_count() or 1)}", file=sys.stderr)
         return EXIT_CONFIG

@@ -403,7 +403,8 @@ def build_policy(config: Config, file: str = "<config>") -> Policy:
 
 def _check_fits(site: Site, where: str, file: str) -> None:
     # A reply without option 57 must hold 53, 54, a typical 61 and every option of a profile;
-    # otherwise options would be dropped per packet, silently (RFC 2131 §2: 576 bytes).
+    # otherwise options would be dropped per packet, silently (RFC 2131 §2: a 576-byte
+    # datagram, so a 548-byte DHCP message).
     room = DEFAULT_MAX_MESSAGE - 240 - 3 - 6 - _TYPICAL_CLIENT_ID - 1
     for profile, options in site.options.items():
         size = sum(len(tlv) for tlv in options.values())
@@ -414,7 +415,7 @@ def _check_fits(site: Site, where: str, file: str) -> None:
                     (
                         where,
                         f"the {profile} options take {size} bytes;"
-                        f" a 576-byte reply has room for {room}",
+                        f" a reply in a 576-byte datagram has room for {room}",
                     )
                 ],
             )

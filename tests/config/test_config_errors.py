@@ -197,12 +197,12 @@ BAD_CONFIGS = {
             + "]"
         ),
         "sites[0]",
-        "a 576-byte reply has room for",
+        "a reply in a 576-byte datagram has room for",
     ),
     "too_many_ntp_servers_for_576_byte_reply": Bad(
         site(extra="ntp_servers = [" + ", ".join(f'"10.1.2.{n}"' for n in range(1, 70)) + "]"),
         "sites[0]",
-        "a 576-byte reply has room for",
+        "a reply in a 576-byte datagram has room for",
     ),
 }
 

@@ -81,6 +81,11 @@ CASES = {
         request(xid=IGNORED_XID, parameters=(1, 3, 6, 15)), "not_requested", "inform"
     ),
     # The malformed corpus of the robustness issue.
+    "option_60_repeated_256_times": Silent(
+        _options_replaced(INFORM_OPTIONS + b"\x3c\x01M" * 256 + b"\x37\x02\x2b\x78\xff"),
+        "malformed",
+        "malformed",
+    ),
     "datagram_of_64_kib": Silent(
         _options_replaced(PHONE_OPTIONS + b"\xff" + bytes(65_000)), "malformed", "malformed"
     ),
@@ -103,10 +108,15 @@ CASES = {
         _options_replaced(INFORM_OPTIONS * 255 + b"\xff"), "malformed", "malformed"
     ),
     "option_60_repeated_255_times": Silent(
-        # RFC 3396 concatenation: 255 x "MS-UC-Client" is not the vendor class "MS-UC-Client".
-        _options_replaced(INFORM_OPTIONS + b"\x3c\x0cMS-UC-Client" * 255 + b"\x37\x02\x2b\x78\xff"),
+        # RFC 3396 concatenation: 255 x "M" is not the vendor class "MS-UC-Client".
+        _options_replaced(INFORM_OPTIONS + b"\x3c\x01M" * 255 + b"\x37\x02\x2b\x78\xff"),
         "vendor_class_not_served",
         "inform",
+    ),
+    "option_60_repeated_256_times": Silent(
+        _options_replaced(INFORM_OPTIONS + b"\x3c\x01M" * 256 + b"\x37\x02\x2b\x78\xff"),
+        "malformed",
+        "malformed",
     ),
     "non_utf8_vendor_class": Silent(
         request(xid=IGNORED_XID, vendor_class=b"MS-UC-\xff\xfe\x80"),

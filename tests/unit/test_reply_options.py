@@ -14,6 +14,7 @@ from .packets import (
     bootp,
     dhcp_options,
     end_offset,
+    ip,
     phone_request,
     reply_codes,
     reply_options,
@@ -232,31 +233,32 @@ def test_option_57_at_or_below_576_keeps_the_576_limit(size):
     assert reply_codes(reply.payload) == [53, 54, 61, 43]
 
 
-def test_option_that_exactly_fills_576_bytes_is_sent():
-    # 249 fixed + 326 (322 bytes of data in two instances: 255 + 67) + End = 576.
-    policy = responder(site_spec(extra_options={224: bytes(322)}))
+def test_option_that_exactly_fills_a_576_byte_datagram_is_sent():
+    # RFC 2131 §2: 576-byte datagram = 548-byte DHCP message (28 bytes of IP and UDP).
+    # 249 fixed + 298 (294 bytes of data in two instances: 255 + 39) + End = 548.
+    policy = responder(site_spec(extra_options={224: bytes(294)}))
     request = phone_request(parameter_request_list=b"\xe0", client_id=None)
     reply = answered(respond(request, policy))
     assert reply_codes(reply.payload) == [53, 54, 224, 224]
-    assert len(reply.payload) == 576
+    assert len(reply.payload) == 548
 
 
-def test_reply_whose_only_option_is_one_byte_over_576_is_not_sent():
+def test_reply_whose_only_option_is_one_byte_over_the_576_byte_datagram_is_not_sent():
     # An ACK carrying only 53 and 54 would tell the phone nothing and could shadow another
     # server's useful answer: the responder stays silent instead.
-    policy = responder(site_spec(extra_options={224: bytes(323)}))
+    policy = responder(site_spec(extra_options={224: bytes(295)}))
     request = phone_request(parameter_request_list=b"\xe0", client_id=None)
     outcome = respond(request, policy)
     assert isinstance(outcome, Ignored)
     assert outcome.reason is Reason.REPLY_TOO_LARGE
 
 
-def test_option_57_between_576_and_1472_is_the_exact_limit():
+def test_option_57_counts_the_ip_and_udp_headers_and_is_the_exact_limit():
     needed = FIXED_PART + 9 + OPTION_43_LENGTH + len(LONG_120) + 4 + 1
-    fits = answered(respond(with_max_size(needed), long_list_responder()))
+    fits = answered(respond(with_max_size(needed + 28), long_list_responder()))
     assert reply_codes(fits.payload) == [53, 54, 61, 43, 120, 120]
     assert len(fits.payload) == needed
-    too_small = answered(respond(with_max_size(needed - 1), long_list_responder()))
+    too_small = answered(respond(with_max_size(needed + 27), long_list_responder()))
     assert reply_codes(too_small.payload) == [53, 54, 61, 43]
 
 
@@ -281,3 +283,17 @@ def test_option_57_above_the_ethernet_payload_is_capped_at_1472_bytes():
     assert codes == [53, 54, 61, 224, 225, 226, 227]  # a fifth would reach 1511 bytes
     assert len(reply.payload) <= 1472
     assert dict(reply_options(reply.payload))[224] == bytes([224]) * 250
+
+
+def test_option_118_that_chose_the_site_is_echoed_unaltered():
+    # RFC 3011 §2: clients using option 118 discard an ACK that does not carry it back.
+    request = phone_request(extra=tlv(118, ip("10.20.0.7")))
+    policy = responder(
+        site_spec(),
+        site_spec(name="oslo", subnets=("10.20.0.0/22",), sip_servers=("sba-oslo.contoso.com",)),
+    )
+    reply = answered(respond(request, policy))
+    assert reply.site.name == "oslo"
+    options = reply_options(reply.payload)
+    assert [code for code, _ in options] == [53, 54, 61, 118, 43, 120]
+    assert dict(options)[118] == ip("10.20.0.7")

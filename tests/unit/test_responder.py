@@ -133,7 +133,7 @@ ROUTING = [
         "no-requested-option-fits-the-576-byte-limit",
         phone_request(parameter_request_list=b"\xe0", client_id=None),
         Reason.REPLY_TOO_LARGE,
-        sites=(site_spec(extra_options={224: bytes(323)}),),
+        sites=(site_spec(extra_options={224: bytes(295)}),),
     ),
 ]
 

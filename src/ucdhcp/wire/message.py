@@ -7,6 +7,7 @@ are ever materialised, and only when asked for. A Message refers to the datagram
 request-scoped and must never be cached.
 """
 
+import re
 from enum import IntEnum
 
 from .errors import DecodeError
@@ -19,8 +20,11 @@ FILE = slice(108, 236)
 MAX_CHADDR = 16
 MAX_HOPS = 16  # RFC 1542 §4.1.1: relays discard beyond this; more means a loop
 # No DHCP client sends more than an Ethernet frame's worth; refusing longer datagrams before
-# framing keeps a 64 KiB junk datagram from costing a walk over 64 KiB of options.
-MAX_DATAGRAM = 4096
+# framing bounds what one junk datagram can cost.
+MAX_DATAGRAM = 1500
+MAX_INSTANCES = 255  # of one option code: more is junk, not RFC 3396 splitting
+_NOT_PAD = re.compile(rb"[^\x00]")
+_Repeats = dict[int, list[memoryview]]
 BROADCAST_FLAG = 0x8000  # RFC 2131 §2, Figure 2
 
 # Plain ints, not OptionCode members: these are read for every packet.
@@ -149,38 +153,44 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
     if data[HEADER_LENGTH:OPTIONS_START] != MAGIC_COOKIE:
         raise DecodeError("missing DHCP magic cookie")
     offsets: dict[int, int] = {}
-    joined: dict[int, bytes] = {}
-    _frame(packet, OPTIONS_START, len(packet), offsets, joined)
+    repeats: _Repeats = {}
+    _frame(packet, OPTIONS_START, len(packet), offsets, repeats)
     if _OVERLOAD in offsets:
-        _frame_overload(packet, data, offsets, joined)
+        _frame_overload(packet, data, offsets, repeats)
+    # Joined once at the end: linear in the datagram, however many instances there are.
+    joined = {code: b"".join(parts) for code, parts in repeats.items()}
     for code, value in joined.items():
         _check_length(code, len(value))
     return Message(packet, data, offsets, joined)
 
 
 def _frame_overload(
-    packet: memoryview, data: bytes, offsets: dict[int, int], joined: dict[int, bytes]
+    packet: memoryview, data: bytes, offsets: dict[int, int], repeats: _Repeats
 ) -> None:
     # RFC 2131 §4.1: read `options`, then `file`, then `sname`. Option 52 found inside those
     # fields is not followed again, so a crafted overload cannot loop.
     start = offsets.pop(_OVERLOAD)
-    if _OVERLOAD in joined or data[start - 1] != 1 or data[start] not in (1, 2, 3):
+    if _OVERLOAD in repeats or data[start - 1] != 1 or data[start] not in (1, 2, 3):
         raise DecodeError("option 52 must be one byte of value 1, 2 or 3")
     overload = data[start]
     for field, bit in ((FILE, 1), (SNAME, 2)):
         if overload & bit:
-            _frame(packet, field.start, field.stop, offsets, joined)
+            _frame(packet, field.start, field.stop, offsets, repeats)
     offsets.pop(_OVERLOAD, None)
-    joined.pop(_OVERLOAD, None)
+    repeats.pop(_OVERLOAD, None)
 
 
 def _frame(
-    packet: memoryview, offset: int, end: int, offsets: dict[int, int], joined: dict[int, bytes]
+    packet: memoryview, offset: int, end: int, offsets: dict[int, int], repeats: _Repeats
 ) -> None:
     while offset < end:
         code = packet[offset]
         if code == _PAD:
-            offset += 1
+            # A run of Pad is skipped in one scan: junk full of zeros costs no Python loop.
+            found = _NOT_PAD.search(packet, offset, end)
+            if found is None:
+                return
+            offset = found.start()
             continue
         if code == _END:
             return
@@ -194,9 +204,13 @@ def _frame(
         if code in _EXACT or length < 2:
             _check_length(code, length)
         if code in offsets:  # RFC 3396 §7: instances are concatenated in order of appearance
-            first = offsets[code]
-            previous = joined.get(code) or packet[first : first + packet[first - 1]].tobytes()
-            joined[code] = previous + packet[start:offset].tobytes()
+            parts = repeats.get(code)
+            if parts is None:
+                first = offsets[code]
+                parts = repeats[code] = [packet[first : first + packet[first - 1]]]
+            if len(parts) >= MAX_INSTANCES:
+                raise DecodeError(f"option {code} appears more than {MAX_INSTANCES} times")
+            parts.append(packet[start:offset])
         else:
             offsets[code] = start
 

@@ -11,8 +11,12 @@ from .message import MAGIC_COOKIE, Message
 from .options import OptionCode, encode_option
 
 MIN_REPLY = 300  # BOOTP minimum (RFC 951 §3); some relays and clients drop shorter packets
-DEFAULT_MAX_MESSAGE = 576  # without option 57 (RFC 2131 §2, RFC 2132 §9.10)
-MAX_MESSAGE_CAP = 1472  # never rely on fragmentation: Ethernet MTU less IP and UDP headers
+# RFC 2131 §2: a client must accept 576-byte IP datagrams, i.e. a 312-byte options field and a
+# 548-byte DHCP message. Option 57 (RFC 2132 §9.10) is read, as ISC dhcpd does, as a datagram
+# size including the 28 bytes of IP and UDP headers.
+IP_UDP_HEADERS = 28
+DEFAULT_MAX_MESSAGE = 576 - IP_UDP_HEADERS
+MAX_MESSAGE_CAP = 1500 - IP_UDP_HEADERS  # never rely on fragmentation: one Ethernet frame
 _END = b"\xff"
 _ZERO_YIADDR_SIADDR = bytes(8)
 _ZERO_SNAME_FILE_COOKIE = bytes(192) + MAGIC_COOKIE
@@ -26,6 +30,7 @@ _MESSAGE_TYPE, _SERVER_ID, _CLIENT_ID, _RELAY_AGENT_INFORMATION, _MAX_MESSAGE_SI
     82,
     57,
 )
+_SUBNET_SELECTION = 118
 
 # Options a server must never put in a reply to INFORM, or that ucdhcp owns (RFC 2131 Table 3).
 NEVER_SENT = frozenset(
@@ -42,17 +47,19 @@ NEVER_SENT = frozenset(
         OptionCode.REBINDING_TIME,
         OptionCode.CLIENT_ID,
         OptionCode.RELAY_AGENT_INFORMATION,
+        OptionCode.SUBNET_SELECTION,
         OptionCode.END,
     }
 )
 
 
 def max_reply_size(request: Message) -> int:
-    """The size limit for the reply: 576, or more when the client's option 57 allows it."""
+    """The size limit for the DHCP reply: 548 bytes (a 576-byte datagram), or more when the
+    client's option 57 allows it, up to one Ethernet frame."""
     requested = request.max_message_size
-    if requested is None or requested <= DEFAULT_MAX_MESSAGE:
+    if requested is None or requested <= 576:
         return DEFAULT_MAX_MESSAGE
-    return min(requested, MAX_MESSAGE_CAP)
+    return min(requested - IP_UDP_HEADERS, MAX_MESSAGE_CAP)
 
 
 def encode_reply(
@@ -87,8 +94,12 @@ def encode_reply(
     budget = max_reply_size(request) - 1 if _MAX_MESSAGE_SIZE in request.offsets else _BUDGET
     client_id = request.option(_CLIENT_ID)
     echoed = b"" if client_id is None else _tlv(_CLIENT_ID, client_id)  # RFC 6842 §3: unaltered
+    if _SUBNET_SELECTION in request.offsets:
+        # RFC 3011 §2: a server that uses option 118 returns an identical copy, and clients
+        # discard an ACK without it.
+        echoed += _tlv(_SUBNET_SELECTION, request.option(_SUBNET_SELECTION) or b"")
     size = 249 + len(echoed)
-    if size > budget:  # a client identifier too big to fit is not echoed
+    if size > budget:  # a client identifier too big to fit is not echoed (rare: > 250 bytes)
         echoed, size = b"", 249
     body = b"".join(options) if joined is None else joined
     if size + len(body) > budget:

@@ -104,13 +104,25 @@ class Model(BaseModel):
 
 
 InterfaceName = Annotated[str, Field(pattern=r"^[^/\s:]{1,15}$")]  # IFNAMSIZ - 1
+# Option 60 values as phones send them: printable ASCII without quotes or shell/batch
+# metacharacters (they are also written into exported netsh/PowerShell scripts).
+VendorClassName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:+/()=,@ -]{1,255}$")]
+
+
+def _usable_server_id(value: ipaddress.IPv4Address | None) -> ipaddress.IPv4Address | None:
+    if value is not None and (value.is_unspecified or value.is_multicast or value == _BROADCAST):
+        raise ValueError(f"{value} cannot identify a server (RFC 2131 §4.1: an address of ours)")
+    return value
+
+
+_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
 
 
 class ServerSection(Model):
     address: ipaddress.IPv4Address = ipaddress.IPv4Address("0.0.0.0")
     port: ListenPort = 67
     interfaces: list[InterfaceName] | None = None  # with address 0.0.0.0; None: all but loopback
-    server_id: ipaddress.IPv4Address | None = None
+    server_id: Annotated[ipaddress.IPv4Address | None, AfterValidator(_usable_server_id)] = None
     receive_buffer: Annotated[int, Field(ge=65536, le=1 << 30)] = 4 << 20
 
     @model_validator(mode="after")
@@ -211,6 +223,14 @@ class SiteSection(Model):
     options: list[ExtraOption] = []
 
     @model_validator(mode="after")
+    def _options_once(self) -> Self:
+        codes = [option.code for option in self.options]
+        repeated = sorted({code for code in codes if codes.count(code) > 1})
+        if repeated:
+            raise FieldValueError(("options",), f"option {repeated[0]} is given more than once")
+        return self
+
+    @model_validator(mode="after")
     def _sip_servers(self) -> Self:
         # Encoding 1 (RFC 3361 §3.2) is legal but Lync phones need an FQDN for TLS: opt-in only.
         check = (
@@ -295,7 +315,7 @@ class Config(Model):
     logging: LoggingSection = LoggingSection()
     metrics: MetricsSection = MetricsSection()
     limits: LimitsSection = LimitsSection()
-    vendor_classes: dict[str, Profile] = Field(
+    vendor_classes: dict[VendorClassName, Profile] = Field(
         default_factory=lambda: {k.decode(): v for k, v in DEFAULT_VENDOR_CLASSES.items()}
     )
     default_site: str | None = None

@@ -3,8 +3,9 @@ configured, per destination address, in bounded memory. Pure: the service starts
 one-second window on a timer, so the per-packet cost is two dictionary updates.
 
 Strategy: fixed windows rather than token buckets (no clock read per packet). Each window
-tracks at most `max_keys` keys; beyond that, new keys are let through uncounted, so a flood
-of distinct spoofed keys cannot grow memory, and each of those keys still gets one reply.
+tracks at most `max_keys` keys; once full, replies to keys it does not already track are
+refused until the next window (fail closed), so neither memory nor the limit can be beaten by
+first flooding the table with distinct spoofed keys.
 """
 
 
@@ -25,18 +26,16 @@ class ReplyLimits:
         if limit:
             clients = self.clients
             count = clients.get(chaddr, 0)
-            if count >= limit:
+            if count >= limit or (not count and len(clients) >= self.max_keys):
                 return False
-            if count or len(clients) < self.max_keys:
-                clients[chaddr] = count + 1
+            clients[chaddr] = count + 1
         limit = self.per_destination
         if limit:
             destinations = self.destinations
             count = destinations.get(destination, 0)
-            if count >= limit:
+            if count >= limit or (not count and len(destinations) >= self.max_keys):
                 return False
-            if count or len(destinations) < self.max_keys:
-                destinations[destination] = count + 1
+            destinations[destination] = count + 1
         return True
 
     def new_window(self) -> None:

@@ -116,7 +116,8 @@ class InterfaceListeners:
         return True
 
     def _arrival(self, name: str, entries: list[InterfaceAddress]) -> Arrival:
-        return Arrival(server_id=self.server_id or entries[0].address.packed, interface=name)
+        address = entries[0].address.packed
+        return Arrival(server_id=self.server_id or address, interface=name, address=address)
 
     def close(self) -> None:
         for transport, _ in self.active.values():

@@ -38,24 +38,34 @@ class Reason(StrEnum):
 
 
 class Arrival:
-    """Where a datagram came in: the server identifier to use and the interface, if known."""
+    """Where a datagram came in: the server identifier to send, the receiving interface and
+    its address (which picks the site when the request names no address of its own)."""
 
-    __slots__ = ("interface", "server_id")
+    __slots__ = ("address", "interface", "server_id")
 
-    def __init__(self, server_id: bytes, interface: str | None = None) -> None:
-        self.server_id = server_id  # 4 bytes: the receiving interface's address (RFC 2131 §4.1)
+    def __init__(
+        self, server_id: bytes, interface: str | None = None, address: bytes | None = None
+    ) -> None:
+        self.server_id = server_id  # 4 bytes, option 54 (RFC 2131 §4.1): usually `address`
         self.interface = interface
+        self.address = server_id if address is None else address
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Arrival):
             return NotImplemented
-        return (self.server_id, self.interface) == (other.server_id, other.interface)
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.server_id, self.interface))
+        return hash(self._key())
+
+    def _key(self) -> tuple[bytes, str | None, bytes]:
+        return (self.server_id, self.interface, self.address)
 
     def __repr__(self) -> str:
-        return f"Arrival(server_id={self.server_id!r}, interface={self.interface!r})"
+        return (
+            f"Arrival(server_id={self.server_id!r}, interface={self.interface!r},"
+            f" address={self.address!r})"
+        )
 
 
 class Reply:
@@ -180,4 +190,4 @@ def select_site(request: Message, policy: Policy, arrival: Arrival) -> Site | No
         return policy.site_or_default(request.giaddr)
     if request.ciaddr != ZERO:
         return policy.site_or_default(request.ciaddr)
-    return policy.site_or_default(arrival.server_id)
+    return policy.site_or_default(arrival.address)

@@ -146,7 +146,8 @@ class Service:
         )
         server_id = (server.server_id or server.address).packed
         sock = open_socket(listener)
-        protocol = ResponderProtocol(self.responder, Arrival(server_id=server_id), self.stats)
+        arrival = Arrival(server_id=server_id, address=server.address.packed)
+        protocol = ResponderProtocol(self.responder, arrival, self.stats)
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
         self.protocol, self.transport = protocol, transport
@@ -238,7 +239,11 @@ class Service:
     def _reload(self) -> bool:
         try:
             config, policy = load_policy(self.config_path)
-        except ConfigError as error:
+        except Exception as error:  # whatever breaks, the old config keeps serving
+            if not isinstance(error, ConfigError):
+                error = ConfigError(
+                    str(self.config_path), [("", f"{type(error).__name__}: {error}")]
+                )
             self.reloads["failed"] += 1
             log.error(
                 "config_reload_failed",

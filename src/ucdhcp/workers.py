@@ -63,14 +63,24 @@ class Supervisor:
         for index in range(self.count):
             command = [sys.executable, "-m", "ucdhcp", "serve", "-c", str(self.config_path)]
             self.children.append(
-                subprocess.Popen([*command, "--worker-index", str(index)], env=environment)
+                subprocess.Popen(
+                    [*command, "--worker-index", str(index)],
+                    env=environment,
+                    # SIGHUP stays ignored across exec until the worker's own handler is in
+                    # place: an early `systemctl reload` must not kill a starting worker.
+                    preexec_fn=_ignore_sighup,  # noqa: PLW1509 - no threads run here yet
+                )
             )
 
     def _await_ready(self, inbox: socket.socket) -> bool:
         ready: set[str] = set()
         deadline = time.monotonic() + READY_TIMEOUT
         while len(ready) < self.count and time.monotonic() < deadline:
-            if any(child.poll() is not None for child in self.children) or self.stopping:
+            exited = [child for child in self.children if child.poll() is not None]
+            if exited:
+                log.error("worker_exited", pid=exited[0].pid, code=exited[0].returncode)
+                return False
+            if self.stopping:
                 return False
             fields = _receive(inbox)
             if fields.get("READY") == "1":
@@ -84,7 +94,8 @@ class Supervisor:
             exited = [child for child in self.children if child.poll() is not None]
             if exited:
                 if self.stopping and len(exited) == len(self.children):
-                    return max((child.returncode for child in self.children), default=0)
+                    codes = [child.returncode for child in self.children]
+                    return next((1 for code in codes if code != 0), 0)  # a signal death is < 0
                 if not self.stopping:
                     log.error("worker_exited", pid=exited[0].pid, code=exited[0].returncode)
                     return self._stop_all(1)
@@ -117,6 +128,10 @@ class Supervisor:
                 child.kill()
                 child.wait(5)
         return code
+
+
+def _ignore_sighup() -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def _receive(inbox: socket.socket) -> dict[str, str]:

@@ -259,3 +259,56 @@ def test_directory_instead_of_file_is_rejected_saying_it_cannot_be_read(tmp_path
     with pytest.raises(ConfigError) as caught:
         load_policy(tmp_path)
     assert str(caught.value).startswith(f"{tmp_path}: cannot read: ")
+
+
+@pytest.mark.parametrize(
+    ("toml", "field", "reason"),
+    [
+        (
+            '[vendor_classes]\n"MS-UC-Client€" = "ms-uc-client"\n',
+            "vendor_classes.MS-UC-Client€.[key]",
+            "should match pattern",
+        ),
+        (
+            '[vendor_classes]\n"" = "ms-uc-client"\n',
+            "vendor_classes..[key]",
+            "should match pattern",
+        ),
+        (
+            '[vendor_classes]\n"MS\\" & calc & \\"" = "ms-uc-client"\n',
+            "vendor_classes",
+            "should match pattern",
+        ),
+        ('[server]\nserver_id = "0.0.0.0"\n', "server.server_id", "cannot identify a server"),
+        ('[server]\nserver_id = "224.0.0.1"\n', "server.server_id", "cannot identify a server"),
+    ],
+    ids=[
+        "non-ascii-vendor-class",
+        "empty-vendor-class",
+        "quote-in-vendor-class",
+        "server-id-zero",
+        "server-id-multicast",
+    ],
+)
+def test_values_that_would_break_packets_or_exports_are_rejected(
+    toml: str, field: str, reason: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "ucdhcp.toml"
+    path.write_text(toml + site(), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_policy(path)
+    assert any(field in line and reason in line for line in str(caught.value).splitlines()), str(
+        caught.value
+    )
+
+
+def test_an_extra_option_given_twice_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "ucdhcp.toml"
+    path.write_text(
+        site(extra='options = [{ code = 224, hex = "01" }, { code = 224, hex = "02" }]'),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError, match=r"sites\[0\]\.options: option 224 is given more than once"
+    ):
+        load_policy(path)

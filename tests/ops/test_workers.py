@@ -113,3 +113,60 @@ def test_a_taken_port_stops_the_supervisor_before_any_worker_starts(tmp_path: Pa
         )
     assert result.returncode == 1
     assert "already in use" in result.stderr
+
+
+def test_workers_are_refused_where_broadcasts_would_be_answered_once_per_worker(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "ucdhcp.toml"
+    config.write_text(
+        '[[sites]]\nname = "hq"\nsip_servers = ["pool01.contoso.com"]\n', encoding="utf-8"
+    )  # server.address defaults to 0.0.0.0: per-interface sockets that receive broadcasts
+    program = Path(sys.executable).parent / "ucdhcp"
+    result = subprocess.run(
+        [str(program), "serve", "--workers", "2", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "broadcasts would be answered once per worker" in result.stderr
+
+
+def test_an_early_sighup_does_not_kill_the_starting_workers(tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "ucdhcp.toml"
+    config.write_text(
+        f'[server]\naddress = "127.0.0.1"\nport = {port}\n[logging]\nformat = "json"\n'
+        '[[sites]]\nname = "hq"\nsubnets = ["10.1.2.0/24"]\nsip_servers = ["pool01.contoso.com"]\n',
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.jsonl"
+    program = Path(sys.executable).parent / "ucdhcp"
+    with output.open("wb") as sink:
+        supervisor = subprocess.Popen(
+            [str(program), "serve", "--workers", "2", "-c", str(config)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        # As soon as the workers exist (so the supervisor's own handler is in place), while
+        # they are still starting Python: the supervisor forwards the SIGHUP to them.
+        children = Path(f"/proc/{supervisor.pid}/task/{supervisor.pid}/children")
+        deadline = time.monotonic() + WAIT
+        while len(children.read_text().split()) < 2:
+            assert time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.005)
+        supervisor.send_signal(signal.SIGHUP)
+        wait_for(output, "workers_ready", 1)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            client.settimeout(WAIT)
+            client.sendto(request(xid=7), ("127.0.0.1", port))
+            assert reply_options(client.recvfrom(4096)[0])[120] == OPTION_120_POOL01
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(WAIT) == 0
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait(WAIT)

@@ -36,12 +36,25 @@ def test_zero_turns_a_limit_off() -> None:
     assert limits.clients == {} and limits.destinations == {}
 
 
-def test_memory_stays_bounded_under_a_flood_of_distinct_keys() -> None:
+def test_memory_stays_bounded_and_a_full_table_fails_closed() -> None:
     limits = ReplyLimits(per_client=2, per_destination=2, max_keys=100)
-    for n in range(10_000):
-        assert limits.allow(n.to_bytes(6, "big"), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}")
+    allowed = [
+        limits.allow(n.to_bytes(6, "big"), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}")
+        for n in range(10_000)
+    ]
+    assert allowed == [True] * 100 + [False] * 9_900
     assert len(limits.clients) == 100
     assert len(limits.destinations) == 100
+    limits.new_window()
+    assert limits.allow(b"\x00" * 6, "10.0.0.0") is True
+
+
+def test_flooding_the_table_first_does_not_lift_the_limit_for_the_victim() -> None:
+    limits = ReplyLimits(per_client=0, per_destination=5, max_keys=1000)
+    for n in range(1000):  # fill the table with spoofed destinations
+        limits.allow(b"", f"192.0.2.{n % 256}-{n}")
+    victim = [limits.allow(b"", "10.1.2.99") for _ in range(100)]
+    assert victim.count(True) == 0
 
 
 def test_limits_are_not_consulted_for_ignored_requests() -> None:

@@ -131,3 +131,15 @@ def test_request_from_an_unknown_subnet_without_default_site_is_ignored():
     outcome = Responder(policy).respond(request, ("10.99.0.50", 68), Arrival(ip("10.1.2.10")))
     assert isinstance(outcome, Ignored)
     assert outcome.reason is Reason.NO_SITE
+
+
+def test_a_server_id_override_does_not_change_which_site_answers() -> None:
+    # server.server_id overrides option 54 only: a request without any address of its own is
+    # still matched to the site of the interface it arrived on.
+    policy = Policy(
+        sites=(build_site(site_spec()), build_site(site_spec(name="far", subnets=("10.9.9.0/24",))))
+    )
+    request = parse_message(phone_request(ciaddr="0.0.0.0", flags=0x8000))
+    arrival = Arrival(server_id=ip("10.9.9.9"), interface="eth1", address=ip("10.1.2.10"))
+    site = select_site(request, policy, arrival)
+    assert site is not None and site.name == "pool01"

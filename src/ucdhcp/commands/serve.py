@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import signal
 import sys
 
 import uvloop
@@ -28,12 +29,23 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def run(args: argparse.Namespace) -> int:
+    # Until the service installs its reload handler, a SIGHUP must not kill the process.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     loaded = load_or_report(args.config)
     if loaded is None:
         return EXIT_CONFIG
     config, policy = loaded
     if not 1 <= args.workers <= max(64, os.cpu_count() or 1):
         print(f"ucdhcp: --workers must be 1-{max(64, os.cpu_count() or 1)}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.workers > 1 and config.server.address.is_unspecified:
+        # The kernel load-balances unicast over SO_REUSEPORT sockets but hands every broadcast
+        # to each of them: N workers would answer each broadcast INFORM N times.
+        print(
+            "ucdhcp: --workers needs server.address set to one of this host's addresses"
+            " (unicast and relayed requests); broadcasts would be answered once per worker",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     try:
         if args.workers > 1:

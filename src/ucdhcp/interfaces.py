@@ -123,5 +123,7 @@ def drain(sock: socket.socket) -> int:
             sock.recv(65536)
         except BlockingIOError:
             break
+        except OSError:  # ENOBUFS: notifications were lost; the caller rescans anyway
+            break
         reads += 1
     return reads

@@ -69,11 +69,18 @@ class InterfaceListeners:
         self.server_id = server_id  # a configured override for every interface
         self.active: dict[str, tuple[asyncio.DatagramTransport, ResponderProtocol]] = {}
         self.indexes: dict[str, int] = {}  # interface index each socket was opened for
+        self._syncing = asyncio.Lock()
 
     def protocols(self) -> Iterator[ResponderProtocol]:
         return (protocol for _, protocol in self.active.values())
 
     async def sync(self, addresses: Sequence[InterfaceAddress]) -> None:
+        # One sync at a time: _open awaits, and two overlapping syncs would both open a
+        # socket for the same new interface (SO_REUSEADDR lets the second bind succeed).
+        async with self._syncing:
+            await self._sync(addresses)
+
+    async def _sync(self, addresses: Sequence[InterfaceAddress]) -> None:
         served = served_interfaces(addresses, self.wanted)
         for name in [name for name in self.active if name not in served]:
             self.indexes.pop(name, None)

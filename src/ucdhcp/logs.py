@@ -1,10 +1,27 @@
 """structlog set-up: JSON lines when not on a TTY (journald, `docker logs`), console otherwise."""
 
 import logging
+import os
 import sys
 from typing import Literal
 
 import structlog
+
+
+class _SafeWriteLogger(structlog.WriteLogger):
+    """A WriteLogger for which a vanished reader (EPIPE, closed file) is not an error:
+    logging must never stop the responder. Once writing fails, events go to /dev/null."""
+
+    def msg(self, message: str) -> None:
+        try:
+            super().msg(message)
+        except (OSError, ValueError):
+            quiet = open(os.devnull, "w")  # noqa: SIM115 - kept for the process's lifetime
+            self._write, self._flush = quiet.write, quiet.flush
+            sys.stdout = quiet  # nor may the interpreter's final flush fail on the dead pipe
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
 
 
 def configure_logging(
@@ -27,6 +44,6 @@ def configure_logging(
         ),
         # One write() per event (message and newline together): lines from several workers
         # sharing stdout never interleave.
-        logger_factory=structlog.WriteLoggerFactory(sys.stdout),
+        logger_factory=lambda *_: _SafeWriteLogger(sys.stdout),
         cache_logger_on_first_use=False,
     )

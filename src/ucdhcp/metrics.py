@@ -29,6 +29,7 @@ _COUNTERS = (
 )
 _MAX_REQUEST_LINES = 64
 _READ_TIMEOUT = 5.0
+_MAX_CONNECTIONS = 8
 
 
 class CountersCollector(Collector):
@@ -67,33 +68,35 @@ async def start_metrics_server(host: str, port: int, registry: CollectorRegistry
     """Serve GET /metrics over HTTP/1.0. Raises OSError when the address cannot be bound."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if len(busy) >= _MAX_CONNECTIONS:  # a scraper needs one; a flood gets nothing
+            writer.close()
+            return
+        busy.add(writer)
         try:
-            status, body, content_type = await _answer(reader, registry)
+            async with asyncio.timeout(_READ_TIMEOUT):  # the whole request, not each line
+                status, body, content_type = await _answer(reader, registry)
             head = (
                 f"HTTP/1.0 {status}\r\nContent-Type: {content_type}\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n"
             )
             writer.write(head.encode() + body)
             await writer.drain()
-        except (
-            TimeoutError,
-            ConnectionError,
-            asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError,
-        ):
-            pass  # a slow or broken scraper gets nothing; the service carries on
+        except (TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError):
+            pass  # slow, broken or oversized requests get nothing; the service carries on
         finally:
+            busy.discard(writer)
             writer.close()
 
+    busy: set[asyncio.StreamWriter] = set()
     return await asyncio.start_server(handle, host, port, limit=8192)
 
 
 async def _answer(
     reader: asyncio.StreamReader, registry: CollectorRegistry
 ) -> tuple[str, bytes, str]:
-    request_line = await asyncio.wait_for(reader.readline(), _READ_TIMEOUT)
+    request_line = await reader.readline()
     for _ in range(_MAX_REQUEST_LINES):  # skip headers, bounded
-        if (await asyncio.wait_for(reader.readline(), _READ_TIMEOUT)).strip() == b"":
+        if (await reader.readline()).strip() == b"":
             break
     parts = request_line.split()
     if len(parts) < 2 or parts[0] != b"GET":

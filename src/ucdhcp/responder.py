@@ -10,7 +10,14 @@ from enum import StrEnum
 
 from .limits import ReplyLimits
 from .policy import Policy, Profile, Site
-from .routing import ZERO, Destination, reply_destination
+from .routing import (
+    CLIENT_PORT,
+    LIMITED_BROADCAST,
+    ZERO,
+    Destination,
+    DestinationKind,
+    reply_destination,
+)
 from .wire.errors import DecodeError
 from .wire.message import Message, parse_message
 from .wire.relay import link_selection
@@ -158,6 +165,9 @@ def _decide(
     if not chosen.tlvs:
         return Ignored(Reason.NOT_REQUESTED, request)
     destination = reply_destination(request, source, policy.relayed_inform)
+    if destination is None and reply_type == _OFFER:
+        # A DORA client without an address: a proxy OFFER (PXE practice) is broadcast.
+        destination = Destination(LIMITED_BROADCAST, CLIENT_PORT, DestinationKind.BROADCAST)
     if destination is None:
         return Ignored(Reason.NO_DESTINATION, request)
     if limits is not None and not limits.allow(request.chaddr, destination.address):
@@ -180,7 +190,9 @@ def select_site(request: Message, policy: Policy, arrival: Arrival) -> Site | No
     """
     offsets = request.offsets
     if _RELAY_AGENT_INFORMATION in offsets or _SUBNET_SELECTION in offsets:
-        relay_info = request.option(_RELAY_AGENT_INFORMATION)
+        # Option 82 is a relay's to add (RFC 3046 §2.1): from a client (giaddr 0) it is not
+        # trusted to pick the site. Option 118 is the client's own (RFC 3011).
+        relay_info = request.option(_RELAY_AGENT_INFORMATION) if request.giaddr != ZERO else None
         link = None if relay_info is None else link_selection(relay_info)
         for address in (link, request.option(_SUBNET_SELECTION)):
             if address is not None and address != ZERO:

@@ -95,3 +95,20 @@ def test_metrics_listen_must_be_address_and_port() -> None:
         ConfigError, match=r"metrics\.listen: 'localhost': expected IPv4-ADDRESS:PORT"
     ):
         parse_config(document, "f.toml")
+
+
+@pytest.mark.asyncio
+async def test_an_oversized_request_line_gets_nothing_and_the_endpoint_keeps_serving(
+    tmp_path: Path,
+) -> None:
+    async with serving(metrics_service(tmp_path)) as loopback:
+        port = loopback.service.metrics_port
+        assert port is not None
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
+        writer.write(b"GET /" + b"x" * 20000 + b" HTTP/1.0\r\n\r\n")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+        head, body = await scrape(port)
+    assert head.startswith("HTTP/1.0 200")
+    assert "ucdhcp_requests_total" in body

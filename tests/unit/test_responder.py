@@ -188,8 +188,8 @@ MALFORMED = [
     ),
     row("option-past-end", phone_request()[:-3], Reason.MALFORMED),
     row(
-        "link-selection-of-3-bytes",
-        phone_request(extra=tlv(82, bytes.fromhex("05 03 0a0102"))),
+        "relayed-link-selection-of-3-bytes",
+        phone_request(giaddr="10.1.2.1", extra=tlv(82, bytes.fromhex("05 03 0a0102"))),
         Reason.MALFORMED,
     ),
 ]
@@ -416,3 +416,15 @@ def test_replaced_policy_applies_to_the_next_request():
     reply = respond(phone_request(ciaddr="10.20.0.9"), answering)
     assert isinstance(reply, Reply)
     assert reply.site.name == "oslo"
+
+
+def test_proxy_offer_to_a_client_without_address_or_broadcast_flag_is_broadcast():
+    # A DORA client has no address yet and rarely sets the BROADCAST flag; the proxy OFFER
+    # (yiaddr 0) can only reach it as a broadcast, as PXE proxy servers send it.
+    request = phone_request(message_type=1, vendor_class=b"CPE-OCPHONE", ciaddr="0.0.0.0")
+    service = responder(site_spec(vlan_id=120), discover_profiles=frozenset({Profile.CPE_OCPHONE}))
+    outcome = respond(request, service, source=UNCONFIGURED)
+    assert isinstance(outcome, Reply)
+    assert (outcome.destination.address, outcome.destination.port) == ("255.255.255.255", 68)
+    assert outcome.destination.kind is DestinationKind.BROADCAST
+    assert reply_options(outcome.payload)[0] == (53, bytes((MessageType.OFFER,)))

@@ -143,3 +143,17 @@ def test_a_server_id_override_does_not_change_which_site_answers() -> None:
     arrival = Arrival(server_id=ip("10.9.9.9"), interface="eth1", address=ip("10.1.2.10"))
     site = select_site(request, policy, arrival)
     assert site is not None and site.name == "pool01"
+
+
+def test_link_selection_from_a_client_rather_than_a_relay_does_not_pick_the_site() -> None:
+    # Option 82 is added by relays (RFC 3046 §2.1); a client cannot steer itself to another
+    # site's answer with it.
+    policy = Policy(
+        sites=(
+            build_site(site_spec()),
+            build_site(site_spec(name="other", subnets=("10.10.0.0/24",))),
+        )
+    )
+    request = parse_message(phone_request(extra=LINK_SELECTION))  # giaddr 0
+    site = select_site(request, policy, Arrival(server_id=ip("10.1.2.10")))
+    assert site is not None and site.name == "pool01"

@@ -1,0 +1,50 @@
+"""A log reader that goes away (journald restarted, `docker logs -f` closed on a pipe) never
+stops the responder: requests keep being answered and SIGTERM still exits 0 cleanly."""
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..integration.dhcp import OPTION_120_POOL01, reply_options, request
+from .test_workers import free_port
+
+WAIT = 10.0
+
+
+def test_a_closed_log_pipe_changes_nothing_for_phones(tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "ucdhcp.toml"
+    config.write_text(
+        f'[server]\naddress = "127.0.0.1"\nport = {port}\n'
+        '[logging]\nformat = "json"\nrequests = true\n[limits]\nreplies_per_client = 0\n'
+        '[[sites]]\nname = "hq"\nsubnets = ["10.1.2.0/24"]\nsip_servers = ["pool01.contoso.com"]\n',
+        encoding="utf-8",
+    )
+    errors = tmp_path / "stderr"
+    program = Path(sys.executable).parent / "ucdhcp"
+    with errors.open("wb") as stderr:
+        server = subprocess.Popen(
+            [str(program), "serve", "-c", str(config)], stdout=subprocess.PIPE, stderr=stderr
+        )
+    try:
+        assert server.stdout is not None
+        assert b"server_started" in server.stdout.readline()
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            client.settimeout(WAIT)
+            client.sendto(request(xid=1), ("127.0.0.1", port))
+            client.recvfrom(4096)
+            server.stdout.close()  # the log reader goes away
+            time.sleep(0.1)
+            for xid in (2, 3, 4):
+                client.sendto(request(xid=xid), ("127.0.0.1", port))
+                assert reply_options(client.recvfrom(4096)[0])[120] == OPTION_120_POOL01
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(WAIT) == 0
+        assert "Traceback" not in errors.read_text(errors="replace")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(WAIT)

@@ -7,8 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .interfaces import InterfaceAddress
 from .policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceAddress:
+    """One IPv4 address of one interface, as the kernel reports it (interfaces.py)."""
+
+    interface: str
+    index: int
+    address: ipaddress.IPv4Address
+    network: ipaddress.IPv4Network
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.address.is_loopback
 
 
 class Severity(StrEnum):

@@ -4,6 +4,7 @@
 from typing import Any
 
 from .responder import Outcome, Reply
+from .routing import dotted
 from .wire.message import Message, MessageType
 from .wire.options import OptionCode
 
@@ -41,10 +42,6 @@ def describe_request(request: Message) -> dict[str, Any]:
         "chaddr": request.chaddr.hex(":"),
         "message_type": type_name,
         "vendor_class": None if vendor_class is None else vendor_class.decode("latin-1"),
-        "ciaddr": _dotted(request.ciaddr),
-        "giaddr": _dotted(request.giaddr),
+        "ciaddr": dotted(request.ciaddr),
+        "giaddr": dotted(request.giaddr),
     }
-
-
-def _dotted(address: bytes) -> str:
-    return ".".join(str(byte) for byte in address)

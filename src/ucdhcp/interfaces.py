@@ -10,7 +10,10 @@ import ipaddress
 import os
 import socket
 import struct
-from dataclasses import dataclass
+
+from .diagnosis import InterfaceAddress
+
+__all__ = ["InterfaceAddress", "drain", "list_ipv4_addresses", "open_change_watch"]
 
 _NLMSG_HEADER = struct.Struct("=IHHII")  # len, type, flags, seq, pid (netlink(7))
 _IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index (rtnetlink(7))
@@ -20,18 +23,6 @@ _RTM_NEWADDR, _RTM_GETADDR = 20, 22
 _NLM_F_REQUEST, _NLM_F_DUMP = 0x1, 0x300
 _IFA_ADDRESS, _IFA_LOCAL, _IFA_LABEL = 1, 2, 3
 RTMGRP_LINK, RTMGRP_IPV4_IFADDR = 0x1, 0x10
-
-
-@dataclass(frozen=True, slots=True)
-class InterfaceAddress:
-    interface: str
-    index: int
-    address: ipaddress.IPv4Address
-    network: ipaddress.IPv4Network
-
-    @property
-    def is_loopback(self) -> bool:
-        return self.address.is_loopback
 
 
 def list_ipv4_addresses() -> list[InterfaceAddress]:

@@ -16,6 +16,7 @@ import structlog
 from .diagnosis import served_interfaces
 from .interfaces import InterfaceAddress
 from .responder import Arrival, Responder
+from .routing import dotted
 from .server import ResponderProtocol, set_receive_buffer
 from .stats import Statistics
 
@@ -118,7 +119,7 @@ class InterfaceListeners:
             "interface_added",
             interface=name,
             addresses=_texts(entries),
-            server_id=_dotted(arrival.server_id),
+            server_id=dotted(arrival.server_id),
         )
         return True
 
@@ -134,7 +135,3 @@ class InterfaceListeners:
 
 def _texts(entries: list[InterfaceAddress]) -> list[str]:
     return [f"{entry.address}/{entry.network.prefixlen}" for entry in entries]
-
-
-def _dotted(address: bytes) -> str:
-    return socket.inet_ntoa(address)

@@ -113,11 +113,6 @@ CASES = {
         "vendor_class_not_served",
         "inform",
     ),
-    "option_60_repeated_256_times": Silent(
-        _options_replaced(INFORM_OPTIONS + b"\x3c\x01M" * 256 + b"\x37\x02\x2b\x78\xff"),
-        "malformed",
-        "malformed",
-    ),
     "non_utf8_vendor_class": Silent(
         request(xid=IGNORED_XID, vendor_class=b"MS-UC-\xff\xfe\x80"),
         "vendor_class_not_served",

@@ -18,6 +18,10 @@ PURE_MODULES = sorted(
         PACKAGE / "policy.py",
         PACKAGE / "routing.py",
         PACKAGE / "responder.py",
+        PACKAGE / "limits.py",
+        PACKAGE / "ratelimit.py",
+        PACKAGE / "stats.py",
+        PACKAGE / "diagnosis.py",
     ]
 )
 
@@ -48,7 +52,7 @@ PROBE = """
 import json, sys
 import ucdhcp
 after_package = sorted(sys.modules)
-import ucdhcp.responder
+import ucdhcp.responder, ucdhcp.limits, ucdhcp.ratelimit, ucdhcp.stats, ucdhcp.diagnosis
 print(json.dumps({"package": after_package, "responder": sorted(sys.modules)}))
 """
 

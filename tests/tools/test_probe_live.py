@@ -93,10 +93,9 @@ def test_probe_retransmits_until_a_server_answers(lab, tmp_path):
     time.sleep(0.5)  # the first INFORM goes unanswered
     start_ucdhcp(segment, serve_config(tmp_path / "ucdhcp.toml"))
     assert probe.wait(timeout=15) == 0, log.read_text()
-    output = log.read_text()
-    assert "sent 2 INFORMs, 1 answer" in output
-    elapsed = float(output.split("answer 1 after ")[1].split(" s")[0])
-    assert 3.0 <= elapsed <= 5.5  # RFC 2131: first retransmission 4 s ±1 s after the first
+    # The answer came to the retransmission (the schedule itself is checked without a clock
+    # in test_probe_logic: 4 s ±1, doubling).
+    assert "sent 2 INFORMs, 1 answer" in log.read_text()
 
 
 def test_probe_reports_every_server_that_answers(lab, tmp_path):

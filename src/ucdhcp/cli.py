@@ -1,21 +1,34 @@
 """Command line entry point: `ucdhcp COMMAND ...`; each command lives in `commands/`.
 
+Only the module of the command being run is imported: `serve` does not load the exporters,
+the probe or the decoders, which keeps the serving process small.
+
 Exit codes: 0 success, 1 runtime failure, 2 bad configuration or usage.
 """
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands import EXIT_CONFIG, check, decode, export, options, probe, serve
+from .commands import EXIT_CONFIG
 
-COMMANDS = (serve, check, options, export, probe, decode)
+# name -> one-line help; each name is a module of ucdhcp.commands with register(subparsers).
+COMMANDS = {
+    "serve": "answer UC phones' DHCPINFORM on UDP 67",
+    "check": "validate a config and print the encoded options (no network)",
+    "options": "print a pool's option 120/43 values like DHCPUtil, with lint warnings",
+    "export": "write the options for another DHCP server (netsh, PowerShell, dhcpd, Kea, ...)",
+    "probe": "emulate a phone: send a DHCPINFORM and check the 120/43 answers",
+    "decode": "decode and lint an option 43 or 120 value (hex)",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_chosen(arguments))
+    args = parser.parse_args(arguments)
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_CONFIG
@@ -23,15 +36,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `chosen`, only that command's module is imported and registered."""
     parser = argparse.ArgumentParser(
         prog="ucdhcp", description="Options-only DHCP responder for Microsoft UC (Lync) phones."
     )
     parser.add_argument("--version", action="version", version=f"ucdhcp {__version__}")
     commands = parser.add_subparsers(metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(commands)
+    for name, text in COMMANDS.items():
+        if chosen is None or name == chosen:
+            importlib.import_module(f"ucdhcp.commands.{name}").register(commands)
+        else:
+            commands.add_parser(name, help=text)
     return parser
+
+
+def _chosen(arguments: Sequence[str]) -> str | None:
+    first = next((argument for argument in arguments if not argument.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 if __name__ == "__main__":

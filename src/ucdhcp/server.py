@@ -79,6 +79,16 @@ def set_receive_buffer(sock: socket.socket, size: int) -> None:
         sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, size)
     except OSError:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+    # The kernel reports twice what it grants (socket(7)): half is the usable figure.
+    granted = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2
+    if granted < size:
+        log.warning(
+            "receive_buffer_capped",
+            requested=size,
+            granted=granted,
+            message="a boot storm may overflow the socket: raise net.core.rmem_max"
+            f" (sysctl -w net.core.rmem_max={size}) or grant CAP_NET_ADMIN",
+        )
 
 
 def _bind_failure(listener: Listener, error: OSError) -> str:

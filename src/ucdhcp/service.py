@@ -17,7 +17,6 @@ from .interfaces import InterfaceAddress, drain, list_ipv4_addresses, open_chang
 from .limits import ReplyLimits
 from .listeners import InterfaceListeners
 from .logs import configure_logging
-from .metrics import CountersCollector, registry_for, start_metrics_server
 from .notify import Notifier, watchdog_interval
 from .policy import Policy
 from .ratelimit import KeyedRateLimit
@@ -63,7 +62,7 @@ class Service:
         self._watchdog: asyncio.TimerHandle | None = None
         self.notifier = Notifier()
         self.ignored_limit: KeyedRateLimit | None = None  # shared by every socket
-        self.metrics_server: asyncio.Server | None = None
+        self.metrics_server: asyncio.Server | None = None  # set when [metrics] listen is on
         self.stopped = asyncio.Event()
 
     async def start(self) -> None:
@@ -102,6 +101,9 @@ class Service:
         settings = self.config.metrics
         if settings.listen is None:
             return
+        # Imported only when metrics are on: prometheus_client is memory a quiet box can keep.
+        from .metrics import CountersCollector, registry_for, start_metrics_server  # noqa: PLC0415
+
         host, port = settings.endpoint()
         if self.worker is not None and port:
             port += self.worker  # each worker has its own counters, so its own endpoint

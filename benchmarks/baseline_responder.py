@@ -77,7 +77,10 @@ class FixedReply(asyncio.DatagramProtocol):
 
 async def serve(address: str, port: int, receive_buffer: int, echo: bool) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    try:  # as ucdhcp: SO_RCVBUFFORCE (root) ignores net.core.rmem_max
+        sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), receive_buffer)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
     sock.bind((address, port))
     sock.setblocking(False)
     loop = asyncio.get_running_loop()
@@ -104,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--address", default="127.0.0.1", help="127.0.0.0/8 (or netns veth)")
     parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
-    parser.add_argument("--receive-buffer", type=int, default=4 << 20, help="as ucdhcp's default")
+    parser.add_argument(
+        "--receive-buffer", type=int, default=32 << 20, help="as ucdhcp's default (since 4ab319c)"
+    )
     parser.add_argument("--echo", action="store_true", help="send the request back instead")
     args = parser.parse_args(argv)
     refused = target_refused(args.address)

@@ -13,10 +13,24 @@ Requests older than --timeout are counted lost and their slot in the window is r
 
 Modes:
   reply      against a running responder (default); the first reply is validated first.
+             --sockets K spreads the requests over K connected sockets (K source ports, K
+             flows for SO_REUSEPORT to hash onto `serve --workers N`).
+  open-loop  sends --rate requests/s on a fixed schedule whatever the replies do (latency at a
+             fixed load); --wait busy polls between sends, --wait block sleeps in select()
+             (soak.py: a few % of a core).
+  storm      --count distinct clients (chaddr, ciaddr, xid), one INFORM each, sent as fast as
+             the socket takes them; counts the answers (a boot storm).
+  ready      polls with INFORMs every ~2 ms until the first answer; prints CLOCK_MONOTONIC of
+             it (start-up time: run.py starts the server after this says "polling").
   probe      one request and its reply, printed as JSON hex (run.py dissects them with scapy).
   self-loop  the socket is connected to itself, so every request comes straight back: the same
              loop with a zero-cost "server". Its rate is the generator's ceiling on this core.
   send-only  only sends, to a bound socket that is never read: the cost of the send path alone.
+
+--bind-port 68 (Kea): one unconnected socket on 0.0.0.0:68 sending with sendto(), because Kea
+answers an INFORM at ciaddr:68 whatever the source port (run.py makes the ciaddrs local to the
+client namespace with `local` routes); every other mode and server uses a connected socket on
+an ephemeral port, answered at its source port.
 
 Examples:
   .venv/bin/python benchmarks/loadgen.py --port 6767 --duration 5
@@ -28,14 +42,18 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import ipaddress
 import json
 import os
+import select
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 NETNS_NETWORK = ipaddress.IPv4Network("10.77.0.0/16")  # run.py's veth; only inside a netns
@@ -49,6 +67,7 @@ CLIENT_OUI = bytes.fromhex("000413")  # Aastra, as in protocol.md §7
 SOCKET_BUFFER = 4 << 20
 DHCPACK = 5
 DHCPINFORM = 8
+READY_CLIENT = 60000  # --mode ready polls as this client (outside a storm's 20,000)
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -177,7 +196,7 @@ class Counts:
 
 
 def drive(
-    sock: socket.socket,
+    client: Client,
     window: Window,
     inflight: int,
     deadline_ns: int,
@@ -185,7 +204,9 @@ def drive(
     latencies: list[int] | None,
 ) -> Counts:
     """The hot loop: keep `inflight` requests outstanding until `deadline_ns`."""
-    send, recv, clock = sock.send, sock.recv, time.perf_counter_ns
+    if len(client.sends) > 1:
+        return drive_many(client, window, inflight, deadline_ns, timeout_ns, latencies)
+    send, recv, clock = client.sends[0], client.recvs[0], time.perf_counter_ns
     requests, xids, pending = window.requests, window.xids, window.pending
     pop = pending.pop
     record = latencies.append if latencies is not None else None
@@ -232,6 +253,262 @@ def drive(
     return counts
 
 
+def drive_many(
+    client: Client,
+    window: Window,
+    inflight: int,
+    deadline_ns: int,
+    timeout_ns: int,
+    latencies: list[int] | None,
+) -> Counts:
+    """`drive` over several sockets (--sockets K): request n leaves through socket n % K, and
+    each pass reads at most one reply from every socket. Several source ports are several
+    flows, which SO_REUSEPORT can hash to different worker processes."""
+    sends, recvs, clock = client.sends, client.recvs, time.perf_counter_ns
+    requests, xids, pending = window.requests, window.xids, window.pending
+    pop = pending.pop
+    record = latencies.append if latencies is not None else None
+    mask, ways = len(requests) - 1, len(sends)
+    slot = window.slot
+    counts = Counts()
+    sent = replies = stray = 0
+    now = clock()
+    while now < deadline_ns:
+        try:
+            while len(pending) < inflight:
+                sends[slot % ways](requests[slot])
+                pending[xids[slot]] = now
+                slot = (slot + 1) & mask
+                sent += 1
+        except BlockingIOError:
+            pass
+        except ConnectionRefusedError:
+            counts.refused += 1
+        got = False
+        for recv in recvs:
+            try:
+                reply = recv(2048)
+            except BlockingIOError:
+                continue
+            except ConnectionRefusedError:
+                counts.refused += 1
+                continue
+            got = True
+            now = clock()
+            started = pop(reply[4:8], None)
+            if started is None:
+                stray += 1
+                continue
+            replies += 1
+            if record is not None:
+                record(now - started)
+        now = clock()
+        if not got:
+            counts.idle_polls += 1
+            counts.lost += _expire(pending, now - timeout_ns)
+        elif not replies & 0x3FF:
+            counts.lost += _expire(pending, now - timeout_ns)
+    window.slot = slot
+    counts.sent, counts.replies, counts.stray = sent, replies, stray
+    return counts
+
+
+def open_loop(
+    client: Client,
+    window: Window,
+    rate: float,
+    deadline_ns: int,
+    timeout_ns: int,
+    latencies: list[int] | None,
+    busy: bool,
+) -> tuple[Counts, int]:
+    """Send on a fixed schedule (`rate` per second) whatever the replies do, until
+    `deadline_ns`; read replies in between. Returns the counts and the largest lag of a send
+    behind its schedule (ns). A request sent late is still sent (the schedule catches up), and
+    its latency counts from when it was actually sent.
+
+    `busy` polls the socket between sends (precise, one core at 100%); otherwise the loop
+    sleeps in select() until the next send is due or a reply arrives (the soak's mode).
+    """
+    send, recv, clock = client.sends[0], client.recvs[0], time.perf_counter_ns
+    fileno = client.socks[0].fileno()
+    requests, xids, pending = window.requests, window.xids, window.pending
+    pop = pending.pop
+    record = latencies.append if latencies is not None else None
+    mask = len(requests) - 1
+    slot = window.slot
+    interval = 1e9 / rate
+    counts = Counts()
+    sent = replies = stray = 0
+    start = clock()
+    due, lag = start, 0
+    while True:
+        now = clock()
+        if now >= deadline_ns:
+            break
+        try:
+            while due <= now:  # at most what the schedule says is due
+                send(requests[slot])
+                pending[xids[slot]] = now
+                slot = (slot + 1) & mask
+                sent += 1
+                lag = max(lag, now - due)
+                due = start + int(sent * interval)
+        except BlockingIOError:  # not on veth or lo; counted as lag, sent on the next turn
+            pass
+        except ConnectionRefusedError:
+            counts.refused += 1
+        if not busy:
+            wait = max(0.0, min(due, deadline_ns) - clock()) / 1e9
+            select.select([fileno], [], [], wait)
+        while True:  # everything that has arrived
+            try:
+                reply = recv(2048)
+            except BlockingIOError:
+                counts.idle_polls += 1
+                break
+            except ConnectionRefusedError:
+                counts.refused += 1
+                break
+            arrived = clock()
+            started = pop(reply[4:8], None)
+            if started is None:
+                stray += 1
+                continue
+            replies += 1
+            if record is not None:
+                record(arrived - started)
+        counts.lost += _expire(pending, clock() - timeout_ns)
+    window.slot = slot
+    counts.sent, counts.replies, counts.stray = sent, replies, stray
+    return counts, lag
+
+
+@dataclass
+class StormResult:
+    """A boot storm: `offered` distinct clients' INFORMs sent back to back, each once."""
+
+    mode: str
+    target: str
+    offered: int
+    sent: int
+    answered: int
+    lost: int
+    duplicates: int
+    send_s: float  # first to last send
+    all_answered_s: float | None  # first send to the last answer, when every one was answered
+    last_answer_s: float | None  # first send to the last answer that came
+    offered_per_s: float
+    answered_per_s: float  # answered / last_answer_s
+    validated: str
+
+
+def storm(client: Client, requests: list[bytes], quiet_s: float, limit_s: float) -> StormResult:
+    """Send every request once as fast as the socket takes them, reading replies between
+    bursts of 32; then wait until all are answered, no reply came for `quiet_s`, or `limit_s`
+    passed since the first send."""
+    send, recv, clock = client.sends[0], client.recvs[0], time.perf_counter_ns
+    index = {request[4:8]: position for position, request in enumerate(requests)}
+    answered_at: dict[bytes, int] = {}
+    first: tuple[bytes, bytes] | None = None
+    duplicates = 0
+    start = clock()
+    hard_deadline = start + int(limit_s * 1e9)
+    sent = 0
+
+    def read_available() -> None:
+        nonlocal first, duplicates
+        while True:
+            try:
+                reply = recv(2048)
+            except (BlockingIOError, ConnectionRefusedError):
+                return
+            xid = reply[4:8]
+            if xid not in index:
+                continue
+            if xid in answered_at:
+                duplicates += 1
+                continue
+            answered_at[xid] = clock()
+            if first is None:
+                first = (reply, requests[index[xid]])
+
+    while sent < len(requests) and clock() < hard_deadline:
+        try:
+            for _ in range(32):
+                if sent == len(requests):
+                    break
+                send(requests[sent])
+                sent += 1
+        except BlockingIOError:
+            pass
+        read_available()
+    sent_at = clock()
+    last_seen = clock()
+    while len(answered_at) < sent and clock() < hard_deadline:
+        before = len(answered_at)
+        select.select([client.socks[0].fileno()], [], [], 0.01)
+        read_available()
+        if len(answered_at) > before:
+            last_seen = clock()
+        elif clock() - last_seen > quiet_s * 1e9:
+            break
+    validated = "no reply"
+    if first is not None:
+        validate_reply(first[0], first[1], strict=True)
+        validated = "strict (first reply)"
+    last = max(answered_at.values(), default=None)
+    last_s = None if last is None else (last - start) / 1e9
+    every = len(answered_at) == len(requests)
+    return StormResult(
+        mode="storm",
+        target=client.target,
+        offered=len(requests),
+        sent=sent,
+        answered=len(answered_at),
+        lost=len(requests) - len(answered_at),
+        duplicates=duplicates,
+        send_s=round((sent_at - start) / 1e9, 4),
+        all_answered_s=round(last_s, 4) if every and last_s is not None else None,
+        last_answer_s=None if last_s is None else round(last_s, 4),
+        offered_per_s=round(sent / max(1e-9, (sent_at - start) / 1e9), 1),
+        answered_per_s=round(len(answered_at) / last_s, 1) if last_s else 0.0,
+        validated=validated,
+    )
+
+
+def poll_until_ready(
+    client: Client, build: Callable[[int], bytes], limit_s: float
+) -> dict[str, Any]:
+    """Send an INFORM every ~2 ms (each with a new xid) until one is answered or `limit_s`
+    passes; print nothing until then. Returns CLOCK_MONOTONIC of the first answer, so another
+    process (run.py) can subtract the moment it started the server."""
+    send, recv, fileno = client.sends[0], client.recvs[0], client.socks[0].fileno()
+    deadline = time.monotonic() + limit_s
+    attempts = 0
+    outstanding: dict[bytes, bytes] = {}
+    while time.monotonic() < deadline:
+        request = build(attempts)
+        attempts += 1
+        outstanding[request[4:8]] = request
+        with contextlib.suppress(ConnectionRefusedError, BlockingIOError):
+            send(request)
+        select.select([fileno], [], [], 0.002)
+        while True:
+            try:
+                reply = recv(2048)
+            except BlockingIOError:
+                break
+            except ConnectionRefusedError:  # nothing listened yet when that request arrived
+                continue
+            answered = time.monotonic()
+            request = outstanding.get(reply[4:8], b"")
+            if request:
+                validate_reply(reply, request, strict=False)
+                return {"answered_monotonic": answered, "attempts": attempts, "validated": True}
+    return {"answered_monotonic": None, "attempts": attempts, "validated": False}
+
+
 def _expire(pending: dict[bytes, int], older_than: int) -> int:
     expired = 0
     while pending:
@@ -243,17 +520,21 @@ def _expire(pending: dict[bytes, int], older_than: int) -> int:
     return expired
 
 
-def drain(sock: socket.socket, window: Window, timeout_ns: int) -> tuple[int, int]:
+def drain(client: Client, window: Window, timeout_ns: int) -> tuple[int, int]:
     """After the deadline: collect what is still in flight. Returns (late replies, lost)."""
     deadline = time.perf_counter_ns() + timeout_ns
     late = 0
     while window.pending and time.perf_counter_ns() < deadline:
-        try:
-            reply = sock.recv(2048)
-        except (BlockingIOError, ConnectionRefusedError):
+        got = False
+        for recv in client.recvs:
+            try:
+                reply = recv(2048)
+            except (BlockingIOError, ConnectionRefusedError):
+                continue
+            got = True
+            late += window.pending.pop(reply[4:8], None) is not None
+        if not got:
             time.sleep(0.0005)
-            continue
-        late += window.pending.pop(reply[4:8], None) is not None
     lost = len(window.pending)
     window.pending.clear()
     return late, lost
@@ -362,27 +643,70 @@ def open_client(target: tuple[str, int] | None) -> socket.socket:
     return sock
 
 
-def first_reply(sock: socket.socket, request: bytes, timeout: float) -> bytes:
-    """Send one request and wait for its reply (blocking, bounded by `timeout`).
+@dataclass
+class Client:
+    """The generator's socket(s) and how to send and read through each."""
+
+    socks: list[socket.socket]
+    sends: list[Callable[[bytes], int]]
+    recvs: list[Callable[[int], bytes]]
+    target: str
+
+    def close(self) -> None:
+        for sock in self.socks:
+            sock.close()
+
+
+def open_clients(target: tuple[str, int] | None, count: int = 1, bind_port: int = 0) -> Client:
+    """`count` connected sockets on ephemeral ports (see open_client), or, with `bind_port`
+    (68 for Kea), one socket bound to 0.0.0.0:`bind_port` and not connected.
+
+    Why unconnected: Kea answers an INFORM at ciaddr:68 whatever the source port, so the
+    replies are addressed to the clients' ciaddrs (which run.py makes local to the client
+    namespace with a `local` route) and come from the server's port. A connected socket
+    would have its local address fixed to the veth address and would not see them.
+    """
+    if not bind_port:
+        socks = [open_client(target) for _ in range(count)]
+        sends: list[Callable[[bytes], int]] = [sock.send for sock in socks]
+        name = socks[0].getpeername()
+        return Client(socks, sends, [sock.recv for sock in socks], f"{name[0]}:{name[1]}")
+    if target is None or count != 1:
+        raise ValueError("--bind-port needs a target and one socket")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+    sock.bind(("0.0.0.0", bind_port))
+    sock.setblocking(False)
+    sendto = sock.sendto
+
+    def send(data: bytes) -> int:
+        return sendto(data, target)
+
+    return Client([sock], [send], [sock.recv], f"{target[0]}:{target[1]} from port {bind_port}")
+
+
+def first_reply(client: Client, request: bytes, timeout: float) -> bytes:
+    """Send one request through the first socket and wait for its reply (bounded by `timeout`).
 
     Raises:
         InvalidReplyError: no reply in time, or nothing listens at the target.
     """
-    sock.setblocking(True)
+    sock = client.socks[0]
     deadline = time.monotonic() + timeout
     try:
-        sock.send(request)
+        client.sends[0](request)
         while (left := deadline - time.monotonic()) > 0:
-            sock.settimeout(left)
-            reply = sock.recv(2048)
+            if not select.select([sock], [], [], left)[0]:
+                continue
+            try:
+                reply = sock.recv(2048)
+            except BlockingIOError:
+                continue
             if reply[4:8] == request[4:8]:
                 return reply
-    except TimeoutError:
-        pass
     except ConnectionRefusedError:
-        raise InvalidReplyError(f"nothing listens at {sock.getpeername()}") from None
-    finally:
-        sock.setblocking(False)
+        raise InvalidReplyError(f"nothing listens at {client.target}") from None
     raise InvalidReplyError(f"no reply within {timeout} s: is the responder running?")
 
 
@@ -408,10 +732,20 @@ class Result:
     p99_us: float
     max_us: float
     loadgen_cpu: float  # fraction of one core used by this process while measuring
-    server_cpu: float | None  # same for --watch-pid, when given
+    server_cpu: float | None  # same for --watch-pid (summed over every one given)
     server_cpu_us_per_reply: float | None  # server CPU time per reply: robust to a shared core
     core_busy: float | None  # fraction of --watch-core busy (the server and anything else)
     validated: str
+    sockets: int = 1
+    rate: float | None = None  # open-loop: the schedule, requests/s
+    send_lag_max_us: float | None = None  # open-loop: the latest a send came after its time
+
+
+def _cpu_total(pids: list[int]) -> float | None:
+    if not pids:
+        return None
+    times = [cpu_seconds(pid) for pid in pids]
+    return None if None in times else sum(t for t in times if t is not None)
 
 
 def run(args: argparse.Namespace) -> Result:
@@ -422,17 +756,19 @@ def run(args: argparse.Namespace) -> Result:
     sink.bind(("127.0.0.1", 0))
     targets = {
         "reply": (args.address, args.port),
+        "open-loop": (args.address, args.port),
         "self-loop": None,
         "send-only": sink.getsockname(),
     }
-    sock = open_client(targets[args.mode])
-    target = f"{sock.getpeername()[0]}:{sock.getpeername()[1]}"
+    client = open_clients(targets[args.mode], args.sockets, args.bind_port)
     validated = "skipped"
-    if args.mode == "reply" and not args.no_validate:
-        validate_reply(first_reply(sock, requests[-1], 2.0), requests[-1], strict=args.strict)
+    if args.mode in ("reply", "open-loop") and not args.no_validate:
+        validate_reply(first_reply(client, requests[-1], 2.0), requests[-1], strict=args.strict)
         validated = "strict" if args.strict else "ack-43-120"
     timeout_ns = int(args.timeout * 1e9)
     latencies: list[int] = []
+    watched = args.watch_pid or []
+    lag: int | None = None
     gc.collect()
     gc.freeze()
     gc.disable()
@@ -440,7 +776,7 @@ def run(args: argparse.Namespace) -> Result:
         if args.mode == "send-only":
             start = time.perf_counter_ns()
             cpu0 = time.process_time()
-            sent = send_only(sock, window, start + int(args.duration * 1e9))
+            sent = send_only(client.socks[0], window, start + int(args.duration * 1e9))
             elapsed = (time.perf_counter_ns() - start) / 1e9
             cpu = (time.process_time() - cpu0) / elapsed
             counts, late, lost = Counts(sent=sent), 0, 0
@@ -448,31 +784,42 @@ def run(args: argparse.Namespace) -> Result:
             server_cpu = core_busy = None
         else:
             start = time.perf_counter_ns()
-            drive(sock, window, args.inflight, start + int(args.warmup * 1e9), timeout_ns, None)
-            server0 = cpu_seconds(args.watch_pid) if args.watch_pid else None
+            if args.mode == "open-loop":
+                busy = args.wait == "busy"
+                warm = start + int(args.warmup * 1e9)
+                open_loop(client, window, args.rate, warm, timeout_ns, None, busy)
+            else:
+                drive(
+                    client, window, args.inflight, start + int(args.warmup * 1e9), timeout_ns, None
+                )
+            server0 = _cpu_total(watched)
             core0 = core_busy_seconds(args.watch_core) if args.watch_core is not None else None
             cpu0 = time.process_time()
             start = time.perf_counter_ns()
-            counts = drive(
-                sock, window, args.inflight, start + int(args.duration * 1e9), timeout_ns, latencies
-            )
+            deadline = start + int(args.duration * 1e9)
+            if args.mode == "open-loop":
+                counts, lag = open_loop(
+                    client, window, args.rate, deadline, timeout_ns, latencies, busy
+                )
+            else:
+                counts = drive(client, window, args.inflight, deadline, timeout_ns, latencies)
             elapsed = (time.perf_counter_ns() - start) / 1e9
             cpu = (time.process_time() - cpu0) / elapsed
-            server1 = cpu_seconds(args.watch_pid) if args.watch_pid else None
+            server1 = _cpu_total(watched)
             core1 = core_busy_seconds(args.watch_core) if args.watch_core is not None else None
             server_cpu = (
                 None if server0 is None or server1 is None else (server1 - server0) / elapsed
             )
             core_busy = None if core0 is None or core1 is None else (core1 - core0) / elapsed
-            late, lost = drain(sock, window, timeout_ns)
+            late, lost = drain(client, window, timeout_ns)
             rate = counts.replies / elapsed
     finally:
         gc.enable()
-        sock.close()
+        client.close()
         sink.close()
     return Result(
         mode=args.mode,
-        target=target,
+        target=client.target,
         inflight=args.inflight,
         duration_s=round(elapsed, 3),
         replies_per_s=round(rate, 1),
@@ -490,20 +837,57 @@ def run(args: argparse.Namespace) -> Result:
         else round(server_cpu * elapsed / counts.replies * 1e6, 2),
         core_busy=None if core_busy is None else round(core_busy, 3),
         validated=validated,
+        sockets=len(client.socks),
+        rate=args.rate if args.mode == "open-loop" else None,
+        send_lag_max_us=None if lag is None else round(lag / 1000, 1),
         **percentiles(latencies),
     )
 
 
+def run_storm(args: argparse.Namespace) -> StormResult:
+    """--mode storm: --count distinct clients (chaddr, ciaddr, xid), one INFORM each."""
+    seed = int.from_bytes(os.urandom(4), "big") & 0xFFFC0000
+    requests = [
+        build_inform((seed + client) & 0xFFFFFFFF, client, args.client_net)
+        for client in range(args.count)
+    ]
+    client = open_clients((args.address, args.port), 1, args.bind_port)
+    gc.collect()
+    gc.disable()
+    try:
+        return storm(client, requests, quiet_s=args.timeout, limit_s=args.duration)
+    finally:
+        gc.enable()
+        client.close()
+
+
+def run_ready(args: argparse.Namespace) -> dict[str, Any]:
+    """--mode ready: say "polling" on stdout, then poll until the first answer (--duration)."""
+    seed = int.from_bytes(os.urandom(4), "big") & 0xFFFC0000
+    client = open_clients((args.address, args.port), 1, args.bind_port)
+    print(json.dumps({"polling": time.monotonic()}), flush=True)
+    try:
+        return poll_until_ready(
+            client,
+            lambda attempt: build_inform(seed + attempt, READY_CLIENT, args.client_net),
+            args.duration,
+        )
+    finally:
+        client.close()
+
+
 def render(result: Result) -> str:
     what = "sent/s" if result.mode == "send-only" else "replies/s"
+    schedule = "" if result.rate is None else f", open loop at {result.rate:,.0f}/s"
     lines = [
         f"{result.mode} -> {result.target}: {result.replies_per_s:,.0f} {what}"
-        f" over {result.duration_s} s, {result.inflight} in flight",
+        f" over {result.duration_s} s, {result.inflight} in flight{schedule}",
         f"  sent {result.sent:,}  replies {result.replies:,}  lost {result.lost}"
         f"  stray {result.stray}  late {result.late}  refused {result.refused}"
         f"  reply check: {result.validated}",
         f"  latency p50 {result.p50_us:.0f} us  p90 {result.p90_us:.0f} us"
-        f"  p99 {result.p99_us:.0f} us  max {result.max_us:.0f} us",
+        f"  p99 {result.p99_us:.0f} us  max {result.max_us:.0f} us"
+        + ("" if result.send_lag_max_us is None else f"  send lag max {result.send_lag_max_us} us"),
         f"  cpu: loadgen {result.loadgen_cpu:.0%} (empty reads {result.idle_polls:,})"
         + ("" if result.server_cpu is None else f"  server {result.server_cpu:.0%}")
         + (
@@ -519,7 +903,9 @@ def render(result: Result) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--mode", choices=("reply", "self-loop", "send-only", "probe"), default="reply"
+        "--mode",
+        choices=("reply", "open-loop", "self-loop", "send-only", "probe", "storm", "ready"),
+        default="reply",
     )
     parser.add_argument(
         "--address", default="127.0.0.1", help="target: 127.0.0.0/8, or 10.77.0.0/16 in a netns"
@@ -529,36 +915,86 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, default=6767)
     parser.add_argument("--inflight", type=int, default=64, help="requests kept outstanding")
-    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds (max 600)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=5.0,
+        help="measured seconds (max 600; open-loop 3600); storm/ready/probe: the time limit",
+    )
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
-    parser.add_argument("--timeout", type=float, default=0.5, help="a reply later is lost (s)")
+    parser.add_argument(
+        "--timeout", type=float, default=0.5, help="a reply later is lost (s); storm: quiet time"
+    )
     parser.add_argument("--clients", type=int, default=1000, help="distinct chaddr/ciaddr")
     parser.add_argument("--strict", action="store_true", help="also check chaddr/ciaddr/61 echo")
     parser.add_argument("--no-validate", action="store_true", help="skip the first-reply check")
-    parser.add_argument("--watch-pid", type=int, help="report this process's CPU use too")
+    parser.add_argument(
+        "--watch-pid",
+        type=int,
+        action="append",
+        help="report this process's CPU use too (repeat: the sum, e.g. for workers)",
+    )
     parser.add_argument("--watch-core", type=int, help="report how busy this core was")
     parser.add_argument("--json", metavar="PATH", help="write the result as JSON ('-': stdout)")
+    parser.add_argument(
+        "--sockets",
+        type=int,
+        default=1,
+        help="reply mode: spread requests over K sockets (K source ports: K flows for"
+        " SO_REUSEPORT)",
+    )
+    parser.add_argument(
+        "--bind-port",
+        type=int,
+        default=0,
+        help="send from this port, unconnected (68 for Kea, which answers at ciaddr:68)",
+    )
+    parser.add_argument("--rate", type=float, default=5000.0, help="open-loop: requests/s")
+    parser.add_argument(
+        "--wait",
+        choices=("busy", "block"),
+        default="busy",
+        help="open-loop: poll between sends (busy) or sleep in select (block, the soak)",
+    )
+    parser.add_argument("--count", type=int, default=20000, help="storm: distinct clients")
     args = parser.parse_args(argv)
     refused = target_refused(args.address)
     if refused is not None:
         parser.error(refused)
-    if not 0 < args.duration <= 600 or not 0 <= args.warmup <= 60:
-        parser.error("--duration must be in (0, 600] and --warmup in [0, 60]")
+    longest = 3600 if args.mode == "open-loop" else 600
+    if not 0 < args.duration <= longest or not 0 <= args.warmup <= 60:
+        parser.error(f"--duration must be in (0, {longest}] and --warmup in [0, 60]")
     if not 1 <= args.inflight <= RING_SIZE // 4 or not 1 <= args.clients <= 65536:
         parser.error("--inflight must be 1..32768 and --clients 1..65536")
-    if int(ipaddress.IPv4Address(args.client_net)) + args.clients > 0xFFFFFFFF:
+    if not 1 <= args.count <= 65536 or not 1 <= args.sockets <= 256:
+        parser.error("--count must be 1..65536 and --sockets 1..256")
+    if args.sockets > 1 and (args.mode != "reply" or args.bind_port):
+        parser.error("--sockets > 1 is for --mode reply without --bind-port")
+    if not 0 < args.rate <= 1_000_000:
+        parser.error("--rate must be in (0, 1000000]")
+    last_client = max(args.clients, args.count, READY_CLIENT + 1)
+    if int(ipaddress.IPv4Address(args.client_net)) + last_client > 0xFFFFFFFF:
         parser.error("--client-net + --clients runs past 255.255.255.255")
     return args
 
 
 def probe(args: argparse.Namespace) -> dict[str, str]:
-    """One request (xid 0x0BADCAFE, client 7) and the reply, as hex: for run.py's preflight."""
+    """One request (xid 0x0BADCAFE, client 7) and the reply, as hex: for run.py's preflight.
+
+    Retries (a new send every 0.2 s) for up to --duration seconds when nothing answers yet, so
+    it also tells when a peer that prints no readiness line is ready."""
     request = build_inform(0x0BADCAFE, 7, args.client_net)
-    sock = open_client((args.address, args.port))
-    try:
-        reply = first_reply(sock, request, 2.0)
-    finally:
-        sock.close()
+    deadline = time.monotonic() + min(args.duration, 30.0)
+    while True:
+        client = open_clients((args.address, args.port), 1, args.bind_port)
+        try:
+            reply = first_reply(client, request, 0.2)
+            break
+        except InvalidReplyError:
+            if time.monotonic() >= deadline:
+                raise
+        finally:
+            client.close()
     return {"request": request.hex(), "reply": reply.hex()}
 
 
@@ -567,6 +1003,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.mode == "probe":
             print(json.dumps(probe(args)))
+            return 0
+        if args.mode in ("storm", "ready"):
+            outcome = asdict(run_storm(args)) if args.mode == "storm" else run_ready(args)
+            print(json.dumps(outcome), flush=True)
             return 0
         result = run(args)
     except InvalidReplyError as error:

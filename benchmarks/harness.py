@@ -1,0 +1,582 @@
+"""What every benchmark script here shares: where processes run (loopback, or two network
+namespaces joined by a veth pair), starting and checking servers, stopping everything by PID,
+and running loadgen.py where the clients are.
+
+run.py, soak.py and profile_server.py build on this. Safety: traffic only inside namespaces
+created here (ucdbench<PID>srv/cli) or on 127.0.0.0/8 (loadgen.py and baseline_responder.py
+refuse anything else); every process started is stopped by its own PID; every loop and every
+`ip` call is bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import datetime
+import ipaddress
+import json
+import os
+import platform
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import loadgen
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+BIN = Path(sys.executable).parent
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+_PR_SET_PDEATHSIG = 1
+
+UCDHCP_CONFIG = """\
+[server]
+address = "127.0.0.1"
+port = 0                     # the kernel chooses; read back from server_started
+
+[logging]
+format = "json"
+requests = {requests}
+
+[limits]
+replies_per_client = 1000000  # counted as by default (20/s), never reached by 1000 clients
+
+[[sites]]
+name = "bench"
+subnets = ["127.0.0.0/8"]
+sip_servers = ["pool01.contoso.com"]
+"""
+
+# netns mode: the default per-interface mode (one socket on the veth, SO_BINDTODEVICE), as a
+# deployment runs. Each ucdhcp needs its own port there (port 0 would differ per interface).
+UCDHCP_NETNS_CONFIG = """\
+[server]
+address = "0.0.0.0"          # the default: one socket per interface; here only the veth
+port = {port}
+
+[logging]
+format = "json"
+requests = {requests}
+
+[limits]
+replies_per_client = 1000000  # counted as by default (20/s), never reached by 1000 clients
+
+[[sites]]
+name = "bench"
+subnets = ["10.77.0.0/16"]
+sip_servers = ["pool01.contoso.com"]
+"""
+# The DEFAULT config (boot storm, start-up, soak): only the site is given, so port 67,
+# per-interface sockets, receive_buffer (32 MiB since 4ab319c, 4 MiB before), replies_per_client
+# 20/s and logging.requests false are all the shipped defaults.
+UCDHCP_DEFAULT_CONFIG = """\
+[[sites]]
+name = "bench"
+subnets = ["10.77.0.0/16"]
+sip_servers = ["pool01.contoso.com"]
+"""
+NETNS_PREFIX = loadgen.NETNS_NAMES  # namespaces: NETNS_PREFIX + run.py's PID + "srv" / "cli"
+SERVER_ADDRESS, CLIENT_ADDRESS, PREFIX_LENGTH = "10.77.0.1", "10.77.0.2", 16
+NETNS_CLIENTS = "10.77.1.0"  # ciaddr of the generator's client 0: 1000 clients, .1.0-.4.231
+LOADGEN_CLIENTS = 1000  # loadgen.py's --clients default
+VETH_SERVER, VETH_CLIENT = "bench0", "bench1"
+# Each server in the server namespace has its own port; ucdhcp keeps the default 67.
+NETNS_PORTS = {
+    "ucdhcp": 67,
+    "ucdhcp-logging": 6767,
+    "ucdhcp-workers-1": 6768,
+    "ucdhcp-workers-n": 6769,
+    "dnsmasq-quiet": 6801,
+    "dnsmasq-logging": 6802,
+    "kea": 6803,
+}
+SITE_NETWORK = "10.77.0.0/16"  # the site of every server's config: the veth subnet
+SIP_SERVER = "pool01.contoso.com"
+IP_TIMEOUT = 15.0
+
+
+# --- where the processes run: loopback, or two namespaces joined by a veth pair ------------------
+
+
+@dataclass(frozen=True)
+class Topology:
+    mode: str  # "netns" or "loopback"
+    target: str  # the servers' address, as the load generator sends to it
+    clients: str  # ciaddr of the generator's client 0
+    server_ns: str | None = None
+    client_ns: str | None = None
+
+    def server_side(self, core: int | str, command: list[str]) -> list[str]:
+        return _wrap(self.server_ns, core, command)
+
+    def client_side(self, core: int | str, command: list[str]) -> list[str]:
+        return _wrap(self.client_ns, core, command)
+
+    def describe(self) -> str:
+        if self.server_ns is None:
+            return "loopback: servers and load generator on 127.0.0.1 in this namespace"
+        return (
+            f"netns: servers in {self.server_ns} ({VETH_SERVER} {SERVER_ADDRESS}/{PREFIX_LENGTH}),"
+            f" load generator in {self.client_ns} ({VETH_CLIENT} {CLIENT_ADDRESS}), veth pair,"
+            " IPv6 off"
+        )
+
+
+LOOPBACK_TOPOLOGY = Topology("loopback", "127.0.0.1", loadgen.LOOPBACK_CLIENTS)
+
+
+def _wrap(namespace: str | None, core: int | str, command: list[str]) -> list[str]:
+    # `ip netns exec` and `taskset` both exec (no fork): the PID Popen returns ends up being the
+    # command's own, which verify_server_process checks.
+    pinned = ["taskset", "-c", str(core), *command]
+    return pinned if namespace is None else ["ip", "netns", "exec", namespace, *pinned]
+
+
+def _ip(*args: str, check: bool = True) -> str:
+    done = subprocess.run(
+        ["ip", *args], capture_output=True, text=True, timeout=IP_TIMEOUT, check=False
+    )
+    if check and done.returncode != 0:
+        raise RuntimeError(f"ip {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout
+
+
+class Namespaces:
+    """The server and client namespaces and the veth pair between them.
+
+    `close` deletes exactly what `open` created (the veth goes with its namespaces), and is
+    safe to call after a partial `open`.
+    """
+
+    def __init__(self) -> None:
+        tag = f"{NETNS_PREFIX}{os.getpid()}"
+        self.server, self.client = f"{tag}srv", f"{tag}cli"
+        self.created: list[str] = []
+        self.notes: list[str] = []
+
+    def open(self) -> Topology:
+        self.notes += remove_stale_namespaces()
+        for namespace in (self.server, self.client):
+            _ip("netns", "add", namespace)
+            self.created.append(namespace)
+            _ip("-n", namespace, "link", "set", "lo", "up")
+            _ip(
+                "netns", "exec", namespace, "sysctl", "-qw",
+                "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
+            )  # fmt: skip
+        _ip(
+            "-n", self.server, "link", "add", VETH_SERVER, "type", "veth",
+            "peer", "name", VETH_CLIENT, "netns", self.client,
+        )  # fmt: skip
+        for namespace, device, address in (
+            (self.server, VETH_SERVER, SERVER_ADDRESS),
+            (self.client, VETH_CLIENT, CLIENT_ADDRESS),
+        ):
+            _ip("-n", namespace, "addr", "add", f"{address}/{PREFIX_LENGTH}", "dev", device)
+            _ip("-n", namespace, "link", "set", device, "up")
+        # Kea answers an INFORM at ciaddr:68: the clients' ciaddrs are made local to the client
+        # namespace (a `local` route, no address per client), so those replies are delivered
+        # to the generator's socket on 0.0.0.0:68. Other servers answer at the source address.
+        for network in client_networks():
+            _ip("-n", self.client, "route", "add", "local", str(network), "dev", "lo")
+        return Topology("netns", SERVER_ADDRESS, NETNS_CLIENTS, self.server, self.client)
+
+    def close(self) -> None:
+        for namespace in reversed(self.created):
+            # Normally empty: every process was stopped by its PID before. Anything left was
+            # started by this run (the namespace is private to it), so it is ended by its PID.
+            for pid in _ip("netns", "pids", namespace, check=False).split():
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), signal.SIGKILL)
+                    self.notes.append(f"killed pid {pid} left in {namespace}")
+            _ip("netns", "del", namespace, check=False)
+        self.created.clear()
+
+
+def client_networks(clients: int = LOADGEN_CLIENTS) -> list[ipaddress.IPv4Network]:
+    """The smallest set of prefixes that holds the ciaddrs of the generator's clients."""
+    first = ipaddress.IPv4Address(NETNS_CLIENTS)
+    return list(ipaddress.summarize_address_range(first, first + clients - 1))
+
+
+def remove_stale_namespaces() -> list[str]:
+    """Delete namespaces an earlier run.py left behind (killed outright: its PID is gone)."""
+    notes = []
+    for line in _ip("netns", "list", check=False).splitlines():
+        name = line.split(" ", 1)[0]
+        match = re.fullmatch(rf"{NETNS_PREFIX}(\d+)(srv|cli)", name)
+        if match and not Path(f"/proc/{match[1]}").exists():
+            _ip("netns", "del", name, check=False)
+            notes.append(f"removed {name}, left by an earlier run (pid {match[1]} is gone)")
+    return notes
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Let clean-up finish: a second Ctrl-C or a SIGTERM must not leave namespaces behind."""
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    # If run.py is killed outright, the kernel sends SIGTERM to the child (survives taskset's exec).
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    port: int = 0
+    checked: str = ""  # what verify_server_process found
+    kind: str = "ucdhcp"  # ucdhcp | baseline | dnsmasq | kea
+    # Peers print no JSON line: they listen on a known port and are ready when a probe is
+    # answered (run.py's preflight probes each with retries).
+    fixed_port: int = 0
+    bind_port: int = 0  # the generator sends from this port: 68 for Kea (answers ciaddr:68)
+    env: dict[str, str] | None = None
+    cores: str | None = None  # taskset list when not the one --server-core, e.g. "0,1"
+    ready_event: str = "server_started"  # "workers_ready" for `serve --workers N`, N > 1
+    spawned_at: float = 0.0  # time.monotonic() just before Popen
+    worker_pids: list[int] = field(default_factory=list)
+    # Started only for its own measurements (Kea: while its packet socket is open on bench0,
+    # the other servers were measured ~0.3 us per reply slower).
+    transient: bool = False
+    last_memory: dict[str, int] = field(default_factory=dict)  # at its last stop (transient)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+
+class Processes:
+    """Everything this run started, so that each can be stopped by its own PID."""
+
+    def __init__(self) -> None:
+        self.started: list[subprocess.Popen[bytes]] = []
+
+    def spawn(self, command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        # preexec_fn is safe here: this script starts no threads.
+        process = subprocess.Popen(
+            command,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509
+            **kwargs,
+        )
+        self.started.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGTERM)
+            try:
+                process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait(STOP_TIMEOUT)
+        with contextlib.suppress(ValueError):
+            self.started.remove(process)
+
+    def stop_all(self) -> None:
+        for process in reversed(list(self.started)):
+            self.stop(process)
+
+
+def start_server(
+    server: Server, processes: Processes, core: int, topology: Topology = LOOPBACK_TOPOLOGY
+) -> None:
+    """Start pinned to `core` (or `server.cores`), in the server namespace if any, stdout into
+    its log file; wait for its ready event (ucdhcp, baseline) or that it is still alive after
+    a moment (peers, which preflight then probes); check that the PID is the server's own."""
+    cores = server.cores or str(core)
+    with server.log_path.open("wb") as log:
+        server.spawned_at = time.monotonic()
+        server.process = processes.spawn(
+            topology.server_side(cores, server.command),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=server.env,
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    if server.fixed_port and server.ready_event == "":
+        time.sleep(0.3)
+        if server.process.poll() is None:
+            server.port = server.fixed_port
+            server.checked = verify_server_process(server, cores, topology)
+            return
+        deadline = 0.0
+    while time.monotonic() < deadline:
+        event = find_event(server.log_path, server.ready_event)
+        if event is not None:
+            server.port = int(event.get("port", server.fixed_port))
+            if event.get("interfaces") is not None and VETH_SERVER not in event["interfaces"]:
+                raise RuntimeError(f"{server.name} does not serve {VETH_SERVER}: {event}")
+            server.worker_pids = [int(pid) for pid in event.get("pids", [])]
+            server.checked = verify_server_process(server, cores, topology)
+            return
+        if server.process.poll() is not None:
+            break
+        time.sleep(0.05)
+    tail = server.log_path.read_text(errors="replace")[-2000:]
+    raise RuntimeError(f"{server.name} did not start (exit {server.process.poll()}):\n{tail}")
+
+
+def verify_server_process(server: Server, cores: int | str, topology: Topology) -> str:
+    """The PID whose /proc/PID/stat the load generator reads must be the server itself, not
+    an `ip netns exec` or `taskset` wrapper: same command line, pinned, in the namespace.
+    For `serve --workers N` the workers (children of that PID) are checked the same way."""
+    pid = server.pid
+    cmdline = _cmdline(pid)
+    comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    # A console script runs as `python SCRIPT ARGS`: the command ends the command line.
+    if cmdline[-len(server.command) :] != server.command or comm in ("ip", "taskset"):
+        raise RuntimeError(f"pid {pid} is not {server.name} but {comm}: {cmdline}")
+    wanted = sorted(int(core) for core in str(cores).split(","))
+    where = "this namespace"
+    for each in [pid, *server.worker_pids]:
+        affinity = sorted(os.sched_getaffinity(each))
+        if affinity != wanted:
+            raise RuntimeError(f"{server.name} pid {each} runs on cores {affinity}, not {wanted}")
+        if topology.server_ns is not None:
+            expected = os.stat(f"/run/netns/{topology.server_ns}").st_ino
+            actual = os.stat(f"/proc/{each}/ns/net").st_ino
+            if actual != expected:
+                raise RuntimeError(f"{server.name} pid {each} is not in {topology.server_ns}")
+            where = f"netns {topology.server_ns} (inode {actual})"
+    for worker in server.worker_pids:
+        stat = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()
+        if int(stat[1]) != pid or "--worker-index" not in _cmdline(worker):
+            raise RuntimeError(f"{server.name}: pid {worker} is not a worker of pid {pid}")
+    workers = f", workers {server.worker_pids}" if server.worker_pids else ""
+    return f"pid {pid} is {server.name} itself ({comm}){workers}, on cores {wanted}, in {where}"
+
+
+def _cmdline(pid: int) -> list[str]:
+    parts = [part.decode() for part in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")]
+    return parts[:-1] if parts and parts[-1] == "" else parts
+
+
+def find_event(path: Path, name: str) -> dict[str, Any] | None:
+    # Reads only the start or the end of a file that may hold a million log lines.
+    with path.open("rb") as log:
+        head = log.read(4096)
+        log.seek(max(0, log.seek(0, os.SEEK_END) - 8192))
+        tail = log.read()
+    for line in (head + b"\n" + tail).splitlines():
+        if name.encode() in line:
+            with contextlib.suppress(ValueError):
+                event: dict[str, Any] = json.loads(line)
+                if event.get("event") == name:
+                    return event
+    return None
+
+
+def environment(topology: Topology) -> dict[str, Any]:
+    def output(*command: str) -> str:
+        try:
+            return subprocess.run(
+                command, capture_output=True, text=True, check=False
+            ).stdout.strip()
+        except OSError:
+            return ""
+
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "mode": topology.mode,
+        "topology": topology.describe(),
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "ucdhcp": output(str(BIN / "ucdhcp"), "--version"),
+        "uvloop": output(sys.executable, "-c", "import uvloop; print(uvloop.__version__)"),
+        "commit": output("git", "-C", str(HERE.parent), "rev-parse", "--short", "HEAD"),
+        # what is measured is the working tree: uncommitted changes under src/ are listed
+        "src_modified": output(
+            "git", "-C", str(HERE.parent), "status", "--porcelain", "--", "src"
+        ).splitlines(),
+    }
+
+
+@contextlib.contextmanager
+def interrupt_as_exception() -> Iterator[None]:
+    # SIGTERM as well as Ctrl-C ends the run through the same cleanup path.
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def find_events(path: Path, name: str) -> list[dict[str, Any]]:
+    """Every JSON line `name` in a log small enough to read whole (logging.requests off)."""
+    found = []
+    with path.open("rb") as log:
+        for line in log:
+            if name.encode() in line:
+                with contextlib.suppress(ValueError):
+                    event = json.loads(line)
+                    if isinstance(event, dict) and event.get("event") == name:
+                        found.append(event)
+    return found
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS, VmHWM (peak RSS), RssAnon and RssFile of a process in KiB; empty when gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return {}
+    fields = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def udp_counters(pid: int) -> dict[str, int]:
+    """The Udp: line of /proc/PID/net/snmp: the counters of that process's network namespace
+    (InDatagrams, RcvbufErrors: datagrams dropped because a socket's receive buffer was full)."""
+    try:
+        rows = [
+            line.split()
+            for line in Path(f"/proc/{pid}/net/snmp").read_text().splitlines()
+            if line.startswith("Udp:")
+        ]
+    except OSError:
+        return {}
+    if len(rows) < 2:
+        return {}
+    return {name: int(value) for name, value in zip(rows[0][1:], rows[1][1:], strict=True)}
+
+
+def loadgen_command(mode: str, topology: Topology, server: Server | None, *extra: str) -> list[str]:
+    """loadgen.py against `server` (its port, and 68 as the source port for Kea)."""
+    command = [sys.executable, str(HERE / "loadgen.py"), "--mode", mode]
+    command += ["--client-net", topology.clients]
+    if server is not None:
+        command += ["--address", topology.target, "--port", str(server.port)]
+        if server.bind_port:
+            command += ["--bind-port", str(server.bind_port)]
+    return [*command, *extra]
+
+
+def run_loadgen(
+    processes: Processes,
+    topology: Topology,
+    cores: int | str,
+    command: list[str],
+    timeout: float,
+    what: str,
+) -> dict[str, Any]:
+    """Run one loadgen.py where the clients are; its last stdout line is the JSON result."""
+    process = processes.spawn(
+        topology.client_side(cores, command), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        processes.stop(process)
+        raise RuntimeError(f"loadgen ({what}) did not finish") from None
+    processes.stop(process)
+    if process.returncode != 0:
+        raise RuntimeError(f"loadgen ({what}) failed:\n{err.decode(errors='replace')}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+def probe(
+    server: Server, processes: Processes, topology: Topology, core: int, wait: float = 5.0
+) -> tuple[bytes, bytes]:
+    """One request and its reply, exchanged by `loadgen.py --mode probe` where the load
+    generator runs (the client namespace in netns mode); retried for up to `wait` seconds."""
+    command = loadgen_command("probe", topology, server, "--duration", str(wait))
+    exchange = run_loadgen(processes, topology, core, command, wait + 30, f"probe {server.name}")
+    return bytes.fromhex(exchange["request"]), bytes.fromhex(exchange["reply"])
+
+
+def start_with_prober(
+    server: Server, processes: Processes, topology: Topology, core: int, client_core: int
+) -> dict[str, Any]:
+    """Start `server` while `loadgen.py --mode ready` already polls its port with INFORMs;
+    returns the prober's result plus `ready_s`: from just before the server's Popen to the
+    first answer (both CLOCK_MONOTONIC, shared by every process here)."""
+    command = loadgen_command("ready", topology, server, "--duration", "10")
+    prober = processes.spawn(
+        topology.client_side(client_core, command), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert prober.stdout is not None
+    if not select.select([prober.stdout], [], [], 15.0)[0]:
+        processes.stop(prober)
+        raise RuntimeError("the start-up prober did not start polling")
+    polling = json.loads(prober.stdout.readline() or b"{}")
+    if "polling" not in polling:
+        processes.stop(prober)
+        assert prober.stderr is not None
+        error = prober.stderr.read().decode(errors="replace")
+        raise RuntimeError(f"the start-up prober failed:\n{error}")
+    start_server(server, processes, core, topology)
+    try:
+        out, err = prober.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        processes.stop(prober)
+        raise RuntimeError("the start-up prober did not finish") from None
+    processes.stop(prober)
+    if prober.returncode != 0:
+        raise RuntimeError(f"start-up prober failed:\n{err.decode(errors='replace')}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    answered = result.get("answered_monotonic")
+    result["ready_s"] = None if answered is None else round(answered - server.spawned_at, 4)
+    return result
+
+
+@contextlib.contextmanager
+def serving(
+    server: Server, processes: Processes, topology: Topology, core: int, client_core: int
+) -> Iterator[None]:
+    """Around one measurement: a transient server is started and probed until it answers,
+    then stopped (its RSS kept in `last_memory`); a resident one is left alone."""
+    if not server.transient:
+        yield
+        return
+    start_server(server, processes, core, topology)
+    probe(server, processes, topology, client_core, 15.0)
+    try:
+        yield
+    finally:
+        server.last_memory = memory_kib(server.pid)
+        processes.stop(server.process)  # type: ignore[arg-type]

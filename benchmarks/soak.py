@@ -1,0 +1,207 @@
+"""Soak: ucdhcp (default config) under a steady open-loop rate for a long time, its RSS
+sampled every 10 s, to show that memory stays flat.
+
+  .venv/bin/python benchmarks/soak.py                      # 2,000 INFORMs/s for 600 s
+  .venv/bin/python benchmarks/soak.py --rate 5000 --duration 1800
+
+Strategy: the same netns + veth set-up as run.py (its Namespaces, Processes and start_server,
+so the same PID checks and the same teardown: every process by its PID, then both namespaces,
+also on Ctrl-C or SIGTERM). ucdhcp runs with the DEFAULT config (only the site is given: port
+67, per-interface socket, replies_per_client 20/s, which 1000 clients at 2k/s, 2/s each, never
+reach), pinned to core 0. The generator (loadgen.py --mode open-loop --wait block) sends on a
+fixed schedule whatever the replies do and sleeps in select() between sends, so it costs a few
+percent of core 1, not 100%: the soak can run next to other work. This script reads VmRSS
+from /proc/PID/status at start (idle), then every --interval seconds, and prints the first
+sample under load, the last, the largest, and whether the growth stays within --flat-kib.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (
+    BIN,
+    HERE,
+    RESULTS,
+    UCDHCP_DEFAULT_CONFIG,
+    Namespaces,
+    Processes,
+    Server,
+    Topology,
+    environment,
+    find_event,
+    interrupt_as_exception,
+    memory_kib,
+    signals_deferred,
+    start_server,
+)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=2000.0, help="INFORMs per second")
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds under load")
+    parser.add_argument("--interval", type=float, default=10.0, help="seconds between samples")
+    parser.add_argument(
+        "--flat-kib",
+        type=int,
+        default=1024,
+        help="'flat' when the last sample is at most this far above the first under load",
+    )
+    parser.add_argument("--server-core", type=int, default=0)
+    parser.add_argument("--loadgen-core", type=int, default=1)
+    parser.add_argument("--json", metavar="PATH", help="also write the results here")
+    args = parser.parse_args(argv)
+    if not 10 <= args.duration <= 3600 or not 1 <= args.interval <= 600:
+        parser.error("--duration must be in [10, 3600] and --interval in [1, 600]")
+    if not 0 < args.rate <= 50000:
+        parser.error("--rate must be in (0, 50000]")
+    if os.geteuid() != 0:
+        parser.error("needs root (network namespaces)")
+    return args
+
+
+def soak(
+    args: argparse.Namespace, processes: Processes, work: Path, topology: Topology
+) -> dict[str, Any]:
+    env = environment(topology)  # at the start: the code measured is the code loaded now
+    config = work / "ucdhcp-default.toml"
+    config.write_text(UCDHCP_DEFAULT_CONFIG, encoding="utf-8")
+    server = Server("ucdhcp", [str(BIN / "ucdhcp"), "serve", "-c", str(config)], work / "soak.log")
+    start_server(server, processes, args.server_core, topology)
+    print(f"{topology.describe()}\n  {server.checked}", flush=True)
+    command = [
+        sys.executable, str(HERE / "loadgen.py"), "--mode", "open-loop",
+        "--rate", str(args.rate), "--wait", "block", "--duration", str(args.duration),
+        "--warmup", "0", "--address", topology.target, "--port", str(server.port),
+        "--client-net", topology.clients, "--strict", "--watch-pid", str(server.pid),
+        "--json", "-",
+    ]  # fmt: skip
+    samples = [{"t_s": 0.0, **memory_kib(server.pid)}]
+    print(f"  t=0 s (idle) VmRSS {samples[0].get('VmRSS', 0) / 1024:.1f} MiB", flush=True)
+    generator = processes.spawn(
+        topology.client_side(args.loadgen_core, command),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    start = time.monotonic()
+    deadline = start + args.duration + 60  # the generator ends by itself well before this
+    next_sample = start + args.interval
+    while generator.poll() is None and time.monotonic() < deadline:
+        time.sleep(max(0.0, min(next_sample - time.monotonic(), 1.0)))
+        now = time.monotonic()
+        if now >= next_sample and now - start <= args.duration:
+            sample = {"t_s": round(now - start, 1), **memory_kib(server.pid)}
+            samples.append(sample)
+            print(f"  t={sample['t_s']:.0f} s VmRSS {sample.get('VmRSS', 0) / 1024:.2f} MiB",
+                  flush=True)  # fmt: skip
+            next_sample += args.interval
+    try:
+        out, err = generator.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        processes.stop(generator)
+        raise RuntimeError("the load generator did not finish") from None
+    if generator.returncode != 0:
+        raise RuntimeError(f"loadgen failed:\n{err.decode(errors='replace')}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    final = memory_kib(server.pid)
+    processes.stop(server.process)  # type: ignore[arg-type]
+    stopped = find_event(server.log_path, "server_stopped") or {}
+    return {
+        "samples": samples,
+        "final": final,
+        "loadgen": result,
+        "server_counters": {k: v for k, v in stopped.items() if k not in ("timestamp", "level")},
+        "server": server.checked,
+        "environment": env,
+    }
+
+
+def summary(report: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    loaded = [s for s in report["samples"][1:] if "VmRSS" in s]
+    idle = report["samples"][0].get("VmRSS", 0)
+    result = report["loadgen"]
+    env = report["environment"]
+    lines = [
+        f"{env['date']}  ucdhcp @ {env['commit']}"
+        + (f" with uncommitted src/ changes {env['src_modified']}" if env["src_modified"] else ""),
+        f"soak: {args.rate:,.0f} INFORMs/s for {result['duration_s']:.0f} s against ucdhcp"
+        f" (default config): {result['replies']:,} replies, lost {result['lost']},"
+        f" p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us,"
+        f" server CPU {_us(result['server_cpu_us_per_reply'])} us/reply",
+    ]
+    if not loaded:
+        return [*lines, "no RSS sample under load"]
+    first, last = loaded[0]["VmRSS"], loaded[-1]["VmRSS"]
+    peak = max(s["VmRSS"] for s in loaded)
+    growth = last - first
+    flat = growth <= args.flat_kib
+    lines.append(
+        f"RSS (VmRSS): idle {idle / 1024:.2f} MiB, first under load (t={loaded[0]['t_s']:.0f} s)"
+        f" {first / 1024:.2f} MiB, last (t={loaded[-1]['t_s']:.0f} s) {last / 1024:.2f} MiB,"
+        f" max {peak / 1024:.2f} MiB; peak VmHWM {report['final'].get('VmHWM', 0) / 1024:.2f} MiB;"
+        f" {len(loaded)} samples"
+    )
+    lines.append(
+        f"{'FLAT' if flat else 'NOT FLAT'}: last - first = {growth:+,} KiB"
+        f" (flat: <= {args.flat_kib:,} KiB), max - first = {peak - first:+,} KiB"
+    )
+    counters = report["server_counters"]
+    if counters:
+        replies = sum(counters.get("replies", {}).values())
+        lines.append(
+            f"ucdhcp counters: {replies:,} replies, ignored {counters.get('ignored') or 'none'},"
+            f" send errors {counters.get('send_errors') or 'none'}"
+        )
+    return lines
+
+
+def _us(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    processes = Processes()
+    namespaces = Namespaces()
+    RESULTS.mkdir(exist_ok=True)
+    try:
+        with interrupt_as_exception(), tempfile.TemporaryDirectory(prefix="ucdhcp-soak-") as tmp:
+            topology = namespaces.open()
+            report = soak(args, processes, Path(tmp), topology)
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping what this soak started", file=sys.stderr)
+        return 130
+    except (RuntimeError, AssertionError, OSError, subprocess.SubprocessError) as error:
+        print(f"soak failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        with signals_deferred():
+            processes.stop_all()
+            namespaces.close()
+            for note in namespaces.notes:
+                print(f"netns: {note}", file=sys.stderr)
+    report["settings"] = {"rate": args.rate, "duration": args.duration, "interval": args.interval}
+    lines = summary(report, args)
+    print("\n".join(["", *lines]))
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for path in [RESULTS / f"soak-{stamp}.json", *([Path(args.json)] if args.json else [])]:
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"soak-{stamp}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"results: {RESULTS / f'soak-{stamp}.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -34,8 +34,12 @@ _SOURCE, _BROADCAST = DestinationKind.SOURCE, DestinationKind.BROADCAST
 _VIA_CIADDR = RelayedInform.CIADDR
 
 
+_OCTETS = tuple(str(octet) for octet in range(256))  # str(int) is the slow part of formatting
+
+
 def dotted(address: bytes) -> str:
-    return f"{address[0]}.{address[1]}.{address[2]}.{address[3]}"
+    octets = _OCTETS
+    return f"{octets[address[0]]}.{octets[address[1]]}.{octets[address[2]]}.{octets[address[3]]}"
 
 
 def reply_destination(

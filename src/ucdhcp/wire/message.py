@@ -8,7 +8,9 @@ request-scoped and must never be cached.
 """
 
 import re
+from collections.abc import Mapping
 from enum import IntEnum
+from types import MappingProxyType
 
 from .errors import DecodeError
 
@@ -25,6 +27,7 @@ MAX_DATAGRAM = 1500
 MAX_INSTANCES = 255  # of one option code: more is junk, not RFC 3396 splitting
 _NOT_PAD = re.compile(rb"[^\x00]")
 _Repeats = dict[int, list[memoryview]]
+_NONE_JOINED: Mapping[int, bytes] = MappingProxyType({})  # most messages repeat nothing
 BROADCAST_FLAG = 0x8000  # RFC 2131 §2, Figure 2
 
 # Plain ints, not OptionCode members: these are read for every packet.
@@ -59,7 +62,7 @@ class Message:
     __slots__ = ("ciaddr", "data", "giaddr", "joined", "message_type", "offsets", "op", "packet")
 
     def __init__(
-        self, packet: memoryview, data: bytes, offsets: dict[int, int], joined: dict[int, bytes]
+        self, packet: memoryview, data: bytes, offsets: dict[int, int], joined: Mapping[int, bytes]
     ) -> None:
         self.packet = packet
         self.data = data  # the datagram as bytes: the same buffer, for cheap small slices
@@ -157,6 +160,8 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
     _frame(packet, OPTIONS_START, len(packet), offsets, repeats)
     if _OVERLOAD in offsets:
         _frame_overload(packet, data, offsets, repeats)
+    if not repeats:
+        return Message(packet, data, offsets, _NONE_JOINED)
     # Joined once at the end: linear in the datagram, however many instances there are.
     joined = {code: b"".join(parts) for code, parts in repeats.items()}
     for code, value in joined.items():
@@ -201,8 +206,13 @@ def _frame(
         offset = start + length
         if offset > end:
             raise DecodeError(f"option {code} runs past the end of its field")
-        if code in _EXACT or length < 2:
-            _check_length(code, length)
+        if code in _EXACT:  # checked inline: this runs for every option of every packet
+            if length != _EXACT[code]:
+                raise DecodeError(f"option {code} must be {_EXACT[code]} bytes, got {length}")
+        elif length < 2 and length < _MINIMUM.get(code, 0):
+            raise DecodeError(
+                f"option {code} must be at least {_MINIMUM[code]} bytes, got {length}"
+            )
         if code in offsets:  # RFC 3396 §7: instances are concatenated in order of appearance
             parts = repeats.get(code)
             if parts is None:

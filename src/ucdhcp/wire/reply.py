@@ -92,12 +92,12 @@ def encode_reply(
     if broadcast and not data[10] & 0x80:
         flags = bytes((data[10] | 0x80, data[11]))
     budget = max_reply_size(request) - 1 if _MAX_MESSAGE_SIZE in request.offsets else _BUDGET
-    client_id = request.option(_CLIENT_ID)
-    echoed = b"" if client_id is None else _tlv(_CLIENT_ID, client_id)  # RFC 6842 §3: unaltered
-    if _SUBNET_SELECTION in request.offsets:
+    offsets = request.offsets
+    echoed = _echo(request, _CLIENT_ID) if _CLIENT_ID in offsets else b""  # RFC 6842 §3
+    if _SUBNET_SELECTION in offsets:
         # RFC 3011 §2: a server that uses option 118 returns an identical copy, and clients
         # discard an ACK without it.
-        echoed += _tlv(_SUBNET_SELECTION, request.option(_SUBNET_SELECTION) or b"")
+        echoed += _echo(request, _SUBNET_SELECTION)
     size = 249 + len(echoed)
     if size > budget:  # a client identifier too big to fit is not echoed (rare: > 250 bytes)
         echoed, size = b"", 249
@@ -107,10 +107,9 @@ def encode_reply(
         if options and not body:
             return None
     size += len(body)
-    relay_info = request.option(_RELAY_AGENT_INFORMATION)
     tail = b""
-    if relay_info is not None:  # RFC 3046 §2.2: last, byte for byte, or not at all
-        tail = _tlv(_RELAY_AGENT_INFORMATION, relay_info)
+    if _RELAY_AGENT_INFORMATION in offsets:  # RFC 3046 §2.2: last, byte for byte, or not at all
+        tail = _echo(request, _RELAY_AGENT_INFORMATION)
         if size + len(tail) > budget:
             tail = b""
     size += len(tail) + 1
@@ -130,6 +129,14 @@ def _fitting(options: Sequence[bytes], room: int) -> bytes:
             chosen.append(option)
             room -= len(option)
     return b"".join(chosen)
+
+
+def _echo(request: Message, code: int) -> bytes:
+    """The option as the client sent it: its own TLV bytes, or re-framed if it was split."""
+    if code in request.joined:
+        return _tlv(code, request.joined[code])
+    start = request.offsets[code]
+    return request.data[start - 2 : start + request.data[start - 1]]
 
 
 def _tlv(code: int, value: bytes) -> bytes:

@@ -7,6 +7,7 @@ only when every worker is, forwards SIGTERM/SIGINT/SIGHUP/SIGUSR1 to them, and s
 them if one dies: a half-served port is worse than a restart.
 """
 
+import ctypes
 import os
 import signal
 import socket
@@ -24,6 +25,7 @@ from .server import Listener, refuse_if_taken
 
 log = structlog.get_logger("ucdhcp")
 READY_TIMEOUT = 30.0
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 _FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1)
 
 
@@ -67,8 +69,9 @@ class Supervisor:
                     [*command, "--worker-index", str(index)],
                     env=environment,
                     # SIGHUP stays ignored across exec until the worker's own handler is in
-                    # place: an early `systemctl reload` must not kill a starting worker.
-                    preexec_fn=_ignore_sighup,  # noqa: PLW1509 - no threads run here yet
+                    # place (an early `systemctl reload` must not kill a starting worker), and
+                    # the worker stops when the supervisor does.
+                    preexec_fn=_prepare_worker,  # noqa: PLW1509 - no threads run here yet
                 )
             )
 
@@ -130,8 +133,12 @@ class Supervisor:
         return code
 
 
-def _ignore_sighup() -> None:
+def _prepare_worker() -> None:
+    """Runs in the child between fork and exec."""
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # PR_SET_PDEATHSIG: if the supervisor dies, even by SIGKILL, the kernel sends the worker
+    # SIGTERM, so no worker is left serving on its own.
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _receive(inbox: socket.socket) -> dict[str, str]:

@@ -115,6 +115,46 @@ def test_a_taken_port_stops_the_supervisor_before_any_worker_starts(tmp_path: Pa
     assert "already in use" in result.stderr
 
 
+def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "ucdhcp.toml"
+    config.write_text(
+        f'[server]\naddress = "127.0.0.1"\nport = {port}\n[logging]\nformat = "json"\n'
+        '[[sites]]\nname = "hq"\nsip_servers = ["pool01.contoso.com"]\n',
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.jsonl"
+    program = Path(sys.executable).parent / "ucdhcp"
+    with output.open("wb") as sink:
+        supervisor = subprocess.Popen(
+            [str(program), "serve", "--workers", "2", "-c", str(config)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        [started] = wait_for(output, "workers_ready", 1)
+        pids = started["pids"]
+        assert isinstance(pids, list) and len(pids) == 2
+        supervisor.kill()  # SIGKILL: no chance to stop the workers itself
+        supervisor.wait(WAIT)
+        deadline = time.monotonic() + WAIT
+        while any(_alive(pid) for pid in pids):
+            assert time.monotonic() < deadline, f"workers {pids} outlived their supervisor"
+            time.sleep(0.05)
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait(WAIT)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
 def test_workers_are_refused_where_broadcasts_would_be_answered_once_per_worker(
     tmp_path: Path,
 ) -> None:

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..integration.dhcp import OPTION_120_POOL01, reply_options, request
@@ -36,29 +38,59 @@ def wait_for(output: Path, name: str, count: int) -> list[dict[str, object]]:
     return found
 
 
+PROGRAM = Path(sys.executable).parent / "ucdhcp"
+SITE = '[[sites]]\nname = "hq"\nsubnets = ["10.1.2.0/24"]\nsip_servers = ["pool01.contoso.com"]\n'
+
+
+def write_config(tmp_path: Path, port: int | None, extra: str = "") -> Path:
+    """A one-site config on 127.0.0.1:port (port None: the default 0.0.0.0:67), JSON logs."""
+    server = "" if port is None else f'[server]\naddress = "127.0.0.1"\nport = {port}\n'
+    config = tmp_path / "ucdhcp.toml"
+    config.write_text(server + '[logging]\nformat = "json"\n' + extra + SITE, encoding="utf-8")
+    return config
+
+
+def run_workers(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PROGRAM), "serve", "--workers", "2", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+
+
+@contextmanager
+def supervisor_running(
+    config: Path, output: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`serve --workers 2` with stdout in `output`; killed (workers with it) if still running."""
+    with output.open("wb") as sink:
+        supervisor = subprocess.Popen(
+            [str(PROGRAM), "serve", "--workers", "2", "-c", str(config)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        yield supervisor
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait(WAIT)
+
+
 def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
     port = free_port()
-    config = tmp_path / "ucdhcp.toml"
-    config.write_text(
-        f'[server]\naddress = "127.0.0.1"\nport = {port}\n[logging]\nformat = "json"\n'
-        "[limits]\nreplies_per_client = 0\n"  # one test chaddr plays every client
-        '[[sites]]\nname = "hq"\nsubnets = ["10.1.2.0/24"]\nsip_servers = ["pool01.contoso.com"]\n',
-        encoding="utf-8",
-    )
+    # One test chaddr plays every client: no per-client reply limit.
+    config = write_config(tmp_path, port, "[limits]\nreplies_per_client = 0\n")
     notify_path = str(tmp_path / "notify")
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(notify_path)
     notify.settimeout(WAIT)
     output = tmp_path / "out.jsonl"
-    program = Path(sys.executable).parent / "ucdhcp"
-    with output.open("wb") as sink:
-        supervisor = subprocess.Popen(
-            [str(program), "serve", "--workers", "2", "-c", str(config)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "NOTIFY_SOCKET": notify_path},
-        )
-    try:
+    environment = {**os.environ, "NOTIFY_SOCKET": notify_path}
+    with notify, supervisor_running(config, output, environment) as supervisor:
         ready = dict(line.split("=", 1) for line in notify.recv(4096).decode().splitlines())
         assert ready["READY"] == "1" and ready["STATUS"] == "2 workers serving"
         [started] = wait_for(output, "workers_ready", 1)
@@ -81,57 +113,20 @@ def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
 
         supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(WAIT) == 0
-        for pid in pids:
-            assert isinstance(pid, int)
-            assert (
-                not Path(f"/proc/{pid}").exists()
-                or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
-            )
-    finally:
-        notify.close()
-        if supervisor.poll() is None:
-            supervisor.kill()
-            supervisor.wait(WAIT)
+        assert not any(_alive(pid) for pid in pids)
 
 
 def test_a_taken_port_stops_the_supervisor_before_any_worker_starts(tmp_path: Path) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
         taken.bind(("127.0.0.1", 0))
-        config = tmp_path / "ucdhcp.toml"
-        config.write_text(
-            f'[server]\naddress = "127.0.0.1"\nport = {taken.getsockname()[1]}\n'
-            '[[sites]]\nname = "hq"\nsip_servers = ["pool01.contoso.com"]\n',
-            encoding="utf-8",
-        )
-        program = Path(sys.executable).parent / "ucdhcp"
-        result = subprocess.run(
-            [str(program), "serve", "--workers", "2", "-c", str(config)],
-            capture_output=True,
-            text=True,
-            timeout=WAIT,
-            check=False,
-        )
+        result = run_workers(write_config(tmp_path, taken.getsockname()[1]))
     assert result.returncode == 1
     assert "already in use" in result.stderr
 
 
 def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
-    port = free_port()
-    config = tmp_path / "ucdhcp.toml"
-    config.write_text(
-        f'[server]\naddress = "127.0.0.1"\nport = {port}\n[logging]\nformat = "json"\n'
-        '[[sites]]\nname = "hq"\nsip_servers = ["pool01.contoso.com"]\n',
-        encoding="utf-8",
-    )
     output = tmp_path / "out.jsonl"
-    program = Path(sys.executable).parent / "ucdhcp"
-    with output.open("wb") as sink:
-        supervisor = subprocess.Popen(
-            [str(program), "serve", "--workers", "2", "-c", str(config)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with supervisor_running(write_config(tmp_path, free_port()), output) as supervisor:
         [started] = wait_for(output, "workers_ready", 1)
         pids = started["pids"]
         assert isinstance(pids, list) and len(pids) == 2
@@ -141,14 +136,11 @@ def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
         while any(_alive(pid) for pid in pids):
             assert time.monotonic() < deadline, f"workers {pids} outlived their supervisor"
             time.sleep(0.05)
-    finally:
-        if supervisor.poll() is None:
-            supervisor.kill()
-            supervisor.wait(WAIT)
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: object) -> bool:
     try:
+        assert isinstance(pid, int)
         state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
     except FileNotFoundError:
         return False
@@ -158,39 +150,16 @@ def _alive(pid: int) -> bool:
 def test_workers_are_refused_where_broadcasts_would_be_answered_once_per_worker(
     tmp_path: Path,
 ) -> None:
-    config = tmp_path / "ucdhcp.toml"
-    config.write_text(
-        '[[sites]]\nname = "hq"\nsip_servers = ["pool01.contoso.com"]\n', encoding="utf-8"
-    )  # server.address defaults to 0.0.0.0: per-interface sockets that receive broadcasts
-    program = Path(sys.executable).parent / "ucdhcp"
-    result = subprocess.run(
-        [str(program), "serve", "--workers", "2", "-c", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=WAIT,
-        check=False,
-    )
+    # server.address defaults to 0.0.0.0: per-interface sockets that receive broadcasts.
+    result = run_workers(write_config(tmp_path, None))
     assert result.returncode == 2
     assert "broadcasts would be answered once per worker" in result.stderr
 
 
 def test_an_early_sighup_does_not_kill_the_starting_workers(tmp_path: Path) -> None:
     port = free_port()
-    config = tmp_path / "ucdhcp.toml"
-    config.write_text(
-        f'[server]\naddress = "127.0.0.1"\nport = {port}\n[logging]\nformat = "json"\n'
-        '[[sites]]\nname = "hq"\nsubnets = ["10.1.2.0/24"]\nsip_servers = ["pool01.contoso.com"]\n',
-        encoding="utf-8",
-    )
     output = tmp_path / "out.jsonl"
-    program = Path(sys.executable).parent / "ucdhcp"
-    with output.open("wb") as sink:
-        supervisor = subprocess.Popen(
-            [str(program), "serve", "--workers", "2", "-c", str(config)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
+    with supervisor_running(write_config(tmp_path, port), output) as supervisor:
         # As soon as the workers exist (so the supervisor's own handler is in place), while
         # they are still starting Python: the supervisor forwards the SIGHUP to them.
         children = Path(f"/proc/{supervisor.pid}/task/{supervisor.pid}/children")
@@ -206,7 +175,3 @@ def test_an_early_sighup_does_not_kill_the_starting_workers(tmp_path: Path) -> N
             assert reply_options(client.recvfrom(4096)[0])[120] == OPTION_120_POOL01
         supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(WAIT) == 0
-    finally:
-        if supervisor.poll() is None:
-            supervisor.kill()
-            supervisor.wait(WAIT)

@@ -33,6 +33,7 @@ DEFAULT_PATH_TEXT = "/CertProv/CertProvisioningService.svc"
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _TYPICAL_CLIENT_ID = 9  # option 61 for an Ethernet MAC: 2 + 1 + 6 bytes
+REQUESTS_BURST = 20  # logging.requests_rate: seconds' worth of events logged in one burst
 
 
 class ConfigError(Exception):
@@ -145,10 +146,17 @@ class RepliesSection(Model):
 
 
 class LimitsSection(Model):
-    # Replies per second; 0 turns a limit off. Per client (chaddr) catches one phone or tool
-    # looping; per destination address caps what a spoofed ciaddr or source can draw.
+    # Replies per second; 0 turns a limit off (limits.py). A phone needs about one a second.
+    # Per client (chaddr): one phone or tool looping.
     replies_per_client: Annotated[int, Field(ge=0, le=1_000_000)] = 20
-    replies_per_destination: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+    # Per destination address (a ciaddr or a source): what a spoofed one can aim at a victim.
+    replies_per_destination: Annotated[int, Field(ge=0, le=10_000_000)] = 50
+    # Per relay (giaddr) and for the broadcast address, which many phones share: a boot storm
+    # of 20,000 phones behind one relay that all send in the same second is answered within
+    # their retransmissions (4, 8, 16 s).
+    replies_per_relay: Annotated[int, Field(ge=0, le=10_000_000)] = 2000
+    # Per destination port other than 67/68 (a reply to a spoofed source's port).
+    replies_per_port: Annotated[int, Field(ge=0, le=10_000_000)] = 50
 
 
 class MetricsSection(Model):
@@ -182,6 +190,10 @@ class LoggingSection(Model):
     # request_ignored events per reason per second (burst of the same size); the rest are
     # counted and summarised, so a flood of junk cannot fill the disk
     ignored_rate: Annotated[float, Field(gt=0, le=100000)] = 10.0
+    # Per-request events (reply_sent, reply_dropped, request_ignored) per second, with a burst
+    # of REQUESTS_BURST seconds' worth so a 20,000-phone boot storm is logged whole; what is
+    # left out is counted on the next event as `not_logged_before`. 0: no bound.
+    requests_rate: Annotated[float, Field(ge=0, le=10_000_000)] = 1000.0
 
 
 class ExtraOption(Model):

@@ -9,8 +9,10 @@ from .wire.message import Message, MessageType
 from .wire.options import OptionCode
 
 
-def describe(outcome: Outcome, source: tuple[str, int]) -> tuple[str, dict[str, Any]]:
-    """The event name and its fields."""
+def describe(
+    outcome: Outcome, source: tuple[str, int], dropped: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The event name and its fields; `dropped`: why a Reply could not be sent."""
     fields: dict[str, Any] = {"source": f"{source[0]}:{source[1]}"}
     if outcome.request is not None:
         fields.update(describe_request(outcome.request))
@@ -23,6 +25,9 @@ def describe(outcome: Outcome, source: tuple[str, int]) -> tuple[str, dict[str, 
             destination_kind=str(destination.kind),
             size=len(outcome.payload),
         )
+        if dropped is not None:
+            fields["error"] = dropped
+            return "reply_dropped", fields
         return "reply_sent", fields
     fields["reason"] = str(outcome.reason)
     if outcome.detail:

@@ -17,6 +17,7 @@ from .diagnosis import served_interfaces
 from .interfaces import InterfaceAddress
 from .responder import Arrival, Responder
 from .routing import dotted
+from .sender import OnLink, ReplySender, open_frame_socket
 from .server import ResponderProtocol, set_receive_buffer
 from .stats import Statistics
 
@@ -69,6 +70,8 @@ class InterfaceListeners:
         self.wanted = wanted
         self.server_id = server_id  # a configured override for every interface
         self.active: dict[str, tuple[asyncio.DatagramTransport, ResponderProtocol]] = {}
+        self.refused: frozenset[bytes] = frozenset()  # every local subnet's network/broadcast
+        self.frames_unavailable_logged = False
         self.indexes: dict[str, int] = {}  # interface index each socket was opened for
         self._syncing = asyncio.Lock()
 
@@ -82,24 +85,24 @@ class InterfaceListeners:
             await self._sync(addresses)
 
     async def _sync(self, addresses: Sequence[InterfaceAddress]) -> None:
+        self.refused = subnet_edges(addresses)
         served = served_interfaces(addresses, self.wanted)
         for name in [name for name in self.active if name not in served]:
             self.indexes.pop(name, None)
-            transport, _ = self.active.pop(name)
-            transport.close()
+            _close(*self.active.pop(name))
             log.warning("interface_removed", interface=name)
         for name, entries in served.items():
             arrival = self._arrival(name, entries)
             if name in self.active and self.indexes.get(name) != entries[0].index:
                 # Deleted and re-created under the same name (a container restart): the old
                 # socket is bound to a device that no longer exists.
-                transport, _ = self.active.pop(name)
-                transport.close()
+                _close(*self.active.pop(name))
                 log.info("interface_recreated", interface=name, index=entries[0].index)
             if name in self.active:
                 protocol = self.active[name][1]
                 if protocol.arrival != arrival:
                     protocol.arrival = arrival  # read once per datagram: swaps atomically
+                    protocol.sender.on_link = OnLink(entries)
                     log.info("interface_changed", interface=name, addresses=_texts(entries))
                 continue
             if await self._open(name, arrival, entries):
@@ -111,7 +114,17 @@ class InterfaceListeners:
         except OSError as error:
             log.error("interface_bind_failed", interface=name, port=self.port, error=str(error))
             return False
-        protocol = ResponderProtocol(self.responder, arrival, self.stats)
+        frames = open_frame_socket(name)
+        if frames is None and not self.frames_unavailable_logged:
+            self.frames_unavailable_logged = True
+            log.warning(
+                "frames_unavailable",
+                interface=name,
+                message="replies to phones on this link go through the UDP socket and can be"
+                " delayed by ARP for unused addresses; grant CAP_NET_RAW to send them as frames",
+            )
+        sender = ReplySender(sock, self.stats, name, frames, OnLink(entries))
+        protocol = ResponderProtocol(self.responder, arrival, sender)
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
         self.active[name] = (transport, protocol)
@@ -120,17 +133,41 @@ class InterfaceListeners:
             interface=name,
             addresses=_texts(entries),
             server_id=dotted(arrival.server_id),
+            replies_as_frames=frames is not None,
         )
         return True
 
     def _arrival(self, name: str, entries: list[InterfaceAddress]) -> Arrival:
         address = entries[0].address.packed
-        return Arrival(server_id=self.server_id or address, interface=name, address=address)
+        return Arrival(
+            server_id=self.server_id or address,
+            interface=name,
+            address=address,
+            refused=self.refused,
+        )
 
     def close(self) -> None:
-        for transport, _ in self.active.values():
-            transport.close()
+        for transport, protocol in self.active.values():
+            _close(transport, protocol)
         self.active.clear()
+
+
+def _close(transport: asyncio.DatagramTransport, protocol: ResponderProtocol) -> None:
+    transport.close()
+    if protocol.sender.frames is not None:
+        protocol.sender.frames.close()
+
+
+def subnet_edges(addresses: Sequence[InterfaceAddress]) -> frozenset[bytes]:
+    """The network and broadcast addresses of every local subnet that has them (RFC 3021: a
+    /31 has neither, a /32 is one host)."""
+    edges: set[bytes] = set()
+    for entry in addresses:
+        network = entry.network
+        if network.prefixlen <= 30 and not entry.is_loopback:
+            edges.add(network.network_address.packed)
+            edges.add(network.broadcast_address.packed)
+    return frozenset(edges)
 
 
 def _texts(entries: list[InterfaceAddress]) -> list[str]:

@@ -22,6 +22,7 @@ _COUNTERS = (
     # (snapshot key, metric name, label, help)
     ("received", "ucdhcp_requests", "message_type", "Requests received, by DHCP message type"),
     ("replies", "ucdhcp_replies", "destination", "Replies sent, by destination kind"),
+    ("dropped", "ucdhcp_replies_dropped", "cause", "Replies built but not sent, by cause"),
     ("ignored", "ucdhcp_ignored", "reason", "Requests ignored, by reason"),
     ("sites", "ucdhcp_site_replies", "site", "Replies sent, by site"),
     ("send_errors", "ucdhcp_send_errors", "error", "Socket send and ICMP errors, by errno"),

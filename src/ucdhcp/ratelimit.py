@@ -3,13 +3,14 @@ Pure: the caller passes the clock, so tests need no sleeping."""
 
 
 class KeyedRateLimit:
-    """At most `rate` events per second per key, with bursts of `rate` (at least 1)."""
+    """At most `rate` events per second per key, with bursts of `burst` (default `rate`, at
+    least 1)."""
 
     __slots__ = ("buckets", "capacity", "rate", "suppressed")
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, burst: float | None = None) -> None:
         self.rate = rate
-        self.capacity = max(rate, 1.0)
+        self.capacity = max(rate if burst is None else burst, 1.0)
         self.buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last time)
         self.suppressed: dict[str, int] = {}
 

@@ -16,6 +16,8 @@ from .routing import (
     ZERO,
     Destination,
     DestinationKind,
+    dotted,
+    refused_address,
     reply_destination,
 )
 from .wire.errors import DecodeError
@@ -24,6 +26,8 @@ from .wire.relay import link_selection
 from .wire.reply import encode_reply
 
 _INFORM, _DISCOVER, _ACK, _OFFER = 8, 1, 5, 2
+_CIADDR, _RELAY = DestinationKind.CIADDR, DestinationKind.RELAY
+_BROADCAST = DestinationKind.BROADCAST
 _PARAMETERS, _VENDOR_CLASS, _RELAY_AGENT_INFORMATION, _SUBNET_SELECTION = 55, 60, 82, 118
 
 
@@ -41,21 +45,31 @@ class Reason(StrEnum):
     NOT_REQUESTED = "not_requested"  # option 55 asks for none of the options we have
     NO_DESTINATION = "no_destination"
     REPLY_TOO_LARGE = "reply_too_large"  # none of the options fit the client's size limit
-    RATE_LIMITED = "rate_limited"  # over the per-client or per-destination reply limit
+    RATE_LIMITED = "rate_limited"  # over a reply limit (limits.py)
+    # the reply would go to a broadcast, multicast, loopback, zero or network address taken
+    # from the packet: one request must never reach many hosts, or this host
+    REFUSED_DESTINATION = "refused_destination"
 
 
 class Arrival:
     """Where a datagram came in: the server identifier to send, the receiving interface and
-    its address (which picks the site when the request names no address of its own)."""
+    its address (which picks the site when the request names no address of its own), and the
+    network and broadcast addresses of the host's subnets, which no reply may go to."""
 
-    __slots__ = ("address", "interface", "server_id")
+    __slots__ = ("address", "interface", "refused", "refused_text", "server_id")
 
     def __init__(
-        self, server_id: bytes, interface: str | None = None, address: bytes | None = None
+        self,
+        server_id: bytes,
+        interface: str | None = None,
+        address: bytes | None = None,
+        refused: frozenset[bytes] = frozenset(),
     ) -> None:
         self.server_id = server_id  # 4 bytes, option 54 (RFC 2131 §4.1): usually `address`
         self.interface = interface
         self.address = server_id if address is None else address
+        self.refused = refused
+        self.refused_text = frozenset(dotted(packed) for packed in refused)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Arrival):
@@ -65,13 +79,13 @@ class Arrival:
     def __hash__(self) -> int:
         return hash(self._key())
 
-    def _key(self) -> tuple[bytes, str | None, bytes]:
-        return (self.server_id, self.interface, self.address)
+    def _key(self) -> tuple[bytes, str | None, bytes, frozenset[bytes]]:
+        return (self.server_id, self.interface, self.address, self.refused)
 
     def __repr__(self) -> str:
         return (
             f"Arrival(server_id={self.server_id!r}, interface={self.interface!r},"
-            f" address={self.address!r})"
+            f" address={self.address!r}, refused={sorted(self.refused)!r})"
         )
 
 
@@ -156,6 +170,14 @@ def _decide(
     profile = policy.profile_for(vendor_class)
     if profile is None or (reply_type == _OFFER and profile not in policy.discover_profiles):
         return Ignored(Reason.VENDOR_CLASS_NOT_SERVED, request)
+    destination = reply_destination(request, source, policy.relayed_inform)
+    if destination is None and reply_type == _OFFER:
+        # A DORA client without an address: a proxy OFFER (PXE practice) is broadcast.
+        destination = Destination(LIMITED_BROADCAST, CLIENT_PORT, DestinationKind.BROADCAST)
+    if destination is None:
+        return Ignored(Reason.NO_DESTINATION, request)
+    if _refused(destination, request, arrival):
+        return Ignored(Reason.REFUSED_DESTINATION, request)
     site = select_site(request, policy, arrival)
     if site is None:
         return Ignored(Reason.NO_SITE, request)
@@ -164,21 +186,30 @@ def _decide(
         return Ignored(Reason.NOTHING_CONFIGURED, request)
     if not chosen.tlvs:
         return Ignored(Reason.NOT_REQUESTED, request)
-    destination = reply_destination(request, source, policy.relayed_inform)
-    if destination is None and reply_type == _OFFER:
-        # A DORA client without an address: a proxy OFFER (PXE practice) is broadcast.
-        destination = Destination(LIMITED_BROADCAST, CLIENT_PORT, DestinationKind.BROADCAST)
-    if destination is None:
-        return Ignored(Reason.NO_DESTINATION, request)
-    if limits is not None and not limits.allow(request.chaddr, destination.address):
-        return Ignored(Reason.RATE_LIMITED, request)
     payload = encode_reply(
         request, reply_type, arrival.server_id, chosen.tlvs,
         broadcast=destination.set_broadcast_flag, joined=chosen.joined,
     )  # fmt: skip
     if payload is None:
         return Ignored(Reason.REPLY_TOO_LARGE, request)
+    # Charged only now: a request that draws no reply must not use up anyone's allowance.
+    kind = destination.kind
+    if limits is not None and not limits.allow(
+        request.chaddr, destination.address, destination.port, kind is _RELAY or kind is _BROADCAST
+    ):
+        return Ignored(Reason.RATE_LIMITED, request)
     return Reply(payload, destination, site, profile, request)
+
+
+def _refused(destination: Destination, request: Message, arrival: Arrival) -> bool:
+    kind = destination.kind
+    if kind is _CIADDR:
+        return refused_address(request.ciaddr, arrival.refused)
+    if kind is _RELAY:
+        return refused_address(request.giaddr, arrival.refused)
+    # The datagram's source: the kernel already drops martian sources (multicast, broadcast,
+    # 0/8 and loopback from outside), but not a local subnet's directed broadcast address.
+    return kind is not _BROADCAST and destination.address in arrival.refused_text
 
 
 def select_site(request: Message, policy: Policy, arrival: Arrival) -> Site | None:

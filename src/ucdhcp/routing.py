@@ -42,6 +42,16 @@ def dotted(address: bytes) -> str:
     return f"{octets[address[0]]}.{octets[address[1]]}.{octets[address[2]]}.{octets[address[3]]}"
 
 
+def refused_address(address: bytes, local: frozenset[bytes]) -> bool:
+    """True for an address taken from a packet that a reply must never go to: 0/8 (this
+    network), 127/8 (loopback), 224/4 (multicast), 240/4 and 255.255.255.255 (reserved,
+    limited broadcast), or a network or broadcast address of a local subnet (`local`). An
+    attacker naming one of these would make one request reach many hosts, or this host.
+    """
+    first = address[0]
+    return first in (0, 127) or first >= 224 or address in local
+
+
 def reply_destination(
     request: Message, source: tuple[str, int], relayed_inform: RelayedInform
 ) -> Destination | None:

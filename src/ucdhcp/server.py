@@ -14,10 +14,11 @@ import structlog
 from .events import describe
 from .ratelimit import KeyedRateLimit
 from .responder import Arrival, Ignored, Outcome, Reply, Responder
-from .stats import Statistics
+from .sender import ReplySender
 
 log = structlog.get_logger("ucdhcp")
 _SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux; missing from typeshed
+_REQUESTS = "requests"  # the one key of the request-volume limit
 
 
 class BindError(Exception):
@@ -106,15 +107,21 @@ def _bind_failure(listener: Listener, error: OSError) -> str:
 
 
 class ResponderProtocol(asyncio.DatagramProtocol):
-    """One socket's datagrams through the responder. Never raises out of a callback."""
+    """One socket's datagrams through the responder. Never raises out of a callback.
 
-    def __init__(self, responder: Responder, arrival: Arrival, stats: Statistics) -> None:
+    Replies go out through `sender` at once or are dropped (sender.py): the transport is only
+    read from, so uvloop never holds a queue of replies.
+    """
+
+    def __init__(self, responder: Responder, arrival: Arrival, sender: ReplySender) -> None:
         self.responder = responder
         self.arrival = arrival
-        self.stats = stats
-        # Set to log.info / log.debug to log each request; `ignored_limit` rate-limits the
-        # request_ignored events per reason.
+        self.sender = sender
+        self.stats = sender.stats
+        # Set to log.info / log.debug to log each request; `request_limit` bounds the volume of
+        # those events, `ignored_limit` the request_ignored events per reason.
         self.request_log: Callable[..., Any] | None = None
+        self.request_limit: KeyedRateLimit | None = None
         self.ignored_limit: KeyedRateLimit | None = None
         self.transport: asyncio.DatagramTransport | None = None
 
@@ -125,27 +132,29 @@ class ResponderProtocol(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         outcome = self.responder.respond(data, addr, self.arrival)
         self.stats.record(outcome)
-        if type(outcome) is Reply and self.transport is not None:
-            destination = outcome.destination
-            try:
-                self.transport.sendto(outcome.payload, (destination.address, destination.port))
-            except OSError as error:  # uvloop raises some errors directly instead of reporting them
-                self.error_received(error)
+        dropped = self.sender.send(outcome) if type(outcome) is Reply else None
         if self.request_log is not None:
-            self._log(outcome, addr)
+            self._log(outcome, addr, dropped)
 
-    def _log(self, outcome: Outcome, addr: tuple[str, int]) -> None:
+    def _log(self, outcome: Outcome, addr: tuple[str, int], dropped: str | None) -> None:
         assert self.request_log is not None
+        now = time.monotonic()
+        volume = self.request_limit
+        if volume is not None and not volume.allow(_REQUESTS, now):
+            return
         limit = self.ignored_limit
         suppressed = 0
         if type(outcome) is Ignored and limit is not None:
             reason = outcome.reason
-            if not limit.allow(reason, time.monotonic()):
+            if not limit.allow(reason, now):
                 return
             suppressed = limit.suppressed.pop(reason, 0)
-        event, fields = describe(outcome, addr)
+        event, fields = describe(outcome, addr, dropped)
         if suppressed:
             fields["suppressed_before"] = suppressed  # events of this reason not logged
+        if volume is not None and volume.suppressed:
+            # request events left out by logging.requests_rate since the last one logged
+            fields["not_logged_before"] = volume.suppressed.pop(_REQUESTS)
         self.request_log(event, **fields)
 
     def error_received(self, exc: Exception) -> None:

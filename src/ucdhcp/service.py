@@ -11,16 +11,17 @@ from typing import Any
 import structlog
 
 from . import __version__
-from .config import Config, ConfigError, load_policy
+from .config import REQUESTS_BURST, Config, ConfigError, load_policy
 from .diagnosis import Finding, Severity, diagnose
 from .interfaces import InterfaceAddress, drain, list_ipv4_addresses, open_change_watch
 from .limits import ReplyLimits
-from .listeners import InterfaceListeners
+from .listeners import InterfaceListeners, subnet_edges
 from .logs import configure_logging
 from .notify import Notifier, watchdog_interval
 from .policy import Policy
 from .ratelimit import KeyedRateLimit
 from .responder import Arrival, Responder
+from .sender import OnLink, ReplySender, open_frame_socket
 from .server import BindError, Listener, ResponderProtocol, open_socket, refuse_if_taken
 from .stats import Statistics
 
@@ -46,9 +47,8 @@ class Service:
         self.config_path = config_path
         self.worker = worker  # index among --workers processes sharing the port, else None
         self.config = config
-        self.limits = ReplyLimits(
-            config.limits.replies_per_client, config.limits.replies_per_destination
-        )
+        self.limits = ReplyLimits(0, 0)
+        self._apply_limits(config)
         self.responder = Responder(policy, self.limits)
         self._window: asyncio.TimerHandle | None = None
         self.stats = Statistics()
@@ -62,6 +62,7 @@ class Service:
         self._watchdog: asyncio.TimerHandle | None = None
         self.notifier = Notifier()
         self.ignored_limit: KeyedRateLimit | None = None  # shared by every socket
+        self.request_limit: KeyedRateLimit | None = None  # shared by every socket
         self.metrics_server: asyncio.Server | None = None  # set when [metrics] listen is on
         self.stopped = asyncio.Event()
 
@@ -148,8 +149,16 @@ class Service:
         )
         server_id = (server.server_id or server.address).packed
         sock = open_socket(listener)
-        arrival = Arrival(server_id=server_id, address=server.address.packed)
-        protocol = ResponderProtocol(self.responder, arrival, self.stats)
+        # The interface that holds the address: replies to phones on its link go out as frames.
+        addresses = list_ipv4_addresses()
+        interface = next((a.interface for a in addresses if a.address == server.address), None)
+        link = [a for a in addresses if a.interface == interface and not a.is_loopback]
+        frames = open_frame_socket(interface) if interface is not None and link else None
+        sender = ReplySender(sock, self.stats, interface, frames, OnLink(link))
+        arrival = Arrival(
+            server_id=server_id, address=server.address.packed, refused=subnet_edges(addresses)
+        )
+        protocol = ResponderProtocol(self.responder, arrival, sender)
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
         self.protocol, self.transport = protocol, transport
@@ -226,9 +235,23 @@ class Service:
         emit = bound.info if settings.request_level == "info" else bound.debug
         if self.ignored_limit is None or self.ignored_limit.rate != settings.ignored_rate:
             self.ignored_limit = KeyedRateLimit(settings.ignored_rate)
+        rate = settings.requests_rate
+        if not rate:
+            self.request_limit = None
+        elif self.request_limit is None or self.request_limit.rate != rate:
+            # A burst of REQUESTS_BURST seconds' worth: a boot storm is logged whole.
+            self.request_limit = KeyedRateLimit(rate, rate * REQUESTS_BURST)
         for protocol in self.protocols():
             protocol.request_log = emit if settings.requests else None
+            protocol.request_limit = self.request_limit
             protocol.ignored_limit = self.ignored_limit
+
+    def _apply_limits(self, config: Config) -> None:
+        settings, limits = config.limits, self.limits
+        limits.per_client = settings.replies_per_client
+        limits.per_destination = settings.replies_per_destination
+        limits.per_shared = settings.replies_per_relay
+        limits.per_port = settings.replies_per_port
 
     def reload(self) -> bool:
         """Reread the file; on any problem keep serving the old policy. Returns success."""
@@ -267,8 +290,7 @@ class Service:
             update={"server": self.config.server, "metrics": self.config.metrics}
         )
         self._apply_logging(config)
-        self.limits.per_client = config.limits.replies_per_client
-        self.limits.per_destination = config.limits.replies_per_destination
+        self._apply_limits(config)
         self.reloads["ok"] += 1
         log.info(
             "config_reloaded",

@@ -14,24 +14,35 @@ _TYPE_NAMES = {int(kind): kind.name.lower() for kind in MessageType}
 
 
 class Statistics:
-    __slots__ = ("by_type", "ignored", "replies", "send_errors", "sites")
+    """A reply counts in `replies` only once the kernel took it; one that could not be sent
+    counts in `dropped` instead, so the two always add up to the replies built."""
+
+    __slots__ = ("by_type", "dropped", "ignored", "replies", "send_errors", "sites")
 
     def __init__(self) -> None:
         self.by_type: Counter[int | None] = Counter()  # DHCP message type, -1 malformed
-        self.replies: Counter[str] = Counter()  # by destination kind
+        self.replies: Counter[str] = Counter()  # sent, by destination kind
+        self.dropped: Counter[str] = Counter()  # built but not sent, by cause
         self.ignored: Counter[str] = Counter()  # by reason
-        self.sites: Counter[str] = Counter()  # replies per site
-        self.send_errors: Counter[str] = Counter()  # by errno name
+        self.sites: Counter[str] = Counter()  # replies sent per site
+        self.send_errors: Counter[str] = Counter()  # errors the socket reported later (ICMP)
 
     def record(self, outcome: Outcome) -> None:
+        """Count a decision; a Reply is counted when it is sent (`sent`) or dropped (`drop`)."""
         request = outcome.request
         self.by_type[-1 if request is None else request.message_type] += 1
-        if type(outcome) is Reply:
-            self.replies[outcome.destination.kind] += 1
-            self.sites[outcome.site.name] += 1
-        else:
+        if type(outcome) is not Reply:
             assert isinstance(outcome, Ignored)
             self.ignored[outcome.reason] += 1
+
+    def sent(self, reply: Reply) -> None:
+        self.replies[reply.destination.kind] += 1
+        self.sites[reply.site.name] += 1
+
+    def drop(self, cause: str) -> int:
+        """Count a reply that could not be sent; returns the count for that cause."""
+        self.dropped[cause] += 1
+        return self.dropped[cause]
 
     @property
     def received(self) -> dict[str, int]:
@@ -42,6 +53,7 @@ class Statistics:
         return {
             "received": self.received,
             "replies": dict(self.replies),
+            "dropped": dict(self.dropped),
             "ignored": dict(self.ignored),
             "sites": dict(self.sites),
             "send_errors": dict(self.send_errors),

@@ -1,4 +1,5 @@
-"""ReplyLimits: replies per client and per destination per window, in bounded memory."""
+"""ReplyLimits: replies per client, per destination, per shared destination and per port, per
+window, in bounded memory that evicts instead of refusing."""
 
 from ucdhcp.limits import ReplyLimits
 from ucdhcp.responder import Ignored, Reason, Reply
@@ -10,10 +11,11 @@ PHONE_A, PHONE_B = bytes.fromhex("000413aaaaaa"), bytes.fromhex("000413bbbbbb")
 
 def test_a_client_gets_at_most_its_limit_per_window_and_others_are_not_starved() -> None:
     limits = ReplyLimits(per_client=3, per_destination=0)
-    assert [limits.allow(PHONE_A, "10.1.2.50") for _ in range(5)] == [True] * 3 + [False] * 2
-    assert limits.allow(PHONE_B, "10.1.2.51") is True
+    allowed = [limits.allow(PHONE_A, "10.1.2.50", 68, shared=False) for _ in range(5)]
+    assert allowed == [True] * 3 + [False] * 2
+    assert limits.allow(PHONE_B, "10.1.2.51", 68, shared=False) is True
     limits.new_window()
-    assert limits.allow(PHONE_A, "10.1.2.50") is True
+    assert limits.allow(PHONE_A, "10.1.2.50", 68, shared=False) is True
 
 
 def test_a_spoofed_ciaddr_draws_at_most_the_destination_limit_whatever_the_chaddr() -> None:
@@ -30,31 +32,60 @@ def test_a_spoofed_ciaddr_draws_at_most_the_destination_limit_whatever_the_chadd
     assert all(isinstance(o, Ignored) and o.reason is Reason.RATE_LIMITED for o in outcomes[5:])
 
 
+def test_a_refused_reply_charges_none_of_its_keys() -> None:
+    # Over the destination limit: the client's count must not move, or a flood aimed at one
+    # address would use up the allowance of the phones it names as chaddr.
+    limits = ReplyLimits(per_client=5, per_destination=1)
+    assert limits.allow(PHONE_A, "10.1.2.99", 68, shared=False)
+    for _ in range(10):
+        assert not limits.allow(PHONE_B, "10.1.2.99", 68, shared=False)
+    assert PHONE_B not in limits.clients
+    assert limits.allow(PHONE_B, "10.1.2.51", 68, shared=False)
+
+
+def test_relays_and_broadcast_have_their_own_higher_limit() -> None:
+    limits = ReplyLimits(per_client=0, per_destination=2, per_shared=100)
+    relayed = [
+        limits.allow(n.to_bytes(6, "big"), "10.9.0.1", 67, shared=True) for n in range(150)
+    ]
+    assert relayed.count(True) == 100
+    assert limits.allow(PHONE_A, "10.9.0.1", 68, shared=False)  # counted apart from the relay
+
+
+def test_replies_to_one_non_dhcp_port_are_bounded_across_addresses() -> None:
+    # A spoofed-source flood aimed at one service (mDNS here) through many victim addresses.
+    limits = ReplyLimits(per_client=0, per_destination=50, per_port=10)
+    to_mdns = [limits.allow(b"", f"10.1.2.{n}", 5353, shared=False) for n in range(1, 101)]
+    assert to_mdns.count(True) == 10
+    to_clients = [limits.allow(b"", f"10.1.3.{n}", 68, shared=False) for n in range(1, 101)]
+    assert all(to_clients)  # 67/68 are DHCP's own ports: only the address limit applies
+
+
 def test_zero_turns_a_limit_off() -> None:
     limits = ReplyLimits(per_client=0, per_destination=0)
-    assert all(limits.allow(PHONE_A, "10.1.2.50") for _ in range(1000))
-    assert limits.clients == {} and limits.destinations == {}
+    assert all(limits.allow(PHONE_A, "10.1.2.50", 5353, shared=False) for _ in range(1000))
+    assert limits.clients == {} and limits.addresses == {} and limits.ports == {}
 
 
-def test_memory_stays_bounded_and_a_full_table_fails_closed() -> None:
+def test_a_full_table_evicts_instead_of_refusing_a_new_key() -> None:
     limits = ReplyLimits(per_client=2, per_destination=2, max_keys=100)
     allowed = [
-        limits.allow(n.to_bytes(6, "big"), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}")
+        limits.allow(
+            n.to_bytes(6, "big"), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", 68, shared=False
+        )
         for n in range(10_000)
     ]
-    assert allowed == [True] * 100 + [False] * 9_900
-    assert len(limits.clients) == 100
-    assert len(limits.destinations) == 100
-    limits.new_window()
-    assert limits.allow(b"\x00" * 6, "10.0.0.0") is True
+    assert all(allowed)  # every new phone answered, however many came first
+    assert len(limits.clients) <= 100 and len(limits.addresses) <= 100  # memory bounded
+    assert limits.evictions > 0
 
 
-def test_flooding_the_table_first_does_not_lift_the_limit_for_the_victim() -> None:
+def test_within_a_window_a_key_that_is_not_evicted_stays_limited() -> None:
     limits = ReplyLimits(per_client=0, per_destination=5, max_keys=1000)
-    for n in range(1000):  # fill the table with spoofed destinations
-        limits.allow(b"", f"192.0.2.{n % 256}-{n}")
-    victim = [limits.allow(b"", "10.1.2.99") for _ in range(100)]
-    assert victim.count(True) == 0
+    for n in range(500):  # fewer distinct keys than the table holds
+        limits.allow(b"", f"192.0.2.{n % 256}-{n}", 68, shared=False)
+    victim = [limits.allow(b"", "10.1.2.99", 68, shared=False) for _ in range(100)]
+    assert victim.count(True) == 5
 
 
 def test_limits_are_not_consulted_for_ignored_requests() -> None:
@@ -65,3 +96,17 @@ def test_limits_are_not_consulted_for_ignored_requests() -> None:
     assert limits.clients == {}
     assert isinstance(respond(phone_request(), service), Reply)
     assert limits.clients == {PHONE_MAC: 1}
+
+
+def test_a_request_whose_reply_cannot_be_built_charges_nothing() -> None:
+    # An option 61 so large (two instances, joined per RFC 3396) that neither 43 nor 120 fits
+    # beside its echo: no reply, so no key is charged.
+    limits = ReplyLimits(per_client=1, per_destination=1)
+    service = responder(limits=limits)
+    client_id = bytes((61, 255)) + bytes(255) + bytes((61, 25)) + bytes(25)  # echo: 284 bytes
+    oversized = phone_request(client_id=None, extra=client_id)
+    for _ in range(5):
+        outcome = respond(oversized, service)
+        assert isinstance(outcome, Ignored) and outcome.reason is Reason.REPLY_TOO_LARGE
+    assert limits.clients == {} and limits.addresses == {}
+    assert isinstance(respond(phone_request(), service), Reply)

@@ -7,7 +7,7 @@ import pytest
 
 from ucdhcp.limits import ReplyLimits
 from ucdhcp.policy import Profile, RelayedInform, VendorClassMatch
-from ucdhcp.responder import Ignored, Reason, Reply
+from ucdhcp.responder import Arrival, Ignored, Reason, Reply
 from ucdhcp.routing import DestinationKind
 from ucdhcp.wire.message import MessageType, parse_message
 from ucdhcp.wire.vendor import VlanIdFormat
@@ -56,6 +56,23 @@ def row(
 ):
     return pytest.param(datagram, source, sites, policy, expected, id=case_id)
 
+
+REFUSED = [
+    row(f"ciaddr-{name}-is-never-a-destination", phone_request(ciaddr=address),
+        Reason.REFUSED_DESTINATION, source=("0.0.0.0", 68))
+    for name, address in (
+        ("limited-broadcast", "255.255.255.255"),
+        ("multicast", "224.0.0.1"),
+        ("reserved", "240.0.0.1"),
+        ("loopback", "127.0.0.1"),
+        ("this-network", "0.1.2.3"),
+    )
+] + [
+    row(f"giaddr-{name}-is-never-a-destination",
+        phone_request(giaddr=address, ciaddr="0.0.0.0"), Reason.REFUSED_DESTINATION,
+        source=("10.1.2.1", 67))
+    for name, address in (("multicast", "239.1.2.3"), ("loopback", "127.0.0.53"))
+]  # fmt: skip
 
 ROUTING = [
     row(
@@ -317,7 +334,7 @@ SITES_AND_OPTIONS = [
 def exhausted_limits() -> ReplyLimits:
     """Limits under which the phone already had its one reply this window."""
     limits = ReplyLimits(per_client=1, per_destination=0)
-    assert limits.allow(PHONE_MAC, "10.1.2.50")
+    assert limits.allow(PHONE_MAC, "10.1.2.50", 68, shared=False)
     return limits
 
 
@@ -331,7 +348,10 @@ LIMITS = [
     row("client-within-its-reply-limit", phone_request(), ACK_TO_PHONE, limits=ReplyLimits(1, 0)),
 ]
 
-TABLE = LIMITS + ROUTING + MESSAGE_TYPES + MALFORMED + VENDOR_CLASSES + RELAYS + SITES_AND_OPTIONS
+TABLE = (
+    LIMITS + REFUSED + ROUTING + MESSAGE_TYPES + MALFORMED + VENDOR_CLASSES + RELAYS
+    + SITES_AND_OPTIONS
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(("datagram", "source", "sites", "policy", "expected"), TABLE)
@@ -428,3 +448,21 @@ def test_proxy_offer_to_a_client_without_address_or_broadcast_flag_is_broadcast(
     assert (outcome.destination.address, outcome.destination.port) == ("255.255.255.255", 68)
     assert outcome.destination.kind is DestinationKind.BROADCAST
     assert reply_options(outcome.payload)[0] == (53, bytes((MessageType.OFFER,)))
+
+
+def test_a_local_subnets_broadcast_or_network_address_is_never_a_destination():
+    # The network and broadcast addresses of the receiving side's subnets come with the
+    # arrival (listeners.py); a spoofed ciaddr or source naming them would reach every host.
+    refused = frozenset({bytes((10, 1, 2, 0)), bytes((10, 1, 2, 255))})
+    arrival = Arrival(server_id=SERVER_ID, refused=refused)
+    service = responder()
+    for datagram, source in (
+        (phone_request(ciaddr="10.1.2.255"), ("0.0.0.0", 68)),
+        (phone_request(ciaddr="10.1.2.0"), ("0.0.0.0", 68)),
+        (phone_request(ciaddr="0.0.0.0"), ("10.1.2.255", 68)),
+        (phone_request(), ("10.1.2.255", 5353)),
+    ):
+        outcome = service.respond(datagram, source, arrival)
+        assert isinstance(outcome, Ignored) and outcome.reason is Reason.REFUSED_DESTINATION
+    answered = service.respond(phone_request(), ("10.1.2.50", 68), arrival)
+    assert isinstance(answered, Reply) and answered.destination.address == "10.1.2.50"

@@ -7,7 +7,10 @@ What is counted, each with its own limit (0 turns one off):
   ciaddr or source cannot aim more than a phone's worth of replies at one victim;
 - a relay (giaddr) or the broadcast address: shared by many phones, so a higher limit;
 - a destination port other than 67/68 (a reply to a spoofed source's port): a flood cannot
-  aim replies at one service (DNS, mDNS, ...) across many addresses.
+  aim replies at one service (DNS, mDNS, ...) across many addresses;
+- the address a request came from, when not relayed: one host sending distinct chaddrs and
+  ciaddrs cannot draw more than a few phones' worth, so it cannot take the responder's time
+  from phones that are booting.
 
 Strategy: fixed windows rather than token buckets (no clock read per packet). Only replies that
 were built are charged, so requests that draw no reply cannot fill the tables. A table that is
@@ -17,9 +20,7 @@ The price is that a key's count restarts after `max_keys` distinct other keys in
 """
 
 from collections.abc import Hashable
-from typing import TypeVar
 
-_K = TypeVar("_K", bound=Hashable)
 SHARED_PORTS = (67, 68)  # DHCP's own ports: relays and clients, not a reflection target
 
 
@@ -33,8 +34,10 @@ class ReplyLimits:
         "per_destination",
         "per_port",
         "per_shared",
+        "per_source",
         "ports",
         "shared",
+        "sources",
     )
 
     def __init__(
@@ -43,56 +46,53 @@ class ReplyLimits:
         per_destination: int,
         per_shared: int = 0,
         per_port: int = 0,
+        per_source: int = 0,
         max_keys: int = 65536,
     ) -> None:
         self.per_client = per_client  # 0: no limit
         self.per_destination = per_destination
         self.per_shared = per_shared
         self.per_port = per_port
+        self.per_source = per_source
         self.max_keys = max_keys
-        self.clients: dict[bytes, int] = {}
-        self.addresses: dict[str, int] = {}
-        self.shared: dict[str, int] = {}
-        self.ports: dict[int, int] = {}
+        self.clients: dict[Hashable, int] = {}
+        self.addresses: dict[Hashable, int] = {}
+        self.shared: dict[Hashable, int] = {}
+        self.ports: dict[Hashable, int] = {}
+        self.sources: dict[Hashable, int] = {}
         self.evictions = 0  # tables started over because they were full
 
-    def allow(self, chaddr: bytes, address: str, port: int, shared: bool) -> bool:
+    def allow(
+        self, chaddr: bytes, address: str, port: int, shared: bool, sender: str | None = None
+    ) -> bool:
         """Charge one reply to its keys; False (nothing charged) when any is over its limit.
 
         `shared`: the address is a relay or the broadcast address, not one client's.
+        `sender`: the address the request came from when it was not relayed (a relay speaks
+        for many phones), else None.
         """
-        # Written out rather than through a helper: this runs for every reply.
-        client_limit = self.per_client
-        clients = self.clients
-        client_count = clients.get(chaddr, 0) if client_limit else 0
-        if client_limit and client_count >= client_limit:
-            return False
-        address_limit = self.per_shared if shared else self.per_destination
-        addresses = self.shared if shared else self.addresses
-        address_count = addresses.get(address, 0) if address_limit else 0
-        if address_limit and address_count >= address_limit:
-            return False
-        port_limit = self.per_port if port not in SHARED_PORTS else 0
-        ports = self.ports
-        port_count = ports.get(port, 0) if port_limit else 0
-        if port_limit and port_count >= port_limit:
-            return False
-        if client_limit:
-            self._charge(clients, chaddr, client_count)
-        if address_limit:
-            self._charge(addresses, address, address_count)
-        if port_limit:
-            self._charge(ports, port, port_count)
+        keys = (
+            (self.clients, chaddr, self.per_client),
+            (
+                self.shared if shared else self.addresses,
+                address,
+                self.per_shared if shared else self.per_destination,
+            ),
+            (self.ports, port, 0 if port in SHARED_PORTS else self.per_port),
+            (self.sources, sender, 0 if sender is None else self.per_source),
+        )
+        for table, key, limit in keys:
+            if limit and table.get(key, 0) >= limit:
+                return False
+        for table, key, limit in keys:
+            if limit:
+                count = table.get(key, 0)
+                if not count and len(table) >= self.max_keys:
+                    table.clear()  # evict rather than refuse (see Strategy)
+                    self.evictions += 1
+                table[key] = count + 1
         return True
 
-    def _charge(self, table: dict[_K, int], key: _K, count: int) -> None:
-        if not count and len(table) >= self.max_keys:
-            table.clear()  # evict rather than refuse (see Strategy)
-            self.evictions += 1
-        table[key] = count + 1
-
     def new_window(self) -> None:
-        self.clients.clear()
-        self.addresses.clear()
-        self.shared.clear()
-        self.ports.clear()
+        for table in (self.clients, self.addresses, self.shared, self.ports, self.sources):
+            table.clear()

@@ -28,6 +28,7 @@ from .wire.reply import encode_reply
 _INFORM, _DISCOVER, _ACK, _OFFER = 8, 1, 5, 2
 _CIADDR, _RELAY = DestinationKind.CIADDR, DestinationKind.RELAY
 _BROADCAST = DestinationKind.BROADCAST
+_UNSPECIFIED = "0.0.0.0"
 _PARAMETERS, _VENDOR_CLASS, _RELAY_AGENT_INFORMATION, _SUBNET_SELECTION = 55, 60, 82, 118
 
 
@@ -193,11 +194,13 @@ def _decide(
     if payload is None:
         return Ignored(Reason.REPLY_TOO_LARGE, request)
     # Charged only now: a request that draws no reply must not use up anyone's allowance.
-    kind = destination.kind
-    if limits is not None and not limits.allow(
-        request.chaddr, destination.address, destination.port, kind is _RELAY or kind is _BROADCAST
-    ):
-        return Ignored(Reason.RATE_LIMITED, request)
+    if limits is not None:
+        kind = destination.kind
+        relayed = request.giaddr != ZERO
+        sender = None if relayed or source[0] == _UNSPECIFIED else source[0]
+        shared = kind is _RELAY or kind is _BROADCAST
+        if not limits.allow(request.chaddr, destination.address, destination.port, shared, sender):
+            return Ignored(Reason.RATE_LIMITED, request)
     return Reply(payload, destination, site, profile, request)
 
 

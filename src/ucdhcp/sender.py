@@ -6,10 +6,13 @@ unused on-link addresses (ciaddr, or the source) then fills that buffer, and eve
 waits behind it; uvloop's transport would even queue them without bound in user space. So:
 
 - a reply to an address on the receiving interface's own subnets, or a broadcast, leaves as an
-  Ethernet frame through an AF_PACKET socket, addressed to the client's hardware address
-  (chaddr; RFC 2131 §4.1 delivers to "the client's hardware address"), as Kea's raw mode does:
-  the neighbour table is never consulted, so nothing waits for ARP. It needs CAP_NET_RAW;
-  without it, or on an interface that is not Ethernet, every reply uses the UDP socket.
+  Ethernet frame through an AF_PACKET socket, as Kea's raw mode does, so nothing waits for ARP.
+  It goes to the MAC the kernel already knows for that address (a client that unicast its
+  request ARPed for us first, which taught our kernel its MAC: one ioctl looks it up, and
+  finds the real MAC of a tool that fills chaddr with a made-up one), else to the client's
+  hardware address (chaddr; RFC 2131 §4.1 delivers to "the client's hardware address"). It
+  needs CAP_NET_RAW; without it, or on an interface that is not Ethernet, every reply uses the
+  UDP socket.
 - every other reply (to a relay, a routed client, a tool on another port) goes through the UDP
   socket with a plain non-blocking sendto(): when the buffer is full the reply is dropped and
   counted, never queued.
@@ -47,6 +50,10 @@ _UDP: Final = 17
 _CIADDR, _SOURCE = DestinationKind.CIADDR, DestinationKind.SOURCE
 _BROADCAST = DestinationKind.BROADCAST
 _FULL = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS})
+_SIOCGARP: Final = 0x8954
+_ATF_COM: Final = 0x02  # a complete entry: the hardware address is known
+# struct arpreq (netdevice(7), arp(7)): arp_pa, arp_ha, arp_flags, arp_netmask, arp_dev
+_ARPREQ = struct.Struct("=H2x4s8x16si16x16s")
 
 
 def checksum(data: bytes) -> int:
@@ -163,7 +170,7 @@ class ReplySender:
                 return False
             address = request.ciaddr if kind is _CIADDR else socket.inet_aton(destination.address)
             source = self.on_link.source_for(address)
-            mac = data[28:34]
+            mac = self._known_mac(address) or data[28:34]
         else:
             return False
         if source is None:
@@ -172,6 +179,18 @@ class ReplySender:
         assert self.frames is not None and self.interface is not None
         self.frames.sendto(packet, (self.interface, ETH_P_IP, 0, 0, mac))
         return True
+
+    def _known_mac(self, address: bytes) -> bytes | None:
+        """The MAC of a complete entry of the kernel's neighbour table, or None. Never creates
+        an entry and never waits (SIOCGARP only reads)."""
+        assert self.interface is not None
+        query = _ARPREQ.pack(socket.AF_INET, address, b"", 0, self.interface.encode())
+        try:
+            answer = ioctl(self.udp, _SIOCGARP, query)
+        except OSError:  # ENXIO: no entry
+            return None
+        _family, _, hardware, flags, _device = _ARPREQ.unpack(answer)
+        return hardware[2:8] if flags & _ATF_COM else None
 
     def _dropped(self, error: OSError) -> str:
         code = error.errno

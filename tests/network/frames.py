@@ -47,6 +47,7 @@ def bootp(
     *,
     message_type: str = "inform",
     ciaddr: str = "0.0.0.0",
+    giaddr: str = "0.0.0.0",
     broadcast_flag: bool = False,
     vendor_class: bytes | None = MS_UC_CLIENT,
     parameters: tuple[int, ...] = PHONE_PARAMETERS,
@@ -63,6 +64,7 @@ def bootp(
         op=1,
         xid=xid,
         ciaddr=ciaddr,
+        giaddr=giaddr,
         chaddr=_mac_bytes(mac),
         flags=BROADCAST_FLAG if broadcast_flag else 0,
     ) / DHCP(options=options)

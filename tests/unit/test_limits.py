@@ -110,3 +110,16 @@ def test_a_request_whose_reply_cannot_be_built_charges_nothing() -> None:
         assert isinstance(outcome, Ignored) and outcome.reason is Reason.REPLY_TOO_LARGE
     assert limits.clients == {} and limits.addresses == {}
     assert isinstance(respond(phone_request(), service), Reply)
+
+
+def test_one_sender_cannot_draw_more_than_its_limit_with_made_up_chaddrs_and_ciaddrs() -> None:
+    limits = ReplyLimits(per_client=20, per_destination=50, per_source=10)
+    from_one_host = [
+        limits.allow(n.to_bytes(6, "big"), f"10.1.{n >> 8}.{n & 255}", 68, False, "10.1.3.66")
+        for n in range(1000)
+    ]
+    assert from_one_host.count(True) == 10
+    # A booting phone from its own address is still answered; relayed requests (sender None)
+    # are not counted per sender, since a relay speaks for many phones.
+    assert limits.allow(PHONE_A, "10.1.2.50", 68, False, "10.1.2.50")
+    assert all(limits.allow(PHONE_B, "10.1.9.9", 68, False, None) for _ in range(10))

@@ -157,9 +157,10 @@ class LimitsSection(Model):
     replies_per_relay: Annotated[int, Field(ge=0, le=10_000_000)] = 2000
     # Per destination port other than 67/68 (a reply to a spoofed source's port).
     replies_per_port: Annotated[int, Field(ge=0, le=10_000_000)] = 50
-    # Per address requests come from (not a relay): one host cannot draw more than a few
-    # phones' worth, however many chaddrs and ciaddrs it makes up.
-    replies_per_source: Annotated[int, Field(ge=0, le=10_000_000)] = 50
+    # Requests (not replies) per second from one address that is not a relay; the rest are
+    # dropped unread: one host cannot take the responder's time from booting phones, however
+    # many chaddrs and ciaddrs it makes up.
+    requests_per_source: Annotated[int, Field(ge=0, le=10_000_000)] = 100
 
 
 class MetricsSection(Model):

@@ -50,6 +50,9 @@ class Reason(StrEnum):
     # the reply would go to a broadcast, multicast, loopback, zero or network address taken
     # from the packet: one request must never reach many hosts, or this host
     REFUSED_DESTINATION = "refused_destination"
+    # more requests this second from one address (not a relay) than limits.requests_per_source:
+    # dropped before parsing, so a flood from one host costs little
+    SENDER_OVER_LIMIT = "sender_over_limit"
 
 
 class Arrival:
@@ -135,9 +138,18 @@ class Responder:
 
     def respond(self, datagram: bytes, source: tuple[str, int], arrival: Arrival) -> Outcome:
         policy = self.policy  # one read: a reload mid-decision cannot mix two configs
+        limits = self.limits
+        if (
+            limits is not None
+            and limits.per_sender
+            and datagram[24:28] == ZERO  # giaddr: a relay speaks for many phones
+            and source[0] != _UNSPECIFIED
+            and not limits.admit(source[0])
+        ):
+            return Ignored(Reason.SENDER_OVER_LIMIT)
         try:
             request = parse_message(datagram)
-            return _decide(request, policy, source, arrival, self.limits)
+            return _decide(request, policy, source, arrival, limits)
         except DecodeError as error:
             return Ignored(Reason.MALFORMED, None, str(error))
 
@@ -196,10 +208,8 @@ def _decide(
     # Charged only now: a request that draws no reply must not use up anyone's allowance.
     if limits is not None:
         kind = destination.kind
-        relayed = request.giaddr != ZERO
-        sender = None if relayed or source[0] == _UNSPECIFIED else source[0]
         shared = kind is _RELAY or kind is _BROADCAST
-        if not limits.allow(request.chaddr, destination.address, destination.port, shared, sender):
+        if not limits.allow(request.chaddr, destination.address, destination.port, shared):
             return Ignored(Reason.RATE_LIMITED, request)
     return Reply(payload, destination, site, profile, request)
 

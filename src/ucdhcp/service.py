@@ -252,7 +252,7 @@ class Service:
         limits.per_destination = settings.replies_per_destination
         limits.per_shared = settings.replies_per_relay
         limits.per_port = settings.replies_per_port
-        limits.per_source = settings.replies_per_source
+        limits.per_sender = settings.requests_per_source
 
     def reload(self) -> bool:
         """Reread the file; on any problem keep serving the old policy. Returns success."""

@@ -7,7 +7,7 @@ read `snapshot()`.
 from collections import Counter
 from typing import Any
 
-from .responder import Ignored, Outcome, Reply
+from .responder import Ignored, Outcome, Reason, Reply
 from .wire.message import MessageType
 
 _TYPE_NAMES = {int(kind): kind.name.lower() for kind in MessageType}
@@ -30,10 +30,14 @@ class Statistics:
     def record(self, outcome: Outcome) -> None:
         """Count a decision; a Reply is counted when it is sent (`sent`) or dropped (`drop`)."""
         request = outcome.request
-        self.by_type[-1 if request is None else request.message_type] += 1
+        if request is not None:
+            self.by_type[request.message_type] += 1
         if type(outcome) is not Reply:
             assert isinstance(outcome, Ignored)
-            self.ignored[outcome.reason] += 1
+            reason = outcome.reason
+            self.ignored[reason] += 1
+            if request is None:  # never parsed: malformed, or dropped unread
+                self.by_type[-1 if reason is Reason.MALFORMED else -2] += 1
 
     def sent(self, reply: Reply) -> None:
         self.replies[reply.destination.kind] += 1
@@ -46,7 +50,8 @@ class Statistics:
 
     @property
     def received(self) -> dict[str, int]:
-        """Requests by message type name (`malformed`, `bootp` for no option 53)."""
+        """Requests by message type name (`malformed`, `bootp` for no option 53, `unread` for
+        requests dropped before parsing)."""
         return {_type_name(kind): count for kind, count in self.by_type.items()}
 
     def snapshot(self) -> dict[str, Any]:
@@ -63,4 +68,6 @@ class Statistics:
 def _type_name(kind: int | None) -> str:
     if kind == -1:
         return "malformed"
+    if kind == -2:
+        return "unread"
     return "bootp" if kind is None else _TYPE_NAMES.get(kind, "unknown")

@@ -27,7 +27,7 @@ requests = {requests}
 replies_per_client = 0  # one test client sends every request,
 replies_per_destination = 0  # from one address
 replies_per_port = 0  # and one port
-replies_per_source = 0
+requests_per_source = 0
 [[sites]]
 name = "hq"
 subnets = ["10.1.2.0/24"]

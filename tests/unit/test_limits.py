@@ -112,14 +112,26 @@ def test_a_request_whose_reply_cannot_be_built_charges_nothing() -> None:
     assert isinstance(respond(phone_request(), service), Reply)
 
 
-def test_one_sender_cannot_draw_more_than_its_limit_with_made_up_chaddrs_and_ciaddrs() -> None:
-    limits = ReplyLimits(per_client=20, per_destination=50, per_source=10)
-    from_one_host = [
-        limits.allow(n.to_bytes(6, "big"), f"10.1.{n >> 8}.{n & 255}", 68, False, "10.1.3.66")
-        for n in range(1000)
-    ]
-    assert from_one_host.count(True) == 10
-    # A booting phone from its own address is still answered; relayed requests (sender None)
-    # are not counted per sender, since a relay speaks for many phones.
-    assert limits.allow(PHONE_A, "10.1.2.50", 68, False, "10.1.2.50")
-    assert all(limits.allow(PHONE_B, "10.1.9.9", 68, False, None) for _ in range(10))
+def test_requests_from_one_sender_are_admitted_up_to_its_limit_per_window() -> None:
+    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=10)
+    assert [limits.admit("10.1.3.66") for _ in range(12)] == [True] * 10 + [False] * 2
+    assert limits.admit("10.1.2.50")  # another host, a booting phone, is not affected
+    limits.new_window()
+    assert limits.admit("10.1.3.66")
+
+
+def test_a_flood_from_one_host_is_dropped_unread_but_relays_and_phones_are_served() -> None:
+    limits = ReplyLimits(per_client=20, per_destination=50, per_sender=10)
+    service = responder(limits=limits)
+    oversized = phone_request(
+        client_id=None, extra=bytes((61, 255)) + bytes(255) + bytes((61, 25)) + bytes(25)
+    )
+    outcomes = [respond(oversized, service, source=("10.1.3.66", 68)) for _ in range(100)]
+    reasons = [o.reason for o in outcomes if isinstance(o, Ignored)]
+    assert reasons == [Reason.REPLY_TOO_LARGE] * 10 + [Reason.SENDER_OVER_LIMIT] * 90
+    assert all(o.request is None for o in outcomes[10:])  # not even parsed
+    relayed = phone_request(giaddr="10.1.2.1")
+    assert all(
+        isinstance(respond(relayed, service, source=("10.1.2.1", 67)), Reply) for _ in range(15)
+    )  # a relay speaks for many phones: its requests are not counted per sender
+    assert isinstance(respond(phone_request(), service, source=("10.1.2.50", 68)), Reply)

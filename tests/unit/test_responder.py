@@ -338,7 +338,20 @@ def exhausted_limits() -> ReplyLimits:
     return limits
 
 
+def exhausted_sender() -> ReplyLimits:
+    """Limits under which the phone's address already sent its one request this window."""
+    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=1)
+    assert limits.admit(PHONE[0])
+    return limits
+
+
 LIMITS = [
+    row(
+        "sender-over-its-request-limit",
+        phone_request(),
+        Reason.SENDER_OVER_LIMIT,
+        limits=exhausted_sender(),
+    ),
     row(
         "client-over-its-reply-limit",
         phone_request(),
@@ -360,7 +373,8 @@ def test_request_gets_the_outcome_in_the_table(datagram, source, sites, policy, 
     if isinstance(expected, Reason):
         assert isinstance(outcome, Ignored), f"expected {expected}, got a reply"
         assert outcome.reason is expected
-        assert (outcome.request is None) == (expected is Reason.MALFORMED)
+        unread = (Reason.MALFORMED, Reason.SENDER_OVER_LIMIT)
+        assert (outcome.request is None) == (expected in unread)
         return
     assert isinstance(outcome, Reply), f"expected a reply, got {outcome!r}"
     payload = outcome.payload

@@ -1,0 +1,167 @@
+"""Floods on the phone segment while a legitimate phone probes throughout (issue: every phone
+keeps getting answered). Short, bounded floods from an attacker namespace; the default config.
+
+    ucdhcp ns  eth0 10.1.0.10/16 --+
+    phone ns   eth0 10.1.2.50/16 --+-- br0 (switch ns)
+    attacker   eth0 10.1.3.66/16 --+
+
+A phone counts as answered when its reply comes within 1 s (it retransmits after ~4 s).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.netns import Lab
+
+from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, wait_until
+
+STRESS = Path(__file__).with_name("stress.py")
+SERVER, PHONE_ADDRESS, ATTACKER = "10.1.0.10", "10.1.2.50", "10.1.3.66"
+ANSWERED_WITHIN = 1.0
+RSS_GROWTH_LIMIT_KIB = 5 * 1024
+
+
+@dataclass
+class Segment:
+    lab: Lab
+    ucdhcp: Ucdhcp
+    phone: Phone
+    attacker: str
+    directory: Path
+
+    def probe(self, seconds: float, *, new_phone: bool = False) -> Any:
+        """Start the probing phone in the background; returns its process and output file."""
+        output = self.directory / f"probe-{len(self.lab.processes)}.jsonl"
+        command = [sys.executable, str(STRESS), "probe", "--server", SERVER]
+        command += ["--ciaddr", PHONE_ADDRESS, "--mac", self.phone.mac, "--seconds", str(seconds)]
+        if new_phone:
+            command.append("--new-phone")
+        process = self.lab.start(self.phone.namespace, *command, stdout=output)
+        wait_until(lambda: '"ready"' in output.read_text(), 15, "the probing phone")
+        return process, output
+
+    def flood(self, kind: str, rate: int, seconds: float, **extra: Any) -> dict[str, Any]:
+        command = [sys.executable, str(STRESS), "flood", "--server", SERVER, "--kind", kind]
+        command += ["--rate", str(rate), "--seconds", str(seconds)]
+        for key, value in extra.items():
+            command += [f"--{key}", str(value)]
+        result = self.lab.exec(self.attacker, *command, timeout=seconds + 30)
+        sent: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+        return sent
+
+    def counters(self) -> dict[str, Any]:
+        before = len(self.ucdhcp.find("counters"))
+        self.ucdhcp.process.send_signal(signal.SIGUSR1)
+        wait_until(lambda: len(self.ucdhcp.find("counters")) > before, 10, "counters")
+        return self.ucdhcp.find("counters")[-1]
+
+    def rss_kib(self) -> int:
+        status = Path(f"/proc/{self.ucdhcp.process.pid}/status").read_text()
+        line = next(line for line in status.splitlines() if line.startswith("VmRSS"))
+        return int(line.split()[1])
+
+
+@pytest.fixture
+def segment(lab: Lab, tmp_path: Path) -> Segment:
+    switch, server = lab.host("sw"), lab.host("uc")
+    phone_ns, attacker = lab.host("ph"), lab.host("at")
+    lab.link(server, "eth0", f"{SERVER}/16", switch, "p1", None)
+    lab.link(phone_ns, "eth0", f"{PHONE_ADDRESS}/16", switch, "p2", None)
+    lab.link(attacker, "eth0", f"{ATTACKER}/16", switch, "p3", None)
+    lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    config = config_toml([Site("headquarters", ["10.1.0.0/16"], POOL01)])
+    ucdhcp = Ucdhcp(lab, server, tmp_path, config).started("eth0")
+    return Segment(lab, ucdhcp, Phone(lab, phone_ns), attacker, tmp_path)
+
+
+def probe_result(process: Any, output: Path) -> tuple[int, int]:
+    """(requests sent, answered within ANSWERED_WITHIN) of a finished probe."""
+    process.wait(timeout=60)
+    result = json.loads(output.read_text().splitlines()[-1])
+    answered = [t for t in result["answered"] if t is not None and t <= ANSWERED_WITHIN]
+    return result["sent"], len(answered)
+
+
+def total(counts: dict[str, int]) -> int:
+    return sum(counts.values())
+
+
+@pytest.mark.parametrize(("rate", "seconds"), [(500, 6), (20_000, 4)])
+def test_unused_on_link_ciaddrs_never_stall_the_phone(
+    segment: Segment, rate: int, seconds: float
+) -> None:
+    # Each request names an unused address of the phone subnet as ciaddr: a UDP send there
+    # waits ~3 s for ARP. The phone must be answered throughout, memory must stay flat.
+    rss_before = segment.rss_kib()
+    process, output = segment.probe(seconds + 2)
+    flood = segment.flood("unused-ciaddr", rate, seconds)
+    sent, answered = probe_result(process, output)
+    print(f"flood {flood['sent']} in {flood['seconds']:.1f} s; phone {answered}/{sent}")
+    assert answered >= 0.99 * sent, f"the phone was answered {answered} of {sent} times"
+    assert segment.rss_kib() - rss_before <= RSS_GROWTH_LIMIT_KIB
+
+    counters = segment.counters()
+    # Every request is accounted for exactly once: sent, dropped or ignored.
+    decided = total(counters["replies"]) + total(counters["dropped"]) + total(counters["ignored"])
+    assert decided == total(counters["received"])
+    assert counters["replies"]["ciaddr"] >= answered
+
+    # A quiet and quick stop: no backlog to flush, no error lines.
+    segment.ucdhcp.process.send_signal(signal.SIGTERM)
+    assert segment.ucdhcp.process.wait(timeout=5) == 0
+    log = segment.ucdhcp.log_path.read_text()
+    assert "Traceback" not in log and "Fatal error" not in log
+    assert len(log) < 4 << 20  # bounded by logging.requests_rate, not by the flood
+    assert segment.ucdhcp.find("server_stopped")
+
+
+@pytest.mark.parametrize(("kind", "rate"), [("distinct", 60_000), ("oversized-61", 100_000)])
+def test_a_booting_phone_is_answered_while_a_flood_fills_the_limiter(
+    segment: Segment, kind: str, rate: int
+) -> None:
+    # Distinct chaddrs (and ciaddrs) every request, or an option 61 too large for any reply:
+    # neither may make the limits turn away a phone that is booting (a new chaddr each time).
+    seconds = 4.0
+    process, output = segment.probe(seconds + 1, new_phone=True)
+    flood = segment.flood(kind, rate, seconds)
+    sent, answered = probe_result(process, output)
+    achieved = flood["sent"] / flood["seconds"]
+    print(f"{kind}: {achieved:,.0f}/s for {flood['seconds']:.1f} s; new phone {answered}/{sent}")
+    assert answered >= 0.99 * sent, f"a booting phone was answered {answered} of {sent} times"
+    counters = segment.counters()
+    assert counters["replies"]["ciaddr"] >= answered
+    if kind == "oversized-61":
+        assert counters["ignored"].get("reply_too_large", 0) > 0
+
+
+def test_a_victim_ciaddr_draws_at_most_50_replies_a_second(segment: Segment) -> None:
+    seconds = 3.0
+    flood = segment.flood("victim", 5000, seconds, victim="10.1.2.99", port=68)
+    counters = segment.counters()
+    replies = total(counters["replies"])
+    print(f"victim flood {flood['sent']} in {flood['seconds']:.1f} s -> {replies} replies")
+    # One-second windows: at most one more window than the flood lasted.
+    assert 0 < replies <= 50 * (int(flood["seconds"]) + 2)
+    # The rest were refused: over the victim's limit, or over the sender's request limit.
+    assert set(counters["ignored"]) <= {"rate_limited", "sender_over_limit"}
+    assert total(counters["ignored"]) == flood["sent"] - replies
+
+
+@pytest.mark.parametrize(
+    "victim", ["255.255.255.255", "224.0.0.1", "10.1.255.255", "10.1.0.0", "127.0.0.1"]
+)
+def test_no_reply_to_a_broadcast_multicast_loopback_or_network_ciaddr(
+    segment: Segment, victim: str
+) -> None:
+    flood = segment.flood("victim", 80, 1.0, victim=victim, port=68)  # within the sender limit
+    counters = segment.counters()
+    assert counters["replies"] == {}
+    assert counters["ignored"] == {"refused_destination": flood["sent"]}

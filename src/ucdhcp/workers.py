@@ -147,8 +147,10 @@ class Supervisor:
             exited = [w.process for w in self.workers if w.process.poll() is not None]
             if exited:
                 if self.stopping and len(exited) == len(self.workers):
-                    codes = [process.returncode for process in exited]
-                    return next((1 for code in codes if code != 0), 0)  # a signal death is < 0
+                    # A worker still starting (a replacement) dies of the forwarded signal
+                    # itself before its handler is in place: that is a clean stop too.
+                    clean = (0, -signal.SIGTERM, -signal.SIGINT)
+                    return 0 if all(process.returncode in clean for process in exited) else 1
                 if not self.stopping:
                     log.error("worker_exited", pid=exited[0].pid, code=exited[0].returncode)
                     return self._stop_all(1)

@@ -180,3 +180,20 @@ async def test_scrapes_are_answered_while_slow_connections_are_held_open(
     assert answered == 20
     assert opened >= slow
     assert head.startswith("HTTP/1.0 200") and "ucdhcp_requests" in exposition(body)
+
+
+@pytest.mark.asyncio
+async def test_a_request_with_endless_headers_gets_nothing_and_the_endpoint_keeps_serving(
+    tmp_path: Path,
+) -> None:
+    async with serving(metrics_service(tmp_path)) as loopback:
+        port = loopback.service.metrics_port
+        assert port is not None
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
+        writer.write(b"GET /metrics HTTP/1.0\r\n" + b"X-Many: header\r\n" * 1000 + b"\r\n")
+        with contextlib.suppress(ConnectionError):
+            assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+        head, body = await scrape(port)
+    assert head.startswith("HTTP/1.0 200")
+    assert "ucdhcp_requests" in exposition(body)

@@ -3,7 +3,10 @@
 Strategy: the hot path keeps its plain dict counters (Statistics); a custom collector turns
 them into metric families only when scraped, so serving packets costs nothing extra. The
 endpoint is a few lines of asyncio on the service's own loop (no thread, so a scrape never
-reads the counters while a packet is being counted).
+reads the counters while a packet is being counted). A client has _HEAD_TIMEOUT seconds to
+send its request head, and when _MAX_CONNECTIONS are open the oldest one still sending its
+head is dropped for the newcomer: a scraper sends its request at once, so idle or dribbling
+connections can delay a scrape by a few milliseconds at most, never refuse it.
 """
 
 import asyncio
@@ -28,9 +31,14 @@ _COUNTERS = (
     ("send_errors", "ucdhcp_send_errors", "error", "Socket send and ICMP errors, by errno"),
     ("reloads", "ucdhcp_config_reloads", "result", "Configuration reloads, by result"),
 )
-_MAX_REQUEST_LINES = 64
-_READ_TIMEOUT = 5.0
-_MAX_CONNECTIONS = 8
+_MAX_HEADERS = 64
+_LINE_LIMIT = 8192  # bytes per request line or header; longer ones get nothing
+_HEAD_TIMEOUT = 2.0  # for the whole request head, however it trickles in
+_WRITE_TIMEOUT = 5.0
+# More room than the accept queue: a scraper's connection outlives a full queue of newcomers
+# accepted in the same loop turn, long enough for the request it sent at once to be read.
+_BACKLOG = 100
+_MAX_CONNECTIONS = 128  # x (_LINE_LIMIT x 2 of read buffer): 2 MiB at worst
 
 
 class CountersCollector(Collector):
@@ -67,41 +75,62 @@ def registry_for(collector: Collector) -> CollectorRegistry:
 
 async def start_metrics_server(host: str, port: int, registry: CollectorRegistry) -> asyncio.Server:
     """Serve GET /metrics over HTTP/1.0. Raises OSError when the address cannot be bound."""
+    # Connections still sending their request head, oldest first (dicts keep insertion order).
+    waiting: dict[asyncio.StreamWriter, None] = {}
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if len(busy) >= _MAX_CONNECTIONS:  # a scraper needs one; a flood gets nothing
-            writer.close()
-            return
-        busy.add(writer)
+        if len(waiting) >= _MAX_CONNECTIONS:
+            oldest = next(iter(waiting))
+            del waiting[oldest]
+            oldest.transport.abort()  # its reader sees EOF and its handler ends
+        waiting[writer] = None
         try:
-            async with asyncio.timeout(_READ_TIMEOUT):  # the whole request, not each line
+            async with asyncio.timeout(_HEAD_TIMEOUT):
                 status, body, content_type = await _answer(reader, registry)
+            waiting.pop(writer, None)  # answering now: no longer a candidate for eviction
             head = (
                 f"HTTP/1.0 {status}\r\nContent-Type: {content_type}\r\n"
                 f"Content-Length: {len(body)}\r\n\r\n"
             )
+            writer.transport.set_write_buffer_limits(0)  # drain(): every byte in the kernel
             writer.write(head.encode() + body)
-            await writer.drain()
+            async with asyncio.timeout(_WRITE_TIMEOUT):  # a client that never reads
+                await writer.drain()
         except (TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError):
             pass  # slow, broken or oversized requests get nothing; the service carries on
+        except asyncio.CancelledError:
+            # The loop is closing with this client still connected. Ending quietly is this
+            # task's whole job: Python 3.11's stream callback logs a cancelled one as an error.
+            pass
         finally:
-            busy.discard(writer)
+            waiting.pop(writer, None)
+            if writer.transport.get_write_buffer_size():
+                writer.transport.abort()  # an answer nobody reads: drop it, do not wait on it
             writer.close()
 
-    busy: set[asyncio.StreamWriter] = set()
-    return await asyncio.start_server(handle, host, port, limit=8192)
+    return await asyncio.start_server(handle, host, port, limit=_LINE_LIMIT, backlog=_BACKLOG)
 
 
 async def _answer(
     reader: asyncio.StreamReader, registry: CollectorRegistry
 ) -> tuple[str, bytes, str]:
-    request_line = await reader.readline()
-    for _ in range(_MAX_REQUEST_LINES):  # skip headers, bounded
-        if (await reader.readline()).strip() == b"":
+    """Reads the request head (ValueError past _LINE_LIMIT, IncompleteReadError on EOF)."""
+    request_line = await _line(reader)
+    for _ in range(_MAX_HEADERS):  # skip headers, bounded
+        if (await _line(reader)).strip() == b"":
             break
+    else:
+        raise ValueError("too many headers")
     parts = request_line.split()
     if len(parts) < 2 or parts[0] != b"GET":
         return "405 Method Not Allowed", b"only GET /metrics\n", "text/plain"
     if parts[1].split(b"?")[0] not in (b"/metrics", b"/"):
         return "404 Not Found", b"see /metrics\n", "text/plain"
     return "200 OK", generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+async def _line(reader: asyncio.StreamReader) -> bytes:
+    try:
+        return await reader.readuntil(b"\n")
+    except asyncio.LimitOverrunError as error:
+        raise ValueError("line too long") from error

@@ -2,6 +2,7 @@
 with prometheus_client's own parser."""
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,87 @@ async def test_an_oversized_request_line_gets_nothing_and_the_endpoint_keeps_ser
         head, body = await scrape(port)
     assert head.startswith("HTTP/1.0 200")
     assert "ucdhcp_requests_total" in body
+
+
+async def slow_client(port: int, dribble: bool, reopen: bool, stop: asyncio.Event) -> int:
+    """Holds a connection open without finishing a request (idle, or one byte every 0.3 s),
+    opening another each time the server closes it if `reopen`, until `stop`; returns how many
+    connections it opened."""
+    opened = 0
+    while not stop.is_set() and (reopen or opened == 0):
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
+        opened += 1
+        for byte in b"GET /metrics HTTP/1.0\r\nX-Slow: " + b"a" * 1000:  # 6 minutes at most
+            if stop.is_set():
+                break
+            if dribble:
+                writer.write(bytes([byte]))
+            try:
+                if await asyncio.wait_for(reader.read(1), 0.3) == b"":
+                    break  # closed by the server
+            except TimeoutError:
+                continue
+            except ConnectionError:
+                break
+        writer.close()
+    return opened
+
+
+def exposition(body: str) -> set[str]:
+    """The metric families in a valid Prometheus text exposition (raises if it is not one)."""
+    return {family.name for family in text_string_to_metric_families(body)}
+
+
+async def scrapes_under_slow_connections(port: int, slow: int, reopen: bool) -> tuple[int, int]:
+    """20 scrapes while `slow` slow connections are held; (scrapes answered, slow connections)."""
+    stop = asyncio.Event()
+    holders = [
+        asyncio.create_task(slow_client(port, i % 2 == 1, reopen, stop)) for i in range(slow)
+    ]
+    await asyncio.sleep(0.5)  # every slow connection accepted and waiting for its request
+    answered = 0
+    for _ in range(20):
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            head, body = await scrape(port)
+            families = exposition(body) if head.startswith("HTTP/1.0 200") else set()
+            answered += {"ucdhcp_requests", "ucdhcp_build_info"} <= families
+        await asyncio.sleep(0.1)
+    stop.set()
+    opened = sum(await asyncio.gather(*holders))
+    return answered, opened
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("slow", "reopen"),
+    [(50, False), (50, True), (200, True)],  # 200: more than the endpoint holds at once
+    ids=["50-held", "50-reopened", "200-reopened"],
+)
+async def test_scrapes_are_answered_while_slow_connections_are_held_open(
+    tmp_path: Path, slow: int, reopen: bool
+) -> None:
+    async with serving(metrics_service(tmp_path)) as loopback:
+        port = loopback.service.metrics_port
+        assert port is not None
+        answered, opened = await scrapes_under_slow_connections(port, slow, reopen)
+        head, body = await scrape(port)  # and the endpoint still serves once they are gone
+    assert answered == 20
+    assert opened >= slow
+    assert head.startswith("HTTP/1.0 200") and "ucdhcp_requests" in exposition(body)
+
+
+@pytest.mark.asyncio
+async def test_a_request_with_endless_headers_gets_nothing_and_the_endpoint_keeps_serving(
+    tmp_path: Path,
+) -> None:
+    async with serving(metrics_service(tmp_path)) as loopback:
+        port = loopback.service.metrics_port
+        assert port is not None
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
+        writer.write(b"GET /metrics HTTP/1.0\r\n" + b"X-Many: header\r\n" * 1000 + b"\r\n")
+        with contextlib.suppress(ConnectionError):
+            assert await asyncio.wait_for(reader.read(), 5) == b""
+        writer.close()
+        head, body = await scrape(port)
+    assert head.startswith("HTTP/1.0 200")
+    assert "ucdhcp_requests" in exposition(body)

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ucdhcp.workers import RestartBudget
+
 from ..integration.dhcp import OPTION_120_POOL01, reply_options, request
 
 WAIT = 10.0
@@ -175,3 +177,97 @@ def test_an_early_sighup_does_not_kill_the_starting_workers(tmp_path: Path) -> N
             assert reply_options(client.recvfrom(4096)[0])[120] == OPTION_120_POOL01
         supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(WAIT) == 0
+
+
+def _answered(port: int, first_xid: int) -> int:
+    """INFORMs from CLIENTS source ports (the kernel spreads flows by port); how many answered."""
+    answered = 0
+    for xid in range(first_xid, first_xid + CLIENTS):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            client.settimeout(1.0)
+            client.sendto(request(xid=xid), ("127.0.0.1", port))
+            try:
+                reply, _ = client.recvfrom(4096)
+            except TimeoutError:
+                continue
+            answered += reply_options(reply)[120] == OPTION_120_POOL01
+    return answered
+
+
+def _notifications(notify: socket.socket) -> list[dict[str, str]]:
+    """Every datagram waiting in the test's NOTIFY_SOCKET, in order."""
+    found = []
+    notify.setblocking(False)
+    try:
+        while True:
+            data = notify.recv(4096).decode()
+            found.append(dict(line.split("=", 1) for line in data.splitlines()))
+    except BlockingIOError:
+        return found
+    finally:
+        notify.settimeout(WAIT)
+
+
+def test_a_stopped_worker_is_killed_and_replaced_and_the_watchdog_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    config = write_config(tmp_path, port, "[limits]\nreplies_per_client = 0\n")
+    notify_path = str(tmp_path / "notify")
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    output = tmp_path / "out.jsonl"
+    # systemd's watchdog at 1 s: the supervisor pings every 0.5 s while its workers are healthy.
+    environment = {**os.environ, "NOTIFY_SOCKET": notify_path, "WATCHDOG_USEC": "1000000"}
+    with notify, supervisor_running(config, output, environment) as supervisor:
+        [started] = wait_for(output, "workers_ready", 1)
+        pids = started["pids"]
+        assert isinstance(pids, list) and len(pids) == 2
+        assert _answered(port, 1) == CLIENTS
+
+        os.kill(pids[1], signal.SIGSTOP)  # hung: alive, socket bound, never reading it
+        try:
+            [silent] = wait_for(output, "worker_unresponsive", 1)
+            [restarted] = wait_for(output, "worker_restarted", 1)
+        finally:
+            if _alive(pids[1]):
+                os.kill(pids[1], signal.SIGKILL)
+        assert silent["pid"] == pids[1] and silent["index"] == 1
+        assert isinstance(silent["silent_seconds"], float) and silent["silent_seconds"] >= 3
+        assert restarted["index"] == 1 and restarted["replaced"] == pids[1]
+        replacement = restarted["pid"]
+        assert isinstance(replacement, int) and replacement not in pids
+        assert not _alive(pids[1])
+
+        # Every flow is answered again once the replacement is ready, and it answers its share.
+        wait_for(output, "server_started", 3)
+        deadline = time.monotonic() + WAIT
+        while (answered := _answered(port, 1000)) < CLIENTS:
+            assert time.monotonic() < deadline, f"{answered} of {CLIENTS} answered"
+        os.kill(replacement, signal.SIGUSR1)
+        [*_, counters] = wait_for(output, "counters", 1)
+        replies = counters["replies"]
+        assert isinstance(replies, dict) and replies.get("source", 0) > 0
+
+        # systemd's watchdog was not fed from the moment the worker was found hung until its
+        # replacement was ready, and is fed again afterwards.
+        sent = _notifications(notify)
+        unhealthy = next(i for i, m in enumerate(sent) if "unresponsive" in m.get("STATUS", ""))
+        healthy = next(i for i, m in enumerate(sent) if i > unhealthy and m.get("READY") == "1")
+        assert all("WATCHDOG" not in m for m in sent[unhealthy:healthy]), sent
+        deadline = time.monotonic() + WAIT
+        while not any("WATCHDOG" in m for m in sent[healthy:]):
+            assert time.monotonic() < deadline, "the watchdog was never fed again"
+            time.sleep(0.1)
+            sent += _notifications(notify)
+
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(WAIT) == 0
+        assert not any(_alive(pid) for pid in [pids[0], replacement])
+
+
+def test_the_restart_budget_allows_five_replacements_a_minute() -> None:
+    budget = RestartBudget(limit=5, window=60.0)
+    assert all(budget.spend(float(second)) for second in range(5))
+    assert not budget.spend(30.0)  # a sixth within the minute: systemd restarts the service
+    assert budget.spend(60.0)  # the first one has left the window

@@ -58,8 +58,8 @@ class RelayedInform(StrEnum):
 
 
 # Seconds a proxy OFFER waits before it is sent, so that a client taking the first OFFER
-# (busybox udhcpc, and likely the phones) takes the lease server's: longer than Kea, Windows
-# and ISC dhcpd's 1 s ping-check take to OFFER, shorter than a client's first DISCOVER
+# (busybox udhcpc, and likely the phones) takes the lease server's: longer than Kea (about
+# 1 ms) and ISC dhcpd's 1 s ping-check take to OFFER, shorter than a client's first DISCOVER
 # retransmission (udhcpc 3 s, RFC 2131 §4.1: 4 s +-1).
 DEFAULT_OFFER_DELAY = 2.0
 

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from .policy import (
+    DEFAULT_OFFER_DELAY,
     DEFAULT_VENDOR_CLASSES,
     RESERVED_CODES,
     Policy,
@@ -137,10 +138,26 @@ class ServerSection(Model):
         return self
 
 
+def _proxy_offer_profiles(profiles: list[Profile]) -> list[Profile]:
+    # MS-UC-Client phones get 120/43 by INFORM once they have a lease; anything that sends
+    # MS-UC-Client in its DISCOVER and takes the first OFFER (seen with busybox udhcpc) takes a
+    # proxy OFFER (yiaddr 0) for a lease offer, REQUESTs 0.0.0.0 and stays without an address.
+    if Profile.MS_UC_CLIENT in profiles:
+        raise ValueError(
+            "'ms-uc-client' cannot be answered on DISCOVER: Lync phones ask for 120/43 by"
+            " DHCPINFORM after their lease, and a client sending MS-UC-Client in its DISCOVER"
+            " can take the proxy OFFER (yiaddr 0) for a lease offer and never get an address;"
+            " only 'cpe-ocphone' (VLAN ID during DORA) may be listed"
+        )
+    return profiles
+
+
 class RepliesSection(Model):
     relayed_inform: RelayedInform = RelayedInform.CIADDR
     always_send: bool = False
-    answer_discover: list[Profile] = []
+    answer_discover: Annotated[list[Profile], AfterValidator(_proxy_offer_profiles)] = []
+    # Never 0: a proxy OFFER sent at once beats the lease server's and can stall the client.
+    offer_delay: Annotated[float, Field(ge=0.5, le=3.0)] = DEFAULT_OFFER_DELAY
     vendor_class_match: VendorClassMatch = VendorClassMatch.EXACT
     trusted_relays: list[ipaddress.IPv4Address] | None = None
 
@@ -434,6 +451,7 @@ def build_policy(config: Config, file: str = "<config>") -> Policy:
         vendor_class_match=replies.vendor_class_match,
         always_send=replies.always_send,
         discover_profiles=frozenset(replies.answer_discover),
+        offer_delay=replies.offer_delay,
         relayed_inform=replies.relayed_inform,
         trusted_relays=trusted,
     )

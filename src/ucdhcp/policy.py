@@ -57,6 +57,12 @@ class RelayedInform(StrEnum):
     RELAY = "relay"  # back through giaddr:67, as dnsmasq does
 
 
+# Seconds a proxy OFFER waits before it is sent, so that a client taking the first OFFER
+# (busybox udhcpc, and likely the phones) takes the lease server's: longer than Kea (about
+# 1 ms) and ISC dhcpd's 1 s ping-check take to OFFER, shorter than a client's first DISCOVER
+# retransmission (udhcpc 3 s, RFC 2131 §4.1: 4 s +-1).
+DEFAULT_OFFER_DELAY = 2.0
+
 DEFAULT_VENDOR_CLASSES: Mapping[bytes, Profile] = {
     MS_UC_CLIENT: Profile.MS_UC_CLIENT,
     CPE_OCPHONE: Profile.CPE_OCPHONE,
@@ -149,6 +155,7 @@ class Policy:
     vendor_class_match: VendorClassMatch = VendorClassMatch.EXACT
     always_send: bool = False  # send the profile's options even if option 55 does not ask
     discover_profiles: frozenset[Profile] = frozenset()  # opt-in proxy OFFER (yiaddr 0)
+    offer_delay: float = DEFAULT_OFFER_DELAY  # seconds the send path holds a proxy OFFER
     relayed_inform: RelayedInform = RelayedInform.CIADDR
     trusted_relays: frozenset[bytes] | None = None  # 4-byte giaddrs; None trusts every relay
     _routes: tuple[tuple[int, int, Site], ...] = field(init=False, repr=False, compare=False)

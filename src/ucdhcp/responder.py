@@ -94,7 +94,10 @@ class Arrival:
 
 
 class Reply:
-    __slots__ = ("destination", "payload", "profile", "request", "site")
+    """`delay`: seconds the send path must hold the payload before sending it (a proxy OFFER
+    waits for the lease server's OFFER to reach the client first); 0 for an ACK."""
+
+    __slots__ = ("delay", "destination", "payload", "profile", "request", "site")
 
     def __init__(
         self,
@@ -103,12 +106,14 @@ class Reply:
         site: Site,
         profile: Profile,
         request: Message,
+        delay: float = 0.0,
     ) -> None:
         self.payload = payload
         self.destination = destination
         self.site = site
         self.profile = profile
         self.request = request
+        self.delay = delay
 
     def __repr__(self) -> str:
         return f"Reply({len(self.payload)} bytes to {self.destination}, site={self.site.name})"
@@ -211,6 +216,10 @@ def _decide(
         shared = kind is _RELAY or kind is _BROADCAST
         if not limits.allow(request.chaddr, destination.address, destination.port, shared):
             return Ignored(Reason.RATE_LIMITED, request)
+    if reply_type == _OFFER:
+        # A client that takes the first OFFER would REQUEST 0.0.0.0 from us and never get a
+        # lease: ours must come after the lease server's.
+        return Reply(payload, destination, site, profile, request, policy.offer_delay)
     return Reply(payload, destination, site, profile, request)
 
 

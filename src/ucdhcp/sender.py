@@ -195,9 +195,12 @@ class ReplySender:
     def _dropped(self, error: OSError) -> str:
         code = error.errno
         name = errno.errorcode.get(code, type(error).__name__) if code else type(error).__name__
-        if code in _FULL:
-            name = "send_buffer_full"
-        count = self.stats.drop(name)
-        if count & (count - 1) == 0:  # the 1st, 2nd, 4th, 8th...: a storm cannot flood the log
-            log.warning("reply_dropped", error=name, detail=str(error), count=count)
-        return name
+        return self.drop("send_buffer_full" if code in _FULL else name, str(error))
+
+    def drop(self, cause: str, detail: str = "") -> str:
+        """Count a reply that is not sent, and log the 1st, 2nd, 4th, 8th... of each cause, so
+        a storm cannot flood the log. Returns `cause`."""
+        count = self.stats.drop(cause)
+        if count & (count - 1) == 0:
+            log.warning("reply_dropped", error=cause, detail=detail, count=count)
+        return cause

@@ -19,6 +19,7 @@ from .sender import ReplySender
 log = structlog.get_logger("ucdhcp")
 _SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux; missing from typeshed
 _REQUESTS = "requests"  # the one key of the request-volume limit
+MAX_HELD_OFFERS = 1024
 
 
 class BindError(Exception):
@@ -124,6 +125,7 @@ class ResponderProtocol(asyncio.DatagramProtocol):
         self.request_limit: KeyedRateLimit | None = None
         self.ignored_limit: KeyedRateLimit | None = None
         self.transport: asyncio.DatagramTransport | None = None
+        self.held: dict[Reply, asyncio.TimerHandle] = {}  # proxy OFFERs waiting their turn
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's UDPTransport does not subclass asyncio.DatagramTransport but implements it.
@@ -132,9 +134,25 @@ class ResponderProtocol(asyncio.DatagramProtocol):
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         outcome = self.responder.respond(data, addr, self.arrival)
         self.stats.record(outcome)
-        dropped = self.sender.send(outcome) if type(outcome) is Reply else None
+        dropped = None
+        if type(outcome) is Reply:
+            dropped = self._hold(outcome) if outcome.delay else self.sender.send(outcome)
         if self.request_log is not None:
             self._log(outcome, addr, dropped)
+
+    def _hold(self, reply: Reply) -> str | None:
+        # A proxy OFFER waits so the lease server's OFFER reaches the client first
+        # (replies.offer_delay); a bounded number wait, the rest are dropped and counted.
+        if len(self.held) >= MAX_HELD_OFFERS:
+            return self.sender.drop("held_offers_full")
+        loop = asyncio.get_running_loop()
+        self.held[reply] = loop.call_later(reply.delay, self._send_held, reply)
+        return None
+
+    def _send_held(self, reply: Reply) -> None:
+        del self.held[reply]
+        if self.transport is not None:
+            self.sender.send(reply)
 
     def _log(self, outcome: Outcome, addr: tuple[str, int], dropped: str | None) -> None:
         assert self.request_log is not None
@@ -174,3 +192,6 @@ class ResponderProtocol(asyncio.DatagramProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        for timer in self.held.values():  # on stop, a held OFFER is not worth waiting for
+            timer.cancel()
+        self.held.clear()

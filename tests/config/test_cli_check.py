@@ -33,7 +33,7 @@ def test_check_example_exits_0_and_prints_option_hex_per_site() -> None:
     result = run("check", "-c", str(EXAMPLE))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "site headquarters (default site): subnets 10.1.2.0/24, 10.1.3.0/24"
+    assert lines[0] == "site headquarters: subnets 10.1.2.0/24, 10.1.3.0/24"
     assert lines[1:4] == [
         "  ms-uc-client:",
         f"    option 120: {HQ_120}",
@@ -49,7 +49,7 @@ def test_check_json_is_valid_json_with_the_same_hex() -> None:
     sites = json.loads(result.stdout)["sites"]
     assert [site["site"] for site in sites] == ["headquarters", "branch-oslo"]
     headquarters = sites[0]
-    assert headquarters["default"] is True
+    assert headquarters["default"] is False  # the example answers only its own subnets
     assert headquarters["subnets"] == ["10.1.2.0/24", "10.1.3.0/24"]
     assert headquarters["profiles"] == {"ms-uc-client": {"120": HQ_120, "43": HQ_43}}
     assert sites[1]["profiles"]["cpe-ocphone"]["43"] == "2b040a020078"

@@ -16,11 +16,12 @@ def _sites() -> dict[str, dict[Profile, dict[int, bytes]]]:
     return {site.name: {p: dict(o) for p, o in site.options.items()} for site in policy.sites}
 
 
-def test_example_config_loads_with_both_sites_and_headquarters_as_default() -> None:
+def test_example_config_loads_with_both_sites_and_no_default_site() -> None:
+    # Without a default site, a copy of the example served on a real network answers only
+    # phones in its own subnets, never every phone with contoso.com values.
     config, policy = load_policy(EXAMPLE)
     assert [site.name for site in policy.sites] == ["headquarters", "branch-oslo"]
-    assert policy.default_site is not None
-    assert policy.default_site.name == "headquarters"
+    assert policy.default_site is None
     assert config.server.port == 67
 
 
@@ -50,3 +51,10 @@ def test_example_branch_lists_both_sip_servers_and_takes_web_server_from_the_url
 def test_example_branch_answers_cpe_ocphone_with_vlan_120_as_a_word() -> None:
     cpe = _sites()["branch-oslo"][Profile.CPE_OCPHONE]
     assert cpe[43] == bytes.fromhex("2b 04 0a 02 0078")  # 43 len 4 | sub 10 len 2 | 120
+
+
+def test_example_serves_both_spellings_of_the_ocs_2007_vendor_class() -> None:
+    _, policy = load_policy(EXAMPLE)
+    assert policy.profile_for(b"CPE-OCPHONE") is Profile.CPE_OCPHONE  # Lync documentation
+    assert policy.profile_for(b"CPE-OCPhone") is Profile.CPE_OCPHONE  # OCS 2007-era phones
+    assert policy.profile_for(b"MS-UC-Client") is Profile.MS_UC_CLIENT

@@ -57,8 +57,12 @@ class Loopback:
 
 
 def example_document(**logging: Any) -> dict[str, Any]:
-    """The shipped example config, bound to 127.0.0.1 on a free port, JSON logs."""
+    """The shipped example config with headquarters as the default site, bound to 127.0.0.1 on
+    a free port, JSON logs."""
     document = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    # The example leaves default_site commented out (it must not answer real phones on every
+    # subnet); requests arriving on loopback match no site without it.
+    document["default_site"] = "headquarters"
     document["server"] = {"address": LOOPBACK, "port": 0}
     document["logging"] = {"format": "json", **logging}
     return document

@@ -43,6 +43,8 @@ PACKAGES = {  # program -> the Debian package .ci/run installs it from
     "tshark": "tshark",
     "nmap": "nmap",
     "dnsmasq": "dnsmasq-base",
+    "udhcpc": "udhcpc",
+    "dhcpcd": "dhcpcd-base",
 }
 _SBIN = os.pathsep.join(("/usr/local/sbin", "/usr/sbin", "/sbin"))  # root's PATH may lack them
 

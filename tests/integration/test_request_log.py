@@ -1,6 +1,7 @@
 """With logging.requests on, each datagram gives one `reply_sent` or `request_ignored` event
 with key/value context; with it off, none."""
 
+import asyncio
 from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -144,3 +145,45 @@ async def test_a_flood_of_ignored_requests_is_logged_at_the_configured_rate(tmp_
     [next_event] = request_events(later)
     assert next_event["reason"] == "malformed"
     assert next_event["suppressed_before"] == 27
+
+
+@pytest.mark.asyncio
+async def test_requests_rate_bounds_the_events_and_counts_what_it_left_out(
+    tmp_path: Path,
+) -> None:
+    # 5 events/s with a burst of 20 s' worth (100): a flood of 300 requests is answered whole
+    # but logged in part, and the next event logged says how many were left out.
+    document = example_document(requests=True, requests_rate=5)
+    document["limits"] = {
+        "replies_per_client": 0, "replies_per_destination": 0, "replies_per_port": 0,
+        "requests_per_source": 0,
+    }  # fmt: skip
+    async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
+        with capture_logs() as events:
+            for xid in range(300):
+                await loopback.exchange(request(xid=xid))
+            logged = request_events(events)
+            assert 100 <= len(logged) < 300  # the burst, and what refilled meanwhile
+            await asyncio.sleep(0.25)  # one token refills at 5/s
+            await loopback.exchange(request(xid=300))
+    every = request_events(events)
+    assert every[-1]["xid"] == "0x0000012c"
+    assert every[-1]["not_logged_before"] > 0
+    # Each request is either logged or counted, once, on a later event.
+    assert len(every) + sum(event.get("not_logged_before", 0) for event in every) == 301
+
+
+@pytest.mark.asyncio
+async def test_requests_rate_zero_logs_every_request(tmp_path: Path) -> None:
+    document = example_document(requests=True, requests_rate=0)
+    document["limits"] = {
+        "replies_per_client": 0, "replies_per_destination": 0, "replies_per_port": 0,
+        "requests_per_source": 0,
+    }  # fmt: skip
+    async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
+        with capture_logs() as events:
+            for xid in range(150):
+                await loopback.exchange(request(xid=xid))
+    logged = request_events(events)
+    assert len(logged) == 150
+    assert not any("not_logged_before" in event for event in logged)

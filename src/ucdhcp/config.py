@@ -355,12 +355,19 @@ def load_config(path: Path) -> Config:
         ConfigError: unreadable file, TOML syntax, or validation problems, each with its path.
     """
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as error:
         raise ConfigError(str(path), [("", f"cannot read: {error.strerror or error}")]) from None
+    return read_config(data, str(path))
+
+
+def read_config(data: bytes, file: str = "<config>") -> Config:
+    """Decode and validate the bytes of a TOML file; raises ConfigError."""
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(str(path), [("", f"not valid TOML: {error}")]) from None
-    return parse_config(document, str(path))
+        raise ConfigError(file, [("", f"not valid TOML: {error}")]) from None
+    return parse_config(document, file)
 
 
 def parse_config(document: dict[str, object], file: str = "<config>") -> Config:
@@ -443,9 +450,10 @@ def _check_fits(site: Site, where: str, file: str) -> None:
             )
 
 
-def load_policy(path: Path) -> tuple[Config, Policy]:
-    """load_config then build_policy; raises ConfigError."""
-    config = load_config(path)
+def load_policy(path: Path, data: bytes | None = None) -> tuple[Config, Policy]:
+    """load_config (or read_config of `data`, the file's bytes already read), then build_policy;
+    raises ConfigError."""
+    config = load_config(path) if data is None else read_config(data, str(path))
     return config, build_policy(config, str(path))
 
 
@@ -457,4 +465,5 @@ __all__ = [
     "load_config",
     "load_policy",
     "parse_config",
+    "read_config",
 ]

@@ -29,6 +29,7 @@ MAX_SIGHUPS = 1000
 MAX_REQUESTS = 500_000
 REPLY_TIMEOUT = 2.0
 FINAL_WAIT = 15.0  # bound on the new config being served after the last rewrite
+STOP_WAIT = 5.0  # shorter than config_file.TIMEOUT: a stop does not wait for a reload
 
 
 def config_pieces(name: str, web_port: int, server_port: int) -> list[str]:
@@ -185,3 +186,19 @@ def test_sighups_during_in_place_rewrites_never_serve_a_partial_file(
     assert client.seen["lost"] == client.seen["late"] == 0, client.seen
     assert client.last == "new", client.seen
     assert client.seen["old"] > 0 and client.seen["new"] > 0
+
+
+def test_stop_while_a_reload_waits_for_a_writer_is_prompt_and_quiet(tmp_path: Path) -> None:
+    port = free_port()
+    path = tmp_path / "ucdhcp.toml"
+    path.write_text("".join(config_pieces(*OLD, port)), encoding="utf-8")
+    with serving(path, tmp_path / "serve.stderr") as serve, path.open("a"):
+        serve.wait_for("server_started")
+        serve.signal(signal.SIGHUP)  # the file is open for writing: this reload waits
+        time.sleep(0.3)
+        serve.signal(signal.SIGTERM)
+        stopped = serve.wait_for("server_stopped")
+        assert serve.process.wait(STOP_WAIT) == 0  # well before the reload would give up
+    assert stopped["reloads"] == {"ok": 0, "failed": 0}
+    assert [event["event"] for event in serve.seen] == ["server_started", "server_stopped"]
+    assert (tmp_path / "serve.stderr").read_text(encoding="utf-8") == ""

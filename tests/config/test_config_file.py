@@ -132,12 +132,14 @@ class Rewriter(threading.Thread):
         super().__init__(daemon=True)
         self.path, self.rounds = path, rounds
         self.stop = threading.Event()
+        self.writing = threading.Event()
 
     def run(self) -> None:
         for _ in range(self.rounds):
             for index, piece in enumerate(pieces()):
                 with self.path.open("wb" if index == 0 else "ab") as file:
                     file.write(piece)
+                self.writing.set()
                 if self.stop.wait(0.003):
                     return
             if self.stop.wait(0.01):
@@ -152,9 +154,12 @@ async def test_a_writer_that_reopens_the_file_quickly_is_never_read_half_way(
     writer = Rewriter(path, rounds=6)
     writer.start()
     try:
+        assert await asyncio.to_thread(writer.writing.wait, WAIT)
         reads = []
         for _ in range(20):  # each read starts while the writer is (probably) mid-file
-            reads.append(await read_settled(path, quiet=QUIET, timeout=WAIT))
+            # the service's own quiet time: a busy machine can pause the writer for longer
+            # than QUIET, and a writer that pauses longer than the quiet time looks finished
+            reads.append(await read_settled(path, timeout=WAIT))
             if not writer.is_alive():
                 break
             await asyncio.sleep(0.013)
@@ -170,8 +175,9 @@ async def test_a_file_that_keeps_changing_gives_up_after_the_timeout(tmp_path: P
     writer = Rewriter(path, rounds=1000)
     writer.start()
     try:
-        with pytest.raises(UnsettledFileError, match="kept changing for 1 s"):
-            await read_settled(path, quiet=QUIET, timeout=1)
+        assert await asyncio.to_thread(writer.writing.wait, WAIT)  # else the old file is read
+        with pytest.raises(UnsettledFileError, match="kept changing for 2 s"):
+            await read_settled(path, timeout=2)
     finally:
         writer.stop.set()
         writer.join(WAIT)

@@ -3,6 +3,7 @@ name the file, the field path and the reason, and the translation into a pure Po
 """
 
 import ipaddress
+import json
 import re
 import tomllib
 from collections.abc import Sequence
@@ -10,8 +11,17 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import ErrorDetails
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from .policy import (
     DEFAULT_VENDOR_CLASSES,
@@ -92,6 +102,17 @@ def _scheme(value: str) -> str:
     return value
 
 
+def _toml_string(value: object) -> object:
+    # Addresses, networks and enum names come from TOML strings, converted by pydantic's lax
+    # mode; anything else (an integer is a valid IPv4Address to Python) is a type error.
+    if isinstance(value, str) or not isinstance(value, bool | int | float | list | dict):
+        return value
+    raise PydanticCustomError("string_type", "Input should be a valid string")
+
+
+FromString = (Strict(False), BeforeValidator(_toml_string))
+Address = Annotated[ipaddress.IPv4Address, *FromString]
+Network = Annotated[ipaddress.IPv4Network, *FromString]
 Fqdn = Annotated[str, AfterValidator(_fqdn)]
 UrlPath = Annotated[str, AfterValidator(_path)]
 Scheme = Annotated[str, AfterValidator(_scheme)]
@@ -100,7 +121,9 @@ ListenPort = Annotated[int, Field(ge=0, le=65535)]  # 0: any free port (tests)
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: TOML has real types, so `port = true` or `"67"` is a mistake, not a 1 or a 67
+    # (ints still pass for floats: no information is lost)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 InterfaceName = Annotated[str, Field(pattern=r"^[^/\s:]{1,15}$")]  # IFNAMSIZ - 1
@@ -119,10 +142,10 @@ _BROADCAST = ipaddress.IPv4Address("255.255.255.255")
 
 
 class ServerSection(Model):
-    address: ipaddress.IPv4Address = ipaddress.IPv4Address("0.0.0.0")
+    address: Address = ipaddress.IPv4Address("0.0.0.0")
     port: ListenPort = 67
     interfaces: list[InterfaceName] | None = None  # with address 0.0.0.0; None: all but loopback
-    server_id: Annotated[ipaddress.IPv4Address | None, AfterValidator(_usable_server_id)] = None
+    server_id: Annotated[Address | None, AfterValidator(_usable_server_id)] = None
     # Bytes of queued requests per socket: 32 MiB holds a storm of ~20,000 INFORMs that
     # arrive faster than one core answers them (each small datagram costs ~1-2 KiB of it).
     receive_buffer: Annotated[int, Field(ge=65536, le=1 << 30)] = 32 << 20
@@ -137,11 +160,11 @@ class ServerSection(Model):
 
 
 class RepliesSection(Model):
-    relayed_inform: RelayedInform = RelayedInform.CIADDR
+    relayed_inform: Annotated[RelayedInform, *FromString] = RelayedInform.CIADDR
     always_send: bool = False
-    answer_discover: list[Profile] = []
-    vendor_class_match: VendorClassMatch = VendorClassMatch.EXACT
-    trusted_relays: list[ipaddress.IPv4Address] | None = None
+    answer_discover: list[Annotated[Profile, *FromString]] = []
+    vendor_class_match: Annotated[VendorClassMatch, *FromString] = VendorClassMatch.EXACT
+    trusted_relays: list[Address] | None = None
 
 
 class LimitsSection(Model):
@@ -188,7 +211,7 @@ class ExtraOption(Model):
     code: Annotated[int, Field(ge=1, le=254)]
     hex: str | None = None
     text: str | None = None
-    addresses: list[ipaddress.IPv4Address] | None = None
+    addresses: list[Address] | None = None
 
     @model_validator(mode="after")
     def _one_value(self) -> Self:
@@ -210,7 +233,7 @@ class ExtraOption(Model):
 
 class SiteSection(Model):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-    subnets: list[ipaddress.IPv4Network] = []
+    subnets: list[Network] = []
     sip_servers: Annotated[list[str], Field(min_length=1)]
     sip_server_encoding: Literal["fqdn", "ipv4"] = "fqdn"
     web_server: Fqdn | None = None
@@ -219,9 +242,9 @@ class SiteSection(Model):
     cert_provisioning_path: UrlPath = DEFAULT_PATH_TEXT
     cert_provisioning_url: str | None = None
     vlan_id: Annotated[int, Field(ge=1, le=4094)] | None = None
-    vlan_id_format: VlanIdFormat = VlanIdFormat.WORD
-    ntp_servers: list[ipaddress.IPv4Address] = []
-    time_servers: list[ipaddress.IPv4Address] = []
+    vlan_id_format: Annotated[VlanIdFormat, *FromString] = VlanIdFormat.WORD
+    ntp_servers: list[Address] = []
+    time_servers: list[Address] = []
     options: list[ExtraOption] = []
 
     @model_validator(mode="after")
@@ -317,7 +340,7 @@ class Config(Model):
     logging: LoggingSection = LoggingSection()
     metrics: MetricsSection = MetricsSection()
     limits: LimitsSection = LimitsSection()
-    vendor_classes: dict[VendorClassName, Profile] = Field(
+    vendor_classes: dict[VendorClassName, Annotated[Profile, *FromString]] = Field(
         default_factory=lambda: {k.decode(): v for k, v in DEFAULT_VENDOR_CLASSES.items()}
     )
     default_site: str | None = None
@@ -392,7 +415,26 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 
 def _message(error: ErrorDetails) -> str:
-    return error["msg"].removeprefix("Value error, ")
+    message = _TOML_NAMES.get(error["type"], error["msg"]).removeprefix("Value error, ")
+    if error["type"].endswith("_type") or error["type"] == "literal_error":
+        return f"{message}, not {_toml_kind(error['input'])}"
+    return message
+
+
+_TOML_NAMES = {
+    "list_type": "Input should be an array",
+    "dict_type": "Input should be a table",
+    "model_type": "Input should be a table",
+}
+
+
+def _toml_kind(value: object) -> str:
+    kinds = ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"))
+    for kind, name in (*kinds, (list, "an array"), (dict, "a table")):
+        if isinstance(value, kind):
+            scalar = kind in (bool, int, float, str)
+            return f"{name} ({json.dumps(value)})" if scalar else name  # as TOML spells it
+    return f"a {type(value).__name__}"  # TOML dates and times
 
 
 def build_policy(config: Config, file: str = "<config>") -> Policy:

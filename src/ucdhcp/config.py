@@ -89,6 +89,7 @@ def _fqdn(value: str) -> str:
 
 
 def _path(value: str) -> str:
+    _fits_suboption(value, 5)
     if not value.startswith("/"):
         raise ValueError(f"{value!r} must start with '/'")
     if not all(0x21 <= ord(char) < 0x7F for char in value):
@@ -97,6 +98,7 @@ def _path(value: str) -> str:
 
 
 def _scheme(value: str) -> str:
+    _fits_suboption(value, 2)
     if not _SCHEME.match(value):
         raise ValueError(f"{value!r} is not a URL scheme")
     return value
@@ -113,6 +115,16 @@ def _toml_string(value: object) -> object:
 FromString = (Strict(False), BeforeValidator(_toml_string))
 Address = Annotated[ipaddress.IPv4Address, *FromString]
 Network = Annotated[ipaddress.IPv4Network, *FromString]
+
+
+def _fits_suboption(value: str, code: int) -> None:
+    # An option 43 sub-option's length is one byte (RFC 2132 §8.4); checked here so the error
+    # names the key the user wrote, not the sub-option it becomes.
+    size = len(value.encode())
+    if size > 255:
+        raise ValueError(f"is {size} bytes long; option 43 sub-option {code} holds at most 255")
+
+
 Fqdn = Annotated[str, AfterValidator(_fqdn)]
 UrlPath = Annotated[str, AfterValidator(_path)]
 Scheme = Annotated[str, AfterValidator(_scheme)]
@@ -291,7 +303,10 @@ class SiteSection(Model):
                 f"cert_provisioning_url replaces {', '.join(sorted(explicit))}:"
                 " give one or the other"
             )
-        self.cert_provisioning()  # validate now, not per packet
+        try:
+            self.cert_provisioning()  # validate now, not per packet
+        except ValueError as error:
+            raise FieldValueError(("cert_provisioning_url",), str(error)) from None
         return self
 
     def cert_provisioning(self) -> CertProvisioning:

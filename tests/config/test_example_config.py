@@ -50,3 +50,12 @@ def test_example_branch_lists_both_sip_servers_and_takes_web_server_from_the_url
 def test_example_branch_answers_cpe_ocphone_with_vlan_120_as_a_word() -> None:
     cpe = _sites()["branch-oslo"][Profile.CPE_OCPHONE]
     assert cpe[43] == bytes.fromhex("2b 04 0a 02 0078")  # 43 len 4 | sub 10 len 2 | 120
+
+
+def test_example_server_id_comment_gives_the_default_the_readme_gives() -> None:
+    readme = (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8")
+    [row] = [line for line in readme.splitlines() if line.startswith("| `server.server_id` |")]
+    default = row.split("|")[2].strip()  # "the receiving interface's address"
+    example = EXAMPLE.read_text(encoding="utf-8")
+    [comment] = [line for line in example.splitlines() if line.startswith("# server_id =")]
+    assert f"default: {default}" in comment

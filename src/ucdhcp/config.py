@@ -3,6 +3,7 @@ name the file, the field path and the reason, and the translation into a pure Po
 """
 
 import ipaddress
+import json
 import re
 import tomllib
 from collections.abc import Sequence
@@ -10,8 +11,17 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import ErrorDetails
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from .policy import (
     DEFAULT_OFFER_DELAY,
@@ -81,6 +91,7 @@ def _fqdn(value: str) -> str:
 
 
 def _path(value: str) -> str:
+    _fits_suboption(value, 5)
     if not value.startswith("/"):
         raise ValueError(f"{value!r} must start with '/'")
     if not all(0x21 <= ord(char) < 0x7F for char in value):
@@ -89,9 +100,31 @@ def _path(value: str) -> str:
 
 
 def _scheme(value: str) -> str:
+    _fits_suboption(value, 2)
     if not _SCHEME.match(value):
         raise ValueError(f"{value!r} is not a URL scheme")
     return value
+
+
+def _toml_string(value: object) -> object:
+    # Addresses, networks and enum names come from TOML strings, converted by pydantic's lax
+    # mode; anything else (an integer is a valid IPv4Address to Python) is a type error.
+    if isinstance(value, str) or not isinstance(value, bool | int | float | list | dict):
+        return value
+    raise PydanticCustomError("string_type", "Input should be a valid string")
+
+
+FromString = (Strict(False), BeforeValidator(_toml_string))
+Address = Annotated[ipaddress.IPv4Address, *FromString]
+Network = Annotated[ipaddress.IPv4Network, *FromString]
+
+
+def _fits_suboption(value: str, code: int) -> None:
+    # An option 43 sub-option's length is one byte (RFC 2132 §8.4); checked here so the error
+    # names the key the user wrote, not the sub-option it becomes.
+    size = len(value.encode())
+    if size > 255:
+        raise ValueError(f"is {size} bytes long; option 43 sub-option {code} holds at most 255")
 
 
 Fqdn = Annotated[str, AfterValidator(_fqdn)]
@@ -102,7 +135,9 @@ ListenPort = Annotated[int, Field(ge=0, le=65535)]  # 0: any free port (tests)
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: TOML has real types, so `port = true` or `"67"` is a mistake, not a 1 or a 67
+    # (ints still pass for floats: no information is lost)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 InterfaceName = Annotated[str, Field(pattern=r"^[^/\s:]{1,15}$")]  # IFNAMSIZ - 1
@@ -121,10 +156,10 @@ _BROADCAST = ipaddress.IPv4Address("255.255.255.255")
 
 
 class ServerSection(Model):
-    address: ipaddress.IPv4Address = ipaddress.IPv4Address("0.0.0.0")
+    address: Address = ipaddress.IPv4Address("0.0.0.0")
     port: ListenPort = 67
     interfaces: list[InterfaceName] | None = None  # with address 0.0.0.0; None: all but loopback
-    server_id: Annotated[ipaddress.IPv4Address | None, AfterValidator(_usable_server_id)] = None
+    server_id: Annotated[Address | None, AfterValidator(_usable_server_id)] = None
     # Bytes of queued requests per socket: 32 MiB holds a storm of ~20,000 INFORMs that
     # arrive faster than one core answers them (each small datagram costs ~1-2 KiB of it).
     receive_buffer: Annotated[int, Field(ge=65536, le=1 << 30)] = 32 << 20
@@ -153,13 +188,15 @@ def _proxy_offer_profiles(profiles: list[Profile]) -> list[Profile]:
 
 
 class RepliesSection(Model):
-    relayed_inform: RelayedInform = RelayedInform.CIADDR
+    relayed_inform: Annotated[RelayedInform, *FromString] = RelayedInform.CIADDR
     always_send: bool = False
-    answer_discover: Annotated[list[Profile], AfterValidator(_proxy_offer_profiles)] = []
+    answer_discover: Annotated[
+        list[Annotated[Profile, *FromString]], AfterValidator(_proxy_offer_profiles)
+    ] = []
     # Never 0: a proxy OFFER sent at once beats the lease server's and can stall the client.
     offer_delay: Annotated[float, Field(ge=0.5, le=3.0)] = DEFAULT_OFFER_DELAY
-    vendor_class_match: VendorClassMatch = VendorClassMatch.EXACT
-    trusted_relays: list[ipaddress.IPv4Address] | None = None
+    vendor_class_match: Annotated[VendorClassMatch, *FromString] = VendorClassMatch.EXACT
+    trusted_relays: list[Address] | None = None
 
 
 class LimitsSection(Model):
@@ -221,7 +258,7 @@ class ExtraOption(Model):
     code: Annotated[int, Field(ge=1, le=254)]
     hex: str | None = None
     text: str | None = None
-    addresses: list[ipaddress.IPv4Address] | None = None
+    addresses: list[Address] | None = None
 
     @model_validator(mode="after")
     def _one_value(self) -> Self:
@@ -243,7 +280,7 @@ class ExtraOption(Model):
 
 class SiteSection(Model):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-    subnets: list[ipaddress.IPv4Network] = []
+    subnets: list[Network] = []
     sip_servers: Annotated[list[str], Field(min_length=1)]
     sip_server_encoding: Literal["fqdn", "ipv4"] = "fqdn"
     web_server: Fqdn | None = None
@@ -252,9 +289,9 @@ class SiteSection(Model):
     cert_provisioning_path: UrlPath = DEFAULT_PATH_TEXT
     cert_provisioning_url: str | None = None
     vlan_id: Annotated[int, Field(ge=1, le=4094)] | None = None
-    vlan_id_format: VlanIdFormat = VlanIdFormat.WORD
-    ntp_servers: list[ipaddress.IPv4Address] = []
-    time_servers: list[ipaddress.IPv4Address] = []
+    vlan_id_format: Annotated[VlanIdFormat, *FromString] = VlanIdFormat.WORD
+    ntp_servers: list[Address] = []
+    time_servers: list[Address] = []
     options: list[ExtraOption] = []
 
     @model_validator(mode="after")
@@ -301,7 +338,10 @@ class SiteSection(Model):
                 f"cert_provisioning_url replaces {', '.join(sorted(explicit))}:"
                 " give one or the other"
             )
-        self.cert_provisioning()  # validate now, not per packet
+        try:
+            self.cert_provisioning()  # validate now, not per packet
+        except ValueError as error:
+            raise FieldValueError(("cert_provisioning_url",), str(error)) from None
         return self
 
     def cert_provisioning(self) -> CertProvisioning:
@@ -350,7 +390,7 @@ class Config(Model):
     logging: LoggingSection = LoggingSection()
     metrics: MetricsSection = MetricsSection()
     limits: LimitsSection = LimitsSection()
-    vendor_classes: dict[VendorClassName, Profile] = Field(
+    vendor_classes: dict[VendorClassName, Annotated[Profile, *FromString]] = Field(
         default_factory=lambda: {k.decode(): v for k, v in DEFAULT_VENDOR_CLASSES.items()}
     )
     default_site: str | None = None
@@ -388,12 +428,19 @@ def load_config(path: Path) -> Config:
         ConfigError: unreadable file, TOML syntax, or validation problems, each with its path.
     """
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as error:
         raise ConfigError(str(path), [("", f"cannot read: {error.strerror or error}")]) from None
+    return read_config(data, str(path))
+
+
+def read_config(data: bytes, file: str = "<config>") -> Config:
+    """Decode and validate the bytes of a TOML file; raises ConfigError."""
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(str(path), [("", f"not valid TOML: {error}")]) from None
-    return parse_config(document, str(path))
+        raise ConfigError(file, [("", f"not valid TOML: {error}")]) from None
+    return parse_config(document, file)
 
 
 def parse_config(document: dict[str, object], file: str = "<config>") -> Config:
@@ -418,7 +465,26 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 
 def _message(error: ErrorDetails) -> str:
-    return error["msg"].removeprefix("Value error, ")
+    message = _TOML_NAMES.get(error["type"], error["msg"]).removeprefix("Value error, ")
+    if error["type"].endswith("_type") or error["type"] == "literal_error":
+        return f"{message}, not {_toml_kind(error['input'])}"
+    return message
+
+
+_TOML_NAMES = {
+    "list_type": "Input should be an array",
+    "dict_type": "Input should be a table",
+    "model_type": "Input should be a table",
+}
+
+
+def _toml_kind(value: object) -> str:
+    kinds = ((bool, "a boolean"), (int, "an integer"), (float, "a float"), (str, "a string"))
+    for kind, name in (*kinds, (list, "an array"), (dict, "a table")):
+        if isinstance(value, kind):
+            scalar = kind in (bool, int, float, str)
+            return f"{name} ({json.dumps(value)})" if scalar else name  # as TOML spells it
+    return f"a {type(value).__name__}"  # TOML dates and times
 
 
 def build_policy(config: Config, file: str = "<config>") -> Policy:
@@ -477,9 +543,10 @@ def _check_fits(site: Site, where: str, file: str) -> None:
             )
 
 
-def load_policy(path: Path) -> tuple[Config, Policy]:
-    """load_config then build_policy; raises ConfigError."""
-    config = load_config(path)
+def load_policy(path: Path, data: bytes | None = None) -> tuple[Config, Policy]:
+    """load_config (or read_config of `data`, the file's bytes already read), then build_policy;
+    raises ConfigError."""
+    config = load_config(path) if data is None else read_config(data, str(path))
     return config, build_policy(config, str(path))
 
 
@@ -491,4 +558,5 @@ __all__ = [
     "load_config",
     "load_policy",
     "parse_config",
+    "read_config",
 ]

@@ -12,6 +12,7 @@ import structlog
 
 from . import __version__
 from .config import REQUESTS_BURST, Config, ConfigError, load_policy
+from .config_file import UnsettledFileError, read_settled
 from .diagnosis import Finding, Severity, diagnose
 from .interfaces import InterfaceAddress, drain, list_ipv4_addresses, open_change_watch
 from .limits import ReplyLimits
@@ -64,6 +65,8 @@ class Service:
         self.ignored_limit: KeyedRateLimit | None = None  # shared by every socket
         self.request_limit: KeyedRateLimit | None = None  # shared by every socket
         self.metrics_server: asyncio.Server | None = None  # set when [metrics] listen is on
+        self._reloading: asyncio.Task[None] | None = None
+        self._reload_again = False
         self.stopped = asyncio.Event()
 
     async def start(self) -> None:
@@ -254,29 +257,57 @@ class Service:
         limits.per_port = settings.replies_per_port
         limits.per_sender = settings.requests_per_source
 
-    def reload(self) -> bool:
-        """Reread the file; on any problem keep serving the old policy. Returns success."""
+    def request_reload(self) -> None:
+        """SIGHUP: one reload at a time; SIGHUPs during it make exactly one more afterwards."""
+        if self._reloading is not None:
+            self._reload_again = True
+            return
+        self._reloading = asyncio.get_running_loop().create_task(self._reload_while_asked())
+
+    async def _reload_while_asked(self) -> None:
+        try:
+            self._reload_again = True
+            while self._reload_again:
+                self._reload_again = False
+                await self.reload()
+        finally:
+            self._reloading = None
+
+    async def reload(self) -> bool:
+        """Reread the file once its writer is done (config_file.read_settled); on any problem
+        keep serving the old policy. Returns success."""
         self.notifier.reloading()
         try:
-            return self._reload()
-        finally:
-            self.notifier.ready(self._status())
+            data = await read_settled(self.config_path)
+        except OSError as error:
+            why = f"cannot read: {error.strerror or error}"
+            done = self._reload_failed(ConfigError(str(self.config_path), [("", why)]))
+        except UnsettledFileError as error:
+            done = self._reload_failed(ConfigError(str(self.config_path), [("", str(error))]))
+        else:
+            done = self._reload(data)
+        # Not in a `finally`: a reload cancelled by a stop must not say READY after STOPPING.
+        self.notifier.ready(self._status())
+        return done
 
-    def _reload(self) -> bool:
+    def _reload_failed(self, error: ConfigError) -> bool:
+        self.reloads["failed"] += 1
+        log.error(
+            "config_reload_failed",
+            config=error.file,
+            problems=[f"{where}: {why}" if where else why for where, why in error.problems],
+        )
+        return False
+
+    def _reload(self, data: bytes) -> bool:
         try:
-            config, policy = load_policy(self.config_path)
+            config, policy = load_policy(self.config_path, data)
         except Exception as error:  # whatever breaks, the old config keeps serving
             if not isinstance(error, ConfigError):
                 error = ConfigError(
                     str(self.config_path), [("", f"{type(error).__name__}: {error}")]
                 )
-            self.reloads["failed"] += 1
-            log.error(
-                "config_reload_failed",
-                config=error.file,
-                problems=[f"{where}: {why}" if where else why for where, why in error.problems],
-            )
-            return False
+            return self._reload_failed(error)
         self.responder.policy = policy  # one reference swap: atomic between two datagrams
         for section in ("server", "metrics"):
             running, configured = getattr(self.config, section), getattr(config, section)
@@ -316,7 +347,7 @@ class Service:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self.stop)
         loop.add_signal_handler(signal.SIGINT, self.stop)
-        loop.add_signal_handler(signal.SIGHUP, self.reload)
+        loop.add_signal_handler(signal.SIGHUP, self.request_reload)
         loop.add_signal_handler(signal.SIGUSR1, lambda: log.info("counters", **self.counters()))
         try:
             await self.start()
@@ -327,6 +358,8 @@ class Service:
             self.close()
 
     def close(self) -> None:
+        if self._reloading is not None:
+            self._reloading.cancel()  # it may be waiting for a writer: stopping does not
         for timer in (self._window, self._watchdog, self._rescan):
             if timer is not None:
                 timer.cancel()

@@ -55,6 +55,25 @@ def test_check_json_is_valid_json_with_the_same_hex() -> None:
     assert sites[1]["profiles"]["cpe-ocphone"]["43"] == "2b040a020078"
 
 
+def test_check_json_on_a_bad_config_prints_the_problems_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[server]\nport = "67"\n[[sites]]\nname = "hq"\nsip_servers = ["a"]\n', encoding="utf-8"
+    )
+    result = run("check", "-c", str(path), "--json")
+    assert result.returncode == 2
+    assert result.stderr == ""
+    document = json.loads(result.stdout)
+    assert document["file"] == str(path)
+    port, sip_server = document["problems"]
+    assert port == {
+        "field": "server.port",
+        "reason": 'Input should be a valid integer, not a string ("67")',
+    }
+    assert sip_server["field"] == "sites[0].sip_servers[0]"
+    assert "not fully qualified" in sip_server["reason"]
+
+
 def test_check_text_and_json_show_the_same_option_bytes() -> None:
     text = run("check", "-c", str(EXAMPLE)).stdout
     sites = json.loads(run("check", "-c", str(EXAMPLE), "--json").stdout)["sites"]

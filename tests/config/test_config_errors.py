@@ -93,6 +93,19 @@ BAD_CONFIGS = {
         "sites[0].cert_provisioning_path",
         "printable ASCII",
     ),
+    "scheme_over_255_bytes": Bad(
+        site(extra=f'scheme = "{"h" * 256}"'), "sites[0].scheme", "256 bytes long"
+    ),
+    "path_over_255_bytes": Bad(
+        site(extra=f'cert_provisioning_path = "/{"p" * 255}"'),
+        "sites[0].cert_provisioning_path",
+        "256 bytes long",
+    ),
+    "url_scheme_over_255_bytes": Bad(
+        site(extra=f'cert_provisioning_url = "{"h" * 256}://web.contoso.com/x"'),
+        "sites[0].cert_provisioning_url",
+        "sub-option 2 holds at most 255",
+    ),
     "vlan_id_0": Bad(site(extra="vlan_id = 0"), "sites[0].vlan_id", "greater than or equal to 1"),
     "vlan_id_4095": Bad(
         site(extra="vlan_id = 4095"), "sites[0].vlan_id", "less than or equal to 4094"
@@ -177,17 +190,17 @@ BAD_CONFIGS = {
     ),
     "url_shortcut_without_scheme": Bad(
         site(extra='cert_provisioning_url = "webint.contoso.com/CertProv/x.svc"'),
-        "sites[0]",
+        "sites[0].cert_provisioning_url",
         "must look like https://fqdn:443/path",
     ),
     "url_shortcut_with_single_label_host": Bad(
         site(extra='cert_provisioning_url = "https://webint/CertProv/x.svc"'),
-        "sites[0]",
+        "sites[0].cert_provisioning_url",
         "not fully qualified",
     ),
     "url_shortcut_with_port_0": Bad(
         site(extra='cert_provisioning_url = "https://webint.contoso.com:0/x.svc"'),
-        "sites[0]",
+        "sites[0].cert_provisioning_url",
         "port",
     ),
     "options_too_large_for_576_byte_reply": Bad(

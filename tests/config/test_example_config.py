@@ -58,3 +58,12 @@ def test_example_serves_both_spellings_of_the_ocs_2007_vendor_class() -> None:
     assert policy.profile_for(b"CPE-OCPHONE") is Profile.CPE_OCPHONE  # Lync documentation
     assert policy.profile_for(b"CPE-OCPhone") is Profile.CPE_OCPHONE  # OCS 2007-era phones
     assert policy.profile_for(b"MS-UC-Client") is Profile.MS_UC_CLIENT
+
+
+def test_example_server_id_comment_gives_the_default_the_readme_gives() -> None:
+    readme = (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8")
+    [row] = [line for line in readme.splitlines() if line.startswith("| `server.server_id` |")]
+    default = row.split("|")[2].strip()  # "the receiving interface's address"
+    example = EXAMPLE.read_text(encoding="utf-8")
+    [comment] = [line for line in example.splitlines() if line.startswith("# server_id =")]
+    assert f"default: {default}" in comment

@@ -26,7 +26,7 @@ async def test_reload_switches_the_next_ack_to_the_new_sip_server(config_path: P
         assert reply_options(before)[120] == OPTION_120_POOL01
 
         config_path.write_text(config_text("pool02.contoso.com"), encoding="utf-8")
-        assert loopback.service.reload() is True
+        assert await loopback.service.reload() is True
 
         after = await loopback.exchange(request(xid=2))
         assert after == expected_ack(tlv(43, OPTION_43_POOL02) + tlv(120, OPTION_120_POOL02), xid=2)
@@ -39,10 +39,10 @@ async def test_reload_of_broken_file_returns_false_and_keeps_previous_values(
 ) -> None:
     async with serving_file(config_path) as loopback:
         config_path.write_text(config_text("pool02.contoso.com"), encoding="utf-8")
-        assert loopback.service.reload() is True
+        assert await loopback.service.reload() is True
 
         config_path.write_text(config_text("pool_02"), encoding="utf-8")
-        assert loopback.service.reload() is False
+        assert await loopback.service.reload() is False
 
         ack = await loopback.exchange(request())
         assert ack == expected_ack(tlv(43, OPTION_43_POOL02) + tlv(120, OPTION_120_POOL02))
@@ -54,9 +54,9 @@ async def test_reload_of_broken_file_returns_false_and_keeps_previous_values(
 async def test_reload_of_invalid_toml_or_missing_file_keeps_serving(config_path: Path) -> None:
     async with serving_file(config_path) as loopback:
         config_path.write_text("[[sites]\n", encoding="utf-8")
-        assert loopback.service.reload() is False
+        assert await loopback.service.reload() is False
         config_path.unlink()
-        assert loopback.service.reload() is False
+        assert await loopback.service.reload() is False
 
         ack = await loopback.exchange(request())
         assert reply_options(ack)[120] == OPTION_120_POOL01
@@ -68,7 +68,7 @@ async def test_failed_reload_logs_the_file_and_field_path(config_path: Path) -> 
     async with serving_file(config_path) as loopback:
         config_path.write_text(config_text("pool01"), encoding="utf-8")
         with capture_logs() as events:
-            assert loopback.service.reload() is False
+            assert await loopback.service.reload() is False
     failures = [event for event in events if event["event"] == "config_reload_failed"]
     assert len(failures) == 1
     assert failures[0]["config"] == str(config_path)
@@ -90,7 +90,7 @@ sip_servers = ["sba.contoso.com"]
         await loopback.expect_no_reply(request(ciaddr="10.30.0.5", xid=1))  # no site, no default
 
         config_path.write_text(config_text(more_sites=branch), encoding="utf-8")
-        assert loopback.service.reload() is True
+        assert await loopback.service.reload() is True
 
         ack = await loopback.exchange(request(ciaddr="10.30.0.5", xid=2))
         assert reply_options(ack)[120] == b"\x00\x03sba\x07contoso\x03com\x00"
@@ -106,7 +106,7 @@ async def test_reload_with_a_changed_server_section_keeps_the_bound_socket(
         port = loopback.service.bound_port
         config_path.write_text(config_text("pool02.contoso.com", port=6767), encoding="utf-8")
         with capture_logs() as events:
-            assert loopback.service.reload() is True
+            assert await loopback.service.reload() is True
         assert "config_change_needs_restart" in [event["event"] for event in events]
         assert loopback.service.bound_port == port
         assert loopback.service.config.server.port == 0
@@ -123,14 +123,14 @@ async def test_reload_turns_per_request_logging_on_and_off(config_path: Path) ->
         assert protocol.request_log is None
 
         config_path.write_text(config_text(requests=True), encoding="utf-8")
-        assert loopback.service.reload() is True
+        assert await loopback.service.reload() is True
         assert protocol.request_log is not None
         with capture_logs() as events:
             await loopback.exchange(request(xid=1))
         assert [event["event"] for event in events] == ["reply_sent"]
 
         config_path.write_text(config_text(requests=False), encoding="utf-8")
-        assert loopback.service.reload() is True
+        assert await loopback.service.reload() is True
         assert protocol.request_log is None
         with capture_logs() as events:
             await loopback.exchange(request(xid=2))

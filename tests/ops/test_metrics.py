@@ -69,7 +69,7 @@ async def test_metrics_count_reloads_by_result(tmp_path: Path) -> None:
     service = metrics_service(tmp_path)
     async with serving(service) as loopback:
         service.config_path.write_text("not toml [", encoding="utf-8")
-        assert service.reload() is False
+        assert await service.reload() is False
         port = loopback.service.metrics_port
         assert port is not None
         _, body = await scrape(port)

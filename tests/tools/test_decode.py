@@ -181,5 +181,26 @@ def test_bad_hex_is_one_line_error_and_exit_2(bad):
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("zz", "not hex: 'z' is not a hex digit in 'zz'"),
+        ("0006706g", "not hex: 'g' is not a hex digit in '0006706g'"),
+        ("000", "not an even number of hex digits: '000'"),
+        ("", "no hex digits given"),
+    ],
+)
+def test_bad_hex_says_what_is_wrong_with_it(bad, message):
+    result = run_process("decode", "--option", "120", bad)
+    assert result.stderr == f"ucdhcp decode: {message}\n"
+
+
+def test_missing_root_label_names_the_public_example_that_makes_the_mistake():
+    result = run("decode", "--option", "120", "00076578616D706C6503636F6D")
+    [line] = [line for line in result.stdout.splitlines() if "[missing_root_label]" in line]
+    assert "the Microsoft documentation's option 120 example makes this mistake" in line
+    assert "seed" not in result.stdout
+
+
 def test_unusable_value_exits_1():
     assert run("decode", "--option", "120", "010A010203").returncode == 1

@@ -127,6 +127,14 @@ def test_option_longer_than_255_bytes_is_refused():
     assert "longer than 255 bytes" in result.stderr
 
 
+def test_export_help_explains_the_format_option():
+    result = run("export", "--help")
+    assert result.returncode == 0
+    usage = " ".join(result.stdout.split())  # argparse wraps to the terminal width
+    assert "-f FORMAT, --format FORMAT the DHCP server to write for: cisco-ios, dnsmasq," in usage
+    assert "kea, netsh, powershell" in usage
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

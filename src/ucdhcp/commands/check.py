@@ -4,7 +4,7 @@ import argparse
 import json
 import socket
 
-from ..config import Config
+from ..config import Config, ConfigError, load_policy
 from ..diagnosis import Finding, Severity, diagnose
 from ..interfaces import list_ipv4_addresses
 from ..policy import Policy
@@ -28,10 +28,17 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = load_or_report(args.config)
-    if loaded is None:
-        return EXIT_CONFIG
-    config, policy = loaded
+    if args.json:  # a bad config is a JSON document too, on stdout like a good one
+        try:
+            config, policy = load_policy(args.config)
+        except ConfigError as error:
+            print(json.dumps(describe_error(error), indent=2))
+            return EXIT_CONFIG
+    else:
+        loaded = load_or_report(args.config)
+        if loaded is None:
+            return EXIT_CONFIG
+        config, policy = loaded
     findings = runtime_findings(config, policy) if args.runtime else []
     if args.json:
         document: dict[str, object] = {"sites": describe_policy(policy)}
@@ -67,6 +74,11 @@ def runtime_findings(config: Config, policy: Policy) -> list[Finding]:
     links = frozenset(name for _, name in socket.if_nameindex())
     relays = bool(config.replies.trusted_relays)
     return findings + diagnose(policy, list_ipv4_addresses(), server.interfaces, relays, links)
+
+
+def describe_error(error: ConfigError) -> dict[str, object]:
+    problems = [{"field": where, "reason": why} for where, why in error.problems]
+    return {"file": error.file, "problems": problems}
 
 
 def describe_policy(policy: Policy) -> list[dict[str, object]]:

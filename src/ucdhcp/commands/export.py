@@ -17,7 +17,14 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         description="Write a configuration for another DHCP server that sends exactly the"
         " option 120 and 43 bytes ucdhcp sends, to MS-UC-Client phones only.",
     )
-    parser.add_argument("-f", "--format", choices=sorted(FORMATS), required=True)
+    parser.add_argument(
+        "-f",
+        "--format",
+        choices=sorted(FORMATS),
+        required=True,
+        metavar="FORMAT",
+        help="the DHCP server to write for: " + ", ".join(sorted(FORMATS)),
+    )
     add_site_arguments(parser, subnets=True)
     parser.add_argument(
         "--shared",

@@ -51,12 +51,18 @@ def parse_hex(text: str) -> bytes:
     """Hex as people paste it: `0006706f`, `00:06:70:6f`, `0x00,0x06`, `0006.706f`, spaced.
 
     Raises:
-        ValueError: not an even number of hex digits.
+        ValueError: nothing given, a character that is not a hex digit, or an odd count.
     """
     cleaned = re.sub(r"0x", "", text.strip(), flags=re.IGNORECASE)
     cleaned = re.sub(r"[\s:.,\-]", "", cleaned)
-    if not cleaned or not re.fullmatch(r"[0-9A-Fa-f]*", cleaned) or len(cleaned) % 2:
-        raise ValueError(f"not an even number of hex digits: {text.strip()[:60]!r}")
+    shown = repr(text.strip()[:60])
+    if not cleaned:
+        raise ValueError("no hex digits given")
+    stray = re.search(r"[^0-9A-Fa-f]", cleaned)
+    if stray:
+        raise ValueError(f"not hex: {stray.group()!r} is not a hex digit in {shown}")
+    if len(cleaned) % 2:
+        raise ValueError(f"not an even number of hex digits: {shown}")
     return bytes.fromhex(cleaned)
 
 

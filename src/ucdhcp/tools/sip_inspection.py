@@ -120,7 +120,8 @@ def _lenient_names(body: bytes) -> tuple[list[str] | None, list[Lint]]:
                     Severity.ERROR,
                     "missing_root_label",
                     f"{name} does not end with the zero root label (RFC 1035 §3.1); phones"
-                    " read past it (the seed's example makes this mistake; DHCPUtil does not)",
+                    " read past it (the Microsoft documentation's option 120 example makes"
+                    " this mistake; DHCPUtil does not)",
                 )
             )
         names.append(name)

@@ -11,6 +11,7 @@ A phone counts as answered when its reply comes within 1 s (it retransmits after
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from dataclasses import dataclass
@@ -64,6 +65,11 @@ class Segment:
         wait_until(lambda: len(self.ucdhcp.find("counters")) > before, 10, "counters")
         return self.ucdhcp.find("counters")[-1]
 
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.ucdhcp.process.pid}/stat").read_text().rsplit(")", 1)[1]
+        utime, stime = fields.split()[11:13]
+        return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
+
     def rss_kib(self) -> int:
         status = Path(f"/proc/{self.ucdhcp.process.pid}/status").read_text()
         line = next(line for line in status.splitlines() if line.startswith("VmRSS"))
@@ -107,11 +113,13 @@ def test_unused_on_link_ciaddrs_never_stall_the_phone(
     # Each request names an unused address of the phone subnet as ciaddr and comes from it
     # (spoofed, so no per-source limit applies): a UDP send there waits ~3 s for ARP. The
     # phone must be answered throughout, memory must stay flat.
-    rss_before = segment.rss_kib()
+    rss_before, cpu_before = segment.rss_kib(), segment.cpu_seconds()
     process, output = segment.probe(seconds + 2)
     flood = segment.flood("unused-ciaddr", rate, seconds, spoof_source=True)
     sent, answered = probe_result(process, output)
-    print(f"flood {flood['sent']} in {flood['seconds']:.1f} s; phone {answered}/{sent}")
+    cpu = segment.cpu_seconds() - cpu_before
+    print(f"flood {flood['sent']} in {flood['seconds']:.1f} s; phone {answered}/{sent};"
+          f" ucdhcp CPU {cpu:.2f} s")
     assert answered >= 0.99 * sent, f"the phone was answered {answered} of {sent} times"
     assert segment.rss_kib() - rss_before <= RSS_GROWTH_LIMIT_KIB
 

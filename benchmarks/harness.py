@@ -47,9 +47,16 @@ port = 0                     # the kernel chooses; read back from server_started
 [logging]
 format = "json"
 requests = {requests}
+requests_rate = 0            # the per-request logging row logs every request (issue 13, item 7)
 
 [limits]
 replies_per_client = 1000000  # counted as by default (20/s), never reached by 1000 clients
+# One generator (one address, one port) stands for a whole site's phones here: the limits on
+# one sender's requests (100/s), one destination address (50/s) and one port other than 67/68
+# (50/s) would cap it at a phone's rate. Off, so the rows measure the answering path.
+replies_per_destination = 0
+replies_per_port = 0
+requests_per_source = 0
 
 [[sites]]
 name = "bench"
@@ -67,9 +74,16 @@ port = {port}
 [logging]
 format = "json"
 requests = {requests}
+requests_rate = 0            # the per-request logging row logs every request (issue 13, item 7)
 
 [limits]
 replies_per_client = 1000000  # counted as by default (20/s), never reached by 1000 clients
+# One generator (one address, one port) stands for a whole site's phones here: the limits on
+# one sender's requests (100/s), one destination address (50/s) and one port other than 67/68
+# (50/s) would cap it at a phone's rate. Off, so the rows measure the answering path.
+replies_per_destination = 0
+replies_per_port = 0
+requests_per_source = 0
 
 [[sites]]
 name = "bench"
@@ -77,17 +91,28 @@ subnets = ["10.77.0.0/16"]
 sip_servers = ["pool01.contoso.com"]
 """
 # The DEFAULT config (boot storm, start-up, soak): only the site is given, so port 67,
-# per-interface sockets, receive_buffer (32 MiB since 4ab319c, 4 MiB before), replies_per_client
-# 20/s and logging.requests false are all the shipped defaults.
+# per-interface sockets, receive_buffer (32 MiB since 4ab319c, 4 MiB before), every [limits]
+# value, relayed_inform = "ciaddr" and logging.requests false are all the shipped defaults.
+# The site holds the veth subnet and the phones' subnet behind the relay (RELAYED_NETWORK).
 UCDHCP_DEFAULT_CONFIG = """\
 [[sites]]
 name = "bench"
-subnets = ["10.77.0.0/16"]
+subnets = ["10.77.0.0/16", "10.78.0.0/16"]
 sip_servers = ["pool01.contoso.com"]
 """
 NETNS_PREFIX = loadgen.NETNS_NAMES  # namespaces: NETNS_PREFIX + run.py's PID + "srv" / "cli"
 SERVER_ADDRESS, CLIENT_ADDRESS, PREFIX_LENGTH = "10.77.0.1", "10.77.0.2", 16
 NETNS_CLIENTS = "10.77.1.0"  # ciaddr of the generator's client 0: 1000 clients, .1.0-.4.231
+# The boot storm and the soak, against the default config: phones behind one relay, as a site
+# reaches a central server. The generator is the relay (its veth address 10.77.0.2 forwards,
+# RELAY_GIADDR is its address on the phones' subnet); each phone has its own ciaddr there, and
+# ucdhcp answers each at ciaddr:68 (default relayed_inform = "ciaddr"), routed back through the
+# relay. One generator address and port would otherwise meet the default limits for one
+# sender (requests_per_source, replies_per_destination, replies_per_port) that a site's phones,
+# each with its own address, never meet.
+RELAYED_NETWORK = str(loadgen.RELAYED_NETWORK)  # 10.78.0.0/16
+RELAY_GIADDR = "10.78.0.1"
+RELAYED_PHONES = "10.78.1.0"  # ciaddr of phone 0: 20,000 phones are 10.78.1.0 - 10.78.79.31
 LOADGEN_CLIENTS = 1000  # loadgen.py's --clients default
 VETH_SERVER, VETH_CLIENT = "bench0", "bench1"
 # Each server in the server namespace has its own port; ucdhcp keeps the default 67.
@@ -189,6 +214,10 @@ class Namespaces:
         # to the generator's socket on 0.0.0.0:68. Other servers answer at the source address.
         for network in client_networks():
             _ip("-n", self.client, "route", "add", "local", str(network), "dev", "lo")
+        # The phones behind the relay: routed to the generator, and local there, so the replies
+        # to each phone's ciaddr:68 reach the generator's socket on 0.0.0.0:68 (RELAYED_NETWORK).
+        _ip("-n", self.server, "route", "add", RELAYED_NETWORK, "via", CLIENT_ADDRESS)
+        _ip("-n", self.client, "route", "add", "local", RELAYED_NETWORK, "dev", "lo")
         return Topology("netns", SERVER_ADDRESS, NETNS_CLIENTS, self.server, self.client)
 
     def close(self) -> None:
@@ -484,10 +513,16 @@ def udp_counters(pid: int) -> dict[str, int]:
     return {name: int(value) for name, value in zip(rows[0][1:], rows[1][1:], strict=True)}
 
 
-def loadgen_command(mode: str, topology: Topology, server: Server | None, *extra: str) -> list[str]:
-    """loadgen.py against `server` (its port, and 68 as the source port for Kea)."""
+def loadgen_command(
+    mode: str, topology: Topology, server: Server | None, *extra: str, relayed: bool = False
+) -> list[str]:
+    """loadgen.py against `server` (its port, and 68 as the source port for Kea); `relayed`:
+    as the relay of the phones in RELAYED_NETWORK (netns mode only)."""
     command = [sys.executable, str(HERE / "loadgen.py"), "--mode", mode]
-    command += ["--client-net", topology.clients]
+    if relayed:
+        command += ["--client-net", RELAYED_PHONES, "--giaddr", RELAY_GIADDR]
+    else:
+        command += ["--client-net", topology.clients]
     if server is not None:
         command += ["--address", topology.target, "--port", str(server.port)]
         if server.bind_port:

@@ -19,7 +19,7 @@ Modes:
              fixed load); --wait busy polls between sends, --wait block sleeps in select()
              (soak.py: a few % of a core).
   storm      --count distinct clients (chaddr, ciaddr, xid), one INFORM each, sent as fast as
-             the socket takes them; counts the answers (a boot storm).
+             the socket takes them; counts the answers (a boot storm; run.py adds --giaddr).
   ready      polls with INFORMs every ~2 ms until the first answer; prints CLOCK_MONOTONIC of
              it (start-up time: run.py starts the server after this says "polling").
   probe      one request and its reply, printed as JSON hex (run.py dissects them with scapy).
@@ -31,6 +31,15 @@ Modes:
 answers an INFORM at ciaddr:68 whatever the source port (run.py makes the ciaddrs local to the
 client namespace with `local` routes); every other mode and server uses a connected socket on
 an ephemeral port, answered at its source port.
+
+--giaddr ADDR (the boot storm and the soak, against the default config): the generator is a
+relay with its address ADDR on the phones' subnet, and --client-net is in that subnet
+(10.78.0.0/16, which run.py routes from the server's namespace to the generator's and makes
+local there). Each INFORM carries giaddr = ADDR and the phone's own ciaddr and is sent from
+port 67, the port a relay listens on (RFC 2131 §4.1); ucdhcp's default `relayed_inform =
+"ciaddr"` answers each phone at its ciaddr:68 (RFC 2131 §4.3.5), read here on a socket bound to
+0.0.0.0:68. The default limits meant for one sender (its requests, its address, its port) then
+apply as they do to a site's phones: per phone, not to the one generator.
 
 Examples:
   .venv/bin/python benchmarks/loadgen.py --port 6767 --duration 5
@@ -57,6 +66,9 @@ from typing import Any
 
 LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 NETNS_NETWORK = ipaddress.IPv4Network("10.77.0.0/16")  # run.py's veth; only inside a netns
+# Phones behind the --giaddr relay: run.py routes this subnet to the generator's namespace.
+RELAYED_NETWORK = ipaddress.IPv4Network("10.78.0.0/16")
+RELAY_PORTS = (67, 68)  # a relay sends from its port 67 (RFC 2131 §4.1); phones hear on 68
 NETNS_NAMES = "ucdbench"  # run.py's namespaces: ucdbench<pid>srv, ucdbench<pid>cli
 LOOPBACK_CLIENTS = "127.1.0.0"  # ciaddr of client 0 by default: 127.1.x.y
 RING_SIZE = 1 << 17  # distinct xids; at 250k/s the ring wraps every ~0.5 s (>= --timeout)
@@ -82,9 +94,11 @@ def client_address(client: int, first: str = LOOPBACK_CLIENTS) -> bytes:
     return (int(ipaddress.IPv4Address(first)) + client).to_bytes(4, "big")
 
 
-def build_inform(xid: int, client: int, first: str = LOOPBACK_CLIENTS) -> bytes:
+def build_inform(
+    xid: int, client: int, first: str = LOOPBACK_CLIENTS, giaddr: bytes = bytes(4)
+) -> bytes:
     """A phone's DHCPINFORM laid out as protocol.md §7 (276 bytes), for one client of the pool;
-    its ciaddr is `first` + client."""
+    its ciaddr is `first` + client; `giaddr` set when a relay forwards it."""
     mac = client_mac(client)
     options = (
         bytes((53, 1, DHCPINFORM))
@@ -101,7 +115,8 @@ def build_inform(xid: int, client: int, first: str = LOOPBACK_CLIENTS) -> bytes:
         + xid.to_bytes(4, "big")
         + bytes(4)  # secs, flags (unicast: the client has an address)
         + client_address(client, first)  # ciaddr
-        + bytes(12)  # yiaddr, siaddr, giaddr
+        + bytes(8)  # yiaddr, siaddr
+        + giaddr
         + mac.ljust(16, b"\x00")  # chaddr
         + bytes(192)  # sname, file
     )
@@ -109,11 +124,12 @@ def build_inform(xid: int, client: int, first: str = LOOPBACK_CLIENTS) -> bytes:
 
 
 def build_ring(
-    size: int, clients: int, seed: int, first: str = LOOPBACK_CLIENTS
+    size: int, clients: int, seed: int, first: str = LOOPBACK_CLIENTS, giaddr: bytes = bytes(4)
 ) -> tuple[list[bytes], list[bytes]]:
     """`size` INFORMs cycling over `clients` clients, xid = seed + slot (distinct in the ring)."""
     requests = [
-        build_inform((seed + slot) & 0xFFFFFFFF, slot % clients, first) for slot in range(size)
+        build_inform((seed + slot) & 0xFFFFFFFF, slot % clients, first, giaddr)
+        for slot in range(size)
     ]
     return requests, [request[4:8] for request in requests]
 
@@ -686,6 +702,32 @@ def open_clients(target: tuple[str, int] | None, count: int = 1, bind_port: int 
     return Client([sock], [send], [sock.recv], f"{target[0]}:{target[1]} from port {bind_port}")
 
 
+def open_relay(target: tuple[str, int], giaddr: str) -> Client:
+    """A relay's sockets (see --giaddr): requests leave from port 67 on a socket connected to
+    `target`; the replies, addressed to each phone's ciaddr:68, are read on 0.0.0.0:68.
+    `socks[0]` is the one that receives (what the loops select() on)."""
+    sender, receiver = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in RELAY_PORTS)
+    for sock, port in ((sender, RELAY_PORTS[0]), (receiver, RELAY_PORTS[1])):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+        sock.bind(("0.0.0.0", port))
+        sock.setblocking(False)
+    sender.connect(target)
+    name = f"{target[0]}:{target[1]} from relay {giaddr} (port 67), answers at ciaddr:68"
+    return Client([receiver, sender], [sender.send], [receiver.recv], name)
+
+
+def client_for(args: argparse.Namespace, target: tuple[str, int] | None) -> Client:
+    """The relay's sockets with --giaddr, else `open_clients`."""
+    if args.giaddr and target is not None:
+        return open_relay(target, args.giaddr)
+    return open_clients(target, args.sockets, args.bind_port)
+
+
+def giaddr_bytes(args: argparse.Namespace) -> bytes:
+    return ipaddress.IPv4Address(args.giaddr or "0.0.0.0").packed
+
+
 def first_reply(client: Client, request: bytes, timeout: float) -> bytes:
     """Send one request through the first socket and wait for its reply (bounded by `timeout`).
 
@@ -750,7 +792,9 @@ def _cpu_total(pids: list[int]) -> float | None:
 
 def run(args: argparse.Namespace) -> Result:
     ring_seed = int.from_bytes(os.urandom(4), "big") & 0xFFFC0000
-    requests, xids = build_ring(RING_SIZE, args.clients, ring_seed, args.client_net)
+    requests, xids = build_ring(
+        RING_SIZE, args.clients, ring_seed, args.client_net, giaddr_bytes(args)
+    )
     window = Window(requests, xids)
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # send-only: bound, never read
     sink.bind(("127.0.0.1", 0))
@@ -760,7 +804,7 @@ def run(args: argparse.Namespace) -> Result:
         "self-loop": None,
         "send-only": sink.getsockname(),
     }
-    client = open_clients(targets[args.mode], args.sockets, args.bind_port)
+    client = client_for(args, targets[args.mode])
     validated = "skipped"
     if args.mode in ("reply", "open-loop") and not args.no_validate:
         validate_reply(first_reply(client, requests[-1], 2.0), requests[-1], strict=args.strict)
@@ -837,7 +881,7 @@ def run(args: argparse.Namespace) -> Result:
         else round(server_cpu * elapsed / counts.replies * 1e6, 2),
         core_busy=None if core_busy is None else round(core_busy, 3),
         validated=validated,
-        sockets=len(client.socks),
+        sockets=len(client.sends),
         rate=args.rate if args.mode == "open-loop" else None,
         send_lag_max_us=None if lag is None else round(lag / 1000, 1),
         **percentiles(latencies),
@@ -847,11 +891,12 @@ def run(args: argparse.Namespace) -> Result:
 def run_storm(args: argparse.Namespace) -> StormResult:
     """--mode storm: --count distinct clients (chaddr, ciaddr, xid), one INFORM each."""
     seed = int.from_bytes(os.urandom(4), "big") & 0xFFFC0000
+    giaddr = giaddr_bytes(args)
     requests = [
-        build_inform((seed + client) & 0xFFFFFFFF, client, args.client_net)
+        build_inform((seed + client) & 0xFFFFFFFF, client, args.client_net, giaddr)
         for client in range(args.count)
     ]
-    client = open_clients((args.address, args.port), 1, args.bind_port)
+    client = client_for(args, (args.address, args.port))
     gc.collect()
     gc.disable()
     try:
@@ -957,6 +1002,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="open-loop: poll between sends (busy) or sleep in select (block, the soak)",
     )
     parser.add_argument("--count", type=int, default=20000, help="storm: distinct clients")
+    parser.add_argument(
+        "--giaddr",
+        help=f"act as a relay with this address on the phones' subnet ({RELAYED_NETWORK}):"
+        " send from port 67, read the answers to each ciaddr on port 68",
+    )
     args = parser.parse_args(argv)
     refused = target_refused(args.address)
     if refused is not None:
@@ -975,7 +1025,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     last_client = max(args.clients, args.count, READY_CLIENT + 1)
     if int(ipaddress.IPv4Address(args.client_net)) + last_client > 0xFFFFFFFF:
         parser.error("--client-net + --clients runs past 255.255.255.255")
+    if args.giaddr:
+        refused = relay_refused(args)
+        if refused is not None:
+            parser.error(refused)
     return args
+
+
+def relay_refused(args: argparse.Namespace) -> str | None:
+    """Why --giaddr cannot be used with these arguments, or None. The server answers each
+    phone at its ciaddr: only run.py's routed phone subnet may be named, so the replies never
+    leave its namespaces."""
+    if ipaddress.IPv4Address(args.address) in LOOPBACK:
+        return "--giaddr needs run.py's namespaces (the replies go to each ciaddr, not to lo)"
+    if args.bind_port or args.sockets > 1 or args.mode not in ("reply", "open-loop", "storm"):
+        return "--giaddr is for --mode reply, open-loop or storm, without --bind-port/--sockets"
+    first = ipaddress.IPv4Address(args.client_net)
+    last = first + max(args.clients, args.count) - 1
+    giaddr = ipaddress.IPv4Address(args.giaddr)
+    if not all(address in RELAYED_NETWORK for address in (first, last, giaddr)):
+        return f"--giaddr and the phones' ciaddrs (--client-net) must be in {RELAYED_NETWORK}"
+    if first <= giaddr <= last:
+        return "--giaddr must not be one of the phones' ciaddrs"
+    return None
 
 
 def probe(args: argparse.Namespace) -> dict[str, str]:

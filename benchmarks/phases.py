@@ -4,8 +4,10 @@
   the replies do; busy-polls between sends), per server, in interleaved rounds;
 - start-up and boot storm against ucdhcp with the DEFAULT config: a prober polls port 67 with
   INFORMs from before the process starts until the first answer; then 20,000 INFORMs from
-  20,000 distinct clients (chaddr, ciaddr, xid) as fast as the generator sends them, each
-  answer counted; RSS and the namespace's UDP RcvbufErrors around it; a fresh process per round;
+  20,000 distinct phones (chaddr, ciaddr, xid) behind one relay (giaddr set, each phone's own
+  ciaddr in a remote subnet, answered at ciaddr:68; harness.RELAYED_NETWORK) as fast as the
+  generator sends them, each answer counted; RSS and the namespace's UDP RcvbufErrors around it;
+  a fresh process per round;
 - `serve --workers N` against `--workers 1`, the generator spreading its requests over
   several source ports (SO_REUSEPORT hashes each flow to one worker), everything allowed on
   both cores.
@@ -185,6 +187,7 @@ def storm_once(
     command = loadgen_command(
         "storm", topology, server,
         "--count", str(args.storm_clients), "--duration", "30", "--timeout", "2",
+        relayed=True,
     )  # fmt: skip
     storm = run_loadgen(processes, topology, args.loadgen_core, command, 90, "storm")
     udp_after, cpu_after = udp_counters(server.pid), loadgen.cpu_seconds(server.pid)

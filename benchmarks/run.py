@@ -4,6 +4,7 @@ measured in the same run so that the ratios survive a noisy machine.
   .venv/bin/python benchmarks/run.py              # netns + veth (default), 3 rounds x 5 s, ~6 min
   .venv/bin/python benchmarks/run.py --loopback   # ucdhcp and baseline on 127.0.0.1 only
   .venv/bin/python benchmarks/run.py --quick      # smoke run, 1 round of 1.5 s, ~1.5 min
+  .venv/bin/python benchmarks/run.py --storm-only --repeat 1   # start-up + boot storm, ~15 s
 
 Strategy: every server is started once, pinned to core 0 (Kea only for its own measurements, see
 peers.py); the load generator runs pinned to core 1, one fresh process per measurement. In netns
@@ -500,37 +501,7 @@ def targets(report: dict[str, Any]) -> list[str]:
         )
     else:
         lines.append("latency: not measured (needs netns mode, dnsmasq and --latency-rate > 0)")
-    storms = report.get("startup_storm") or []
-    if storms:
-        answered = [entry["storm"]["answered"] for entry in storms]
-        offered = storms[0]["storm"]["offered"]
-        times = [entry["storm"]["all_answered_s"] for entry in storms]
-        lines.append(
-            f"boot storm, default config: {MET[min(answered) == offered]}: measured"
-            f" {', '.join(f'{a:,}' for a in answered)} of {offered:,} answered per round"
-            f" (time to answer all: {', '.join('-' if t is None else f'{t:.2f} s' for t in times)};"
-            f" lost {', '.join(str(e['storm']['lost']) for e in storms)}) (target: all)"
-        )
-        rss = max(entry["rss_after_storm_kib"].get("VmRSS", 0) for entry in storms)
-        serving = report.get("memory_kib", {}).get("ucdhcp", {}).get("VmRSS", 0)
-        worst = max(rss, serving)
-        mib, mb = worst / 1024, worst * 1024 / 1e6
-        lines.append(
-            f"RSS serving: {MET[mb <= TARGET_RSS_MB]} (MB = 10^6 bytes),"
-            f" {MET[mib <= TARGET_RSS_MB]} (MB read as MiB): measured {mib:.1f} MiB = {mb:.1f} MB"
-            f" (ucdhcp logging off after the rounds {serving / 1024:.1f} MiB, default config"
-            f" after the storm {rss / 1024:.1f} MiB) (target <= {TARGET_RSS_MB} MB)"
-        )
-        ready = [entry["ready"]["ready_s"] for entry in storms]
-        known = [value for value in ready if value is not None]
-        ok = len(known) == len(ready) and max(known) < TARGET_READY_S
-        lines.append(
-            f"ready (process start to first answer): {MET[ok]}: measured"
-            f" {', '.join('-' if v is None else f'{v:.3f} s' for v in ready)}"
-            f" (target < {TARGET_READY_S:.0f} s)"
-        )
-    else:
-        lines.append("boot storm, RSS, start-up: not measured (netns mode only)")
+    lines += storm_targets(report)
     workers = report.get("workers_summary") or []
     if len(workers) == 2:
         one, many = workers
@@ -547,6 +518,41 @@ def targets(report: dict[str, Any]) -> list[str]:
                 else "NOT shown here: two cores cannot hold two workers and the generator"
             )
         )
+    return lines
+
+
+def storm_targets(report: dict[str, Any]) -> list[str]:
+    """The boot storm, RSS and start-up targets, met / not met."""
+    storms = report.get("startup_storm") or []
+    if not storms:
+        return ["boot storm, RSS, start-up: not measured (netns mode only)"]
+    answered = [entry["storm"]["answered"] for entry in storms]
+    offered = storms[0]["storm"]["offered"]
+    times = [entry["storm"]["all_answered_s"] for entry in storms]
+    lines = [
+        f"boot storm through one relay, default config: {MET[min(answered) == offered]}:"
+        f" measured {', '.join(f'{a:,}' for a in answered)} of {offered:,} answered per round"
+        f" (time to answer all: {', '.join('-' if t is None else f'{t:.2f} s' for t in times)};"
+        f" lost {', '.join(str(e['storm']['lost']) for e in storms)}) (target: all)"
+    ]
+    rss = max(entry["rss_after_storm_kib"].get("VmRSS", 0) for entry in storms)
+    serving = report.get("memory_kib", {}).get("ucdhcp", {}).get("VmRSS", 0)
+    worst = max(rss, serving)
+    mib, mb = worst / 1024, worst * 1024 / 1e6
+    lines.append(
+        f"RSS serving: {MET[mb <= TARGET_RSS_MB]} (MB = 10^6 bytes),"
+        f" {MET[mib <= TARGET_RSS_MB]} (MB read as MiB): measured {mib:.1f} MiB = {mb:.1f} MB"
+        f" (ucdhcp logging off after the rounds {serving / 1024:.1f} MiB, default config"
+        f" after the storm {rss / 1024:.1f} MiB) (target <= {TARGET_RSS_MB} MB)"
+    )
+    ready = [entry["ready"]["ready_s"] for entry in storms]
+    known = [value for value in ready if value is not None]
+    ok = len(known) == len(ready) and max(known) < TARGET_READY_S
+    lines.append(
+        f"ready (process start to first answer): {MET[ok]}: measured"
+        f" {', '.join('-' if v is None else f'{v:.3f} s' for v in ready)}"
+        f" (target < {TARGET_READY_S:.0f} s)"
+    )
     return lines
 
 
@@ -681,6 +687,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--workers", type=int, default=2, help="compare `serve --workers N` with 1 (0: skip)"
     )
     parser.add_argument("--no-peers", action="store_true", help="skip dnsmasq and Kea")
+    parser.add_argument(
+        "--storm-only",
+        action="store_true",
+        help="only start-up and the boot storm (--repeat rounds, netns), no throughput table",
+    )
     parser.add_argument("--no-plot", action="store_true", help="do not write the PNG")
     parser.add_argument("--json", metavar="PATH", help="also write the results here")
     where = parser.add_mutually_exclusive_group()
@@ -708,6 +719,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--latency-rate must be in [0, 200000] and --storm-clients in 1..60000")
     if args.workers == 1 or not 0 <= args.workers <= 16:
         parser.error("--workers must be 0 (skip) or 2..16")
+    if args.storm_only and args.mode != "netns":
+        parser.error("--storm-only needs --netns (the storm runs between namespaces)")
     if args.mode == "netns" and (os.geteuid() != 0 or shutil.which("ip") is None):
         parser.error("--netns needs root and iproute2 (ip); use --loopback otherwise")
     return args
@@ -818,6 +831,44 @@ def run(
     }
 
 
+def run_storm_only(
+    args: argparse.Namespace, processes: Processes, work: Path, topology: Topology
+) -> dict[str, Any]:
+    """--storm-only: the start-up and boot storm phase alone (and the diagnostic storm)."""
+    print(topology.describe(), flush=True)
+    env = environment(topology)
+    storm = phases.startup_and_storm(args, processes, work, topology)
+    diagnostic = (
+        phases.storm_with_buffer(args, processes, work, topology) if args.storm_buffer else {}
+    )
+    return {
+        "environment": env,
+        "notes": ["--storm-only: start-up and boot storm only"],
+        "settings": {key: getattr(args, key) for key in SETTINGS},
+        "startup_storm": storm,
+        "storm_diagnostic": diagnostic,
+    }
+
+
+def render_storm_only(report: dict[str, Any], args: argparse.Namespace) -> str:
+    env = report["environment"]
+    return "\n".join(
+        [
+            f"\n{env['date']}  {env['cpus']} cpus ({env['cpu_model']}), Linux {env['kernel']},"
+            f" Python {env['python']}, {env['ucdhcp']} @ {env['commit']}",
+            env["topology"],
+            *report["notes"],
+            f"{args.repeat} round(s), server on core {args.server_core}, loadgen on core"
+            f" {args.loadgen_core}",
+            "",
+            *storm_lines(report),
+            "",
+            "targets:",
+            *(f"  {line}" for line in storm_targets(report)),
+        ]
+    )
+
+
 def render(report: dict[str, Any], args: argparse.Namespace, topology: Topology) -> str:
     env = report["environment"]
     parts = [
@@ -874,7 +925,8 @@ def main(argv: list[str] | None = None) -> int:
         with interrupt_as_exception(), tempfile.TemporaryDirectory(prefix="ucdhcp-bench-") as tmp:
             if namespaces is not None:
                 topology = namespaces.open()
-            report = run(args, processes, Path(tmp), topology)
+            measure_all = run_storm_only if args.storm_only else run
+            report = measure_all(args, processes, Path(tmp), topology)
     except KeyboardInterrupt:
         print("\ninterrupted: stopping what this run started", file=sys.stderr)
         return 130
@@ -888,14 +940,14 @@ def main(argv: list[str] | None = None) -> int:
                 namespaces.close()
                 for note in namespaces.notes:
                     print(f"netns: {note}", file=sys.stderr)
-    text = render(report, args, topology)
+    text = render_storm_only(report, args) if args.storm_only else render(report, args, topology)
     print(text)
     stamp = f"{topology.mode}-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}"
     for path in [RESULTS / f"run-{stamp}.json", *([Path(args.json)] if args.json else [])]:
         path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     (RESULTS / f"run-{stamp}.txt").write_text(text.lstrip() + "\n", encoding="utf-8")
     print(f"\nresults: {RESULTS / f'run-{stamp}.json'}")
-    if not args.no_plot:
+    if not args.no_plot and not args.storm_only:
         print(write_plot(report, stamp))
     return 0
 

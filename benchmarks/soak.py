@@ -7,8 +7,10 @@ sampled every 10 s, to show that memory stays flat.
 Strategy: the same netns + veth set-up as run.py (its Namespaces, Processes and start_server,
 so the same PID checks and the same teardown: every process by its PID, then both namespaces,
 also on Ctrl-C or SIGTERM). ucdhcp runs with the DEFAULT config (only the site is given: port
-67, per-interface socket, replies_per_client 20/s, which 1000 clients at 2k/s, 2/s each, never
-reach), pinned to core 0. The generator (loadgen.py --mode open-loop --wait block) sends on a
+67, per-interface socket, every [limits] default), pinned to core 0. The generator is a relay
+of 1000 phones, each with its own ciaddr (harness.RELAYED_NETWORK), answered at ciaddr:68: at
+2k/s, 2/s per phone, no default limit is reached (one generator sending as itself would meet
+requests_per_source, 100/s). The generator (loadgen.py --mode open-loop --wait block) sends on a
 fixed schedule whatever the replies do and sleeps in select() between sends, so it costs a few
 percent of core 1, not 100%: the soak can run next to other work. This script reads VmRSS
 from /proc/PID/status at start (idle), then every --interval seconds, and prints the first
@@ -33,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
     BIN,
     HERE,
+    RELAY_GIADDR,
+    RELAYED_PHONES,
     RESULTS,
     UCDHCP_DEFAULT_CONFIG,
     Namespaces,
@@ -85,8 +89,8 @@ def soak(
         sys.executable, str(HERE / "loadgen.py"), "--mode", "open-loop",
         "--rate", str(args.rate), "--wait", "block", "--duration", str(args.duration),
         "--warmup", "0", "--address", topology.target, "--port", str(server.port),
-        "--client-net", topology.clients, "--strict", "--watch-pid", str(server.pid),
-        "--json", "-",
+        "--client-net", RELAYED_PHONES, "--giaddr", RELAY_GIADDR,
+        "--strict", "--watch-pid", str(server.pid), "--json", "-",
     ]  # fmt: skip
     samples = [{"t_s": 0.0, **memory_kib(server.pid)}]
     print(f"  t=0 s (idle) VmRSS {samples[0].get('VmRSS', 0) / 1024:.1f} MiB", flush=True)

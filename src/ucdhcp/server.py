@@ -3,7 +3,9 @@ event per decision when asked. No DHCP rules live here."""
 
 import asyncio
 import errno
+import os
 import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,7 +103,14 @@ def _bind_failure(listener: Listener, error: OSError) -> str:
             " (dnsmasq, Kea, dhcpd, a second ucdhcp) runs here"
         )
     if error.errno == errno.EACCES:
-        return f"cannot bind UDP {where}: ports below 1024 need root or CAP_NET_BIND_SERVICE"
+        # setcap must name the real file: a venv's python is usually a symlink to the system's.
+        interpreter = os.path.realpath(sys.executable)
+        return (
+            f"cannot bind UDP {where}: ports below 1024 need root or CAP_NET_BIND_SERVICE:"
+            " run it with sudo, as the systemd unit (systemd/ucdhcp.service) or in the container"
+            " image, or give the interpreter the capability with"
+            f" `sudo setcap cap_net_bind_service=+ep {interpreter}` (every program it runs gets it)"
+        )
     if error.errno == errno.EADDRNOTAVAIL:
         return f"cannot bind UDP {where}: no interface has address {listener.address}"
     return f"cannot bind UDP {where}: {error.strerror or error}"

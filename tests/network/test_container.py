@@ -35,6 +35,8 @@ from .actors import (
 from .conftest import open_lab
 from .frames import BROADCAST_MAC, OPTION_43_POOL01, OPTION_120_POOL01, bootp, broadcast_frame
 
+pytestmark = pytest.mark.needs_root
+
 CONTAINER = "10.10.0.10"
 MISSING_FEATURE = ("Unknown device type", "Operation not supported")  # no 8021q module
 SITES = [Site("voice", ["10.10.0.0/24"], POOL01), Site("data", ["10.20.0.0/24"], COMPANY)]

@@ -18,6 +18,8 @@ from tests.netns import Lab
 from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered
 from .frames import OPTION_120_POOL01, bootp
 
+pytestmark = pytest.mark.needs_root
+
 UCDHCP, PHONE_ADDRESS, FIREWALLED = "10.1.2.10", "10.1.2.50", "10.1.2.66"
 
 

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.netns import Lab
 
 from .actors import (
@@ -33,6 +35,8 @@ from .frames import (
     bootp,
     broadcast_frame,
 )
+
+pytestmark = pytest.mark.needs_root
 
 SITES = [
     Site("branch-a", ["10.1.0.0/24"], POOL01),

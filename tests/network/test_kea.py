@@ -13,6 +13,8 @@ import os
 from ipaddress import IPv4Address
 from pathlib import Path
 
+import pytest
+
 from tests.netns import Lab
 
 from .actors import (
@@ -26,6 +28,8 @@ from .actors import (
     wait_until,
 )
 from .frames import ACK, OFFER, OPTION_43_POOL01, OPTION_120_POOL01, Frame, bootp, broadcast_frame
+
+pytestmark = pytest.mark.needs_root
 
 KEA, UCDHCP = "10.5.0.2", "10.5.0.10"
 POOL_FIRST, POOL_LAST = "10.5.0.100", "10.5.0.150"

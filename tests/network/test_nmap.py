@@ -6,10 +6,14 @@ the reply; the 120/43 bytes must be DHCPUtil's.
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.netns import Lab
 
 from .actors import POOL01, Site, Ucdhcp, config_toml, tool
 from .frames import OPTION_43_POOL01, OPTION_120_POOL01
+
+pytestmark = pytest.mark.needs_root
 
 SCRIPT = Path(__file__).with_name("nse") / "ucdhcp-inform.nse"
 SERVER, CLIENT = "10.1.2.10", "10.1.2.60"

@@ -24,6 +24,8 @@ from .frames import (
     broadcast_frame,
 )
 
+pytestmark = pytest.mark.needs_root
+
 SERVER = "10.1.2.10"
 PHONE_ADDRESS = "10.1.2.50"
 _xids = count(0x1A000001)

@@ -3,6 +3,8 @@ refuses to share the port silently, says why, and exits 1 (README "Running it").
 
 from pathlib import Path
 
+import pytest
+
 from tests.netns import Lab
 
 from .actors import (
@@ -15,6 +17,8 @@ from .actors import (
     ucdhcp_command,
     wait_until,
 )
+
+pytestmark = pytest.mark.needs_root
 
 EXIT_RUNTIME = 1
 

@@ -15,6 +15,8 @@ from tests.netns import Lab
 from .actors import POOL01, SILENCE, Phone, Site, Ucdhcp, config_toml, delivered, replies_to
 from .frames import OPTION_43_POOL01, OPTION_120_POOL01, PC_PARAMETERS, bootp, broadcast_frame
 
+pytestmark = pytest.mark.needs_root
+
 UCDHCP, PHONE_ADDRESS, PC_ADDRESS = "10.1.2.10", "10.1.2.50", "10.1.2.80"
 PC_CLASSES = [
     (0x9A000001, None, "no_vendor_class"),  # a Windows or Linux PC: no option 60

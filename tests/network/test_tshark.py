@@ -7,6 +7,8 @@ import signal
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.netns import Lab, run
 
 from .actors import (
@@ -20,6 +22,8 @@ from .actors import (
     wait_until,
 )
 from .frames import OPTION_43_POOL01, Bootp, bootp, broadcast_frame
+
+pytestmark = pytest.mark.needs_root
 
 SERVER, PHONE_ADDRESS = "10.1.2.10", "10.1.2.50"
 XID_BROADCAST, XID_UNICAST = 0x5A000001, 0x5A000002

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.needs_root
+
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "ucdhcp.service"
 INSTALLED = "/opt/ucdhcp/bin/ucdhcp"

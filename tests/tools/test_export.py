@@ -170,6 +170,7 @@ def kea_environment(directory: Path) -> list[str]:
     return [f"KEA_PIDFILE_DIR={directory}", f"KEA_LOCKFILE_DIR={directory}"]
 
 
+@pytest.mark.needs_root
 def test_kea_accepts_the_export_where_its_interface_exists(lab, tmp_path):
     kea = require("kea-dhcp4")
     server = lab.host("srv")
@@ -182,6 +183,7 @@ def test_kea_accepts_the_export_where_its_interface_exists(lab, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.needs_root
 def test_dnsmasq_accepts_the_export(tmp_path):
     dnsmasq = require("dnsmasq")
     config = tmp_path / "dnsmasq.conf"
@@ -191,6 +193,7 @@ def test_dnsmasq_accepts_the_export(tmp_path):
     assert "syntax check OK" in result.stderr + result.stdout
 
 
+@pytest.mark.needs_root
 def test_isc_dhcpd_accepts_the_export(tmp_path):
     dhcpd = require("dhcpd")
     config = tmp_path / "dhcpd.conf"
@@ -203,6 +206,7 @@ def subprocess_run(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, timeout=30, check=False)
 
 
+@pytest.mark.needs_root
 def test_several_vendor_classes_with_prefix_matching_are_accepted_by_the_servers(lab, tmp_path):
     config = tmp_path / "classes.toml"
     config.write_text(

@@ -6,6 +6,8 @@ import pytest
 from .peers import kea_environment, make_segment, program, start_dnsmasq, start_kea
 from .tools import SITES, policy_bytes, run
 
+pytestmark = pytest.mark.needs_root
+
 QUICK = ("--timeout", "1.5", "--settle", "0.3")
 SITE_ADDRESSES = {  # (server, phone) in each site of data/sites.toml
     "headquarters": ("10.1.2.10", "10.1.2.50"),

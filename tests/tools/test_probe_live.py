@@ -4,6 +4,8 @@ import ipaddress
 import time
 from pathlib import Path
 
+import pytest
+
 from .peers import (
     SERVER,
     Segment,
@@ -13,6 +15,8 @@ from .peers import (
     start_ucdhcp,
 )
 from .tools import SITES, policy_bytes, run, ucdhcp_command
+
+pytestmark = pytest.mark.needs_root
 
 QUICK = ("--timeout", "1.5", "--settle", "0.3")  # no server answers later than this here
 

@@ -1,0 +1,19 @@
+"""Suite-wide: tests marked `needs_root` (network namespaces, and the Debian peers that only a
+root run of scripts/test installs) are skipped for other users, all with one reason."""
+
+import os
+
+import pytest
+
+RUN_AS_ROOT = (
+    "needs root (network namespaces, and the Debian peers the set-up installs as root):"
+    " run `sudo ./scripts/test`"
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if os.geteuid() != 0 and item.get_closest_marker("needs_root") is not None:
+        # Raised from this one line rather than by a skip marker: pytest folds skips raised at
+        # one place into one summary line, where a marker's are listed file by file.
+        pytest.skip(RUN_AS_ROOT)

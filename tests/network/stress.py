@@ -126,9 +126,7 @@ def probe(args: argparse.Namespace) -> None:
                 xid = int.from_bytes(data[4:8], "big")
                 if xid in sent_at and xid not in latency:
                     latency[xid] = time.monotonic() - sent_at[xid]
-    answered = [
-        latency[xid] if latency.get(xid, 99.0) <= 2.0 else None for xid in sorted(sent_at)
-    ]
+    answered = [latency[xid] if latency.get(xid, 99.0) <= 2.0 else None for xid in sorted(sent_at)]
     print(json.dumps({"sent": count, "answered": answered}), flush=True)
 
 

@@ -24,6 +24,8 @@ from tests.netns import Lab
 
 from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, wait_until
 
+pytestmark = pytest.mark.needs_root
+
 STRESS = Path(__file__).with_name("stress.py")
 SERVER, PHONE_ADDRESS, ATTACKER = "10.1.0.10", "10.1.2.50", "10.1.3.66"
 ANSWERED_WITHIN = 1.0
@@ -118,8 +120,10 @@ def test_unused_on_link_ciaddrs_never_stall_the_phone(
     flood = segment.flood("unused-ciaddr", rate, seconds, spoof_source=True)
     sent, answered = probe_result(process, output)
     cpu = segment.cpu_seconds() - cpu_before
-    print(f"flood {flood['sent']} in {flood['seconds']:.1f} s; phone {answered}/{sent};"
-          f" ucdhcp CPU {cpu:.2f} s")
+    print(
+        f"flood {flood['sent']} in {flood['seconds']:.1f} s; phone {answered}/{sent};"
+        f" ucdhcp CPU {cpu:.2f} s"
+    )
     assert answered >= 0.99 * sent, f"the phone was answered {answered} of {sent} times"
     assert segment.rss_kib() - rss_before <= RSS_GROWTH_LIMIT_KIB
 

@@ -23,10 +23,11 @@ from tests.netns import Lab
 
 from .actors import EVENT_TIMEOUT, Ucdhcp, tool, ucdhcp_command, wait_until
 
+pytestmark = pytest.mark.needs_root
+
 LEASE, UCDHCP = "10.6.0.2", "10.6.0.10"
 POOL_FIRST, POOL_LAST = "10.6.0.100", "10.6.0.150"
 CLIENT_TIMEOUT = 40  # bounds every client run: udhcpc -t 2 -T 2 with three REQUESTs a round
-
 
 
 def ucdhcp_config(answer_discover: str) -> str:

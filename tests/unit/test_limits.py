@@ -45,9 +45,7 @@ def test_a_refused_reply_charges_none_of_its_keys() -> None:
 
 def test_relays_and_broadcast_have_their_own_higher_limit() -> None:
     limits = ReplyLimits(per_client=0, per_destination=2, per_shared=100)
-    relayed = [
-        limits.allow(n.to_bytes(6, "big"), "10.9.0.1", 67, shared=True) for n in range(150)
-    ]
+    relayed = [limits.allow(n.to_bytes(6, "big"), "10.9.0.1", 67, shared=True) for n in range(150)]
     assert relayed.count(True) == 100
     assert limits.allow(PHONE_A, "10.9.0.1", 68, shared=False)  # counted apart from the relay
 

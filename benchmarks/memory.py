@@ -37,14 +37,14 @@ STAGES = [
         "from pydantic import BaseModel, Field, ConfigDict, AfterValidator, model_validator",
     ),
     ("+ ucdhcp.config (its models built)", "import ucdhcp.config"),
-    ("+ ucdhcp.responder (hot path)", "import ucdhcp.responder"),
-    ("+ ucdhcp.service", "import ucdhcp.service"),
+    ("+ ucdhcp.core.responder (hot path)", "import ucdhcp.core.responder"),
+    ("+ ucdhcp.runtime.service", "import ucdhcp.runtime.service"),
     ("+ ucdhcp.cli, commands.serve", "import ucdhcp.cli, ucdhcp.commands.serve"),
     (
         "+ config loaded (load_policy)",
         "from ucdhcp.config import load_policy; load_policy(__import__('pathlib').Path(CONFIG))",
     ),
-    ("+ ucdhcp.metrics ([metrics] listen only)", "import ucdhcp.metrics"),
+    ("+ ucdhcp.runtime.metrics ([metrics] listen only)", "import ucdhcp.runtime.metrics"),
 ]
 
 

@@ -27,14 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline_responder import FixedReply, build_reply
 
-import ucdhcp.responder
+import ucdhcp.core.responder
 from ucdhcp.config import build_policy, parse_config
-from ucdhcp.events import describe
-from ucdhcp.limits import ReplyLimits
-from ucdhcp.responder import Arrival, Reply, Responder, select_site
-from ucdhcp.routing import reply_destination
-from ucdhcp.server import ResponderProtocol
-from ucdhcp.stats import Statistics
+from ucdhcp.core.limits import ReplyLimits
+from ucdhcp.core.responder import Arrival, Reply, Responder, select_site
+from ucdhcp.core.routing import reply_destination
+from ucdhcp.runtime.protocol import ResponderProtocol
+from ucdhcp.runtime.request_log import describe
+from ucdhcp.runtime.stats import Statistics
 from ucdhcp.wire.message import parse_message
 from ucdhcp.wire.options import OptionCode, encode_option
 from ucdhcp.wire.reply import encode_reply
@@ -45,7 +45,7 @@ ACK = 5  # DHCP message type of the reply (encode_reply takes a plain int)
 PARAMETERS, VENDOR_CLASS = 55, 60
 # The only private name used: the decision without the parse. Looked up, not imported, so a
 # rename in src/ drops that one row (respond - parse is printed instead) rather than the script.
-_DECIDE: Callable[..., object] | None = getattr(ucdhcp.responder, "_decide", None)
+_DECIDE: Callable[..., object] | None = getattr(ucdhcp.core.responder, "_decide", None)
 
 # protocol.md §7: phone 10.1.2.50, MAC 00:04:13:aa:bb:cc, xid 0x12345678, no relay.
 INFORM = (

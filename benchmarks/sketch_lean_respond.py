@@ -20,8 +20,8 @@ from loadgen import build_inform
 from micro import CONFIG, INFORM, SOURCE, minimal_parse, per_call_ns
 
 from ucdhcp.config import build_policy, parse_config
-from ucdhcp.policy import Policy, Profile, Site
-from ucdhcp.responder import Arrival, Reply, Responder
+from ucdhcp.core.policy import Policy, Profile, Site
+from ucdhcp.core.responder import Arrival, Reply, Responder
 
 COOKIE = bytes.fromhex("63825363")
 ZERO = bytes(4)

@@ -33,10 +33,10 @@ import time
 from pathlib import Path
 
 from ucdhcp.config import DEFAULT_PATH, Config, ConfigError, load_policy
-from ucdhcp.diagnosis import served_interfaces
-from ucdhcp.interfaces import list_ipv4_addresses
-from ucdhcp.policy import Policy
-from ucdhcp.responder import Arrival, Reply, Responder
+from ucdhcp.core.policy import Policy
+from ucdhcp.core.responder import Arrival, Reply, Responder
+from ucdhcp.runtime.diagnosis import served_interfaces
+from ucdhcp.runtime.netlink import list_ipv4_addresses
 
 TIMEOUT = float(os.environ.get("UCDHCP_HEALTHCHECK_TIMEOUT", "2"))
 CHADDR = bytes.fromhex("027563686563")

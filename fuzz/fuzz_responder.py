@@ -17,8 +17,8 @@ import atheris
 
 with atheris.instrument_imports():
     from ucdhcp.config import build_policy, parse_config
-    from ucdhcp.limits import ReplyLimits
-    from ucdhcp.responder import Arrival, Ignored, Reply, Responder
+    from ucdhcp.core.limits import ReplyLimits
+    from ucdhcp.core.responder import Arrival, Ignored, Reply, Responder
     from ucdhcp.wire.errors import DecodeError
     from ucdhcp.wire.message import parse_message
     from ucdhcp.wire.reply import max_reply_size

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ucdhcp.config_file import (
+from ucdhcp.config.settled import (
     Signature,
     Snapshot,
     UnsettledFileError,
@@ -218,7 +218,7 @@ AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--i
 READ_AS_NOBODY = """
 import asyncio, errno, fcntl, os, sys
 from pathlib import Path
-from ucdhcp.config_file import read_settled
+from ucdhcp.config.settled import read_settled
 path = Path(sys.argv[1])
 fd = os.open(path, os.O_RDONLY)
 try:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from ucdhcp.config import load_policy
-from ucdhcp.policy import Profile
+from ucdhcp.core.policy import Profile
 
 from .golden import OPTION_43_POOL01, OPTION_120_POOL01, option_43, tlv
 

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from ucdhcp.config import build_policy, parse_config
-from ucdhcp.policy import Profile
+from ucdhcp.core.policy import Profile
 
 from .golden import (
     OPTION_43_EXAMPLE_COM,

@@ -13,7 +13,7 @@ import pytest_asyncio
 import structlog
 
 from ucdhcp.config import build_policy, load_policy, parse_config
-from ucdhcp.service import Service
+from ucdhcp.runtime.service import Service
 
 from .dhcp import xid_of
 

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ucdhcp.config import build_policy, parse_config
-from ucdhcp.service import Service
+from ucdhcp.runtime.service import Service
 
 from ..integration.conftest import Loopback, example_document, serving
 from ..integration.dhcp import request

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ucdhcp.notify import Notifier
+from ucdhcp.runtime.notify import Notifier
 
 from .test_workers import events
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ucdhcp.config import load_policy
-from ucdhcp.service import Service
+from ucdhcp.runtime.service import Service
 
 from ..integration.conftest import serving
 from ..integration.dhcp import reply_options, request, xid_of

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ucdhcp.workers import RestartBudget
+from ucdhcp.runtime.workers import RestartBudget
 
 from ..integration.dhcp import OPTION_120_POOL01, reply_options, request
 

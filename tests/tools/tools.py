@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ucdhcp.cli import main
 from ucdhcp.config import load_policy
-from ucdhcp.policy import Profile
+from ucdhcp.core.policy import Profile
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"

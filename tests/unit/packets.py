@@ -7,8 +7,8 @@ bug from the code it checks.
 import ipaddress
 from typing import Any
 
-from ucdhcp.policy import Policy, SiteSpec, build_site
-from ucdhcp.responder import Arrival, Ignored, Reply, Responder
+from ucdhcp.core.policy import Policy, SiteSpec, build_site
+from ucdhcp.core.responder import Arrival, Ignored, Reply, Responder
 from ucdhcp.wire.vendor import CertProvisioning
 
 MAGIC_COOKIE = bytes.fromhex("63825363")

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scapy.layers.inet import IP, UDP
 
-from ucdhcp.sender import checksum, ip_udp_packet
+from ucdhcp.runtime.sender import checksum, ip_udp_packet
 
 
 def rfc1071(data: bytes) -> int:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ucdhcp.policy import Profile, VendorClassMatch
-from ucdhcp.responder import Arrival, Ignored, Reason, Reply
+from ucdhcp.core.policy import Profile, VendorClassMatch
+from ucdhcp.core.responder import Arrival, Ignored, Reason, Reply
 from ucdhcp.wire.errors import DecodeError
 from ucdhcp.wire.message import Message, MessageType, parse_message
 from ucdhcp.wire.names import decode_names

@@ -1,8 +1,8 @@
 """protocol.md §7: the full DHCPINFORM / DHCPACK exchange, byte for byte."""
 
-from ucdhcp.policy import Policy, Profile, SiteSpec, build_site
-from ucdhcp.responder import Arrival, Reply, Responder
-from ucdhcp.routing import Destination, DestinationKind
+from ucdhcp.core.policy import Policy, Profile, SiteSpec, build_site
+from ucdhcp.core.responder import Arrival, Reply, Responder
+from ucdhcp.core.routing import Destination, DestinationKind
 from ucdhcp.wire.message import MessageType, Op, parse_message
 from ucdhcp.wire.options import SipEncoding, SipServers, decode_sip_servers, encode_sip_servers
 from ucdhcp.wire.vendor import CertProvisioning, decode_ms_uc_client, encode_ms_uc_client

@@ -1,8 +1,8 @@
 """ReplyLimits: replies per client, per destination, per shared destination and per port, per
 window, in bounded memory that evicts instead of refusing."""
 
-from ucdhcp.limits import ReplyLimits
-from ucdhcp.responder import Ignored, Reason, Reply
+from ucdhcp.core.limits import ReplyLimits
+from ucdhcp.core.responder import Ignored, Reason, Reply
 
 from .packets import PHONE_MAC, phone_request, respond, responder
 

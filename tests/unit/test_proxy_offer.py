@@ -1,8 +1,8 @@
 """The proxy OFFER's hold time: the decision says how long the send path must keep it back so
 that the lease server's OFFER reaches a first-OFFER client first; an ACK is never held."""
 
-from ucdhcp.policy import DEFAULT_OFFER_DELAY, Profile
-from ucdhcp.responder import Reply
+from ucdhcp.core.policy import DEFAULT_OFFER_DELAY, Profile
+from ucdhcp.core.responder import Reply
 from ucdhcp.wire.message import MessageType
 
 from .packets import phone_request, respond, responder, site_spec

@@ -1,6 +1,6 @@
 """KeyedRateLimit: per-key token buckets with a clock passed in, so no test sleeps."""
 
-from ucdhcp.ratelimit import KeyedRateLimit
+from ucdhcp.runtime.throttle import KeyedRateLimit
 
 
 def test_a_burst_of_rate_events_passes_then_the_rest_is_suppressed_and_counted() -> None:

@@ -3,7 +3,7 @@ RFC 2132 §9.8, RFC 3046 §2.2, RFC 3396, RFC 6842)."""
 
 import pytest
 
-from ucdhcp.responder import Ignored, Reason, Reply
+from ucdhcp.core.responder import Ignored, Reason, Reply
 from ucdhcp.wire.message import parse_message
 from ucdhcp.wire.options import decode_sip_server_instances, encode_sip_servers
 from ucdhcp.wire.relay import encode_relay_agent_information

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from ucdhcp.limits import ReplyLimits
-from ucdhcp.policy import Profile, RelayedInform, VendorClassMatch
-from ucdhcp.responder import Arrival, Ignored, Reason, Reply
-from ucdhcp.routing import DestinationKind
+from ucdhcp.core.limits import ReplyLimits
+from ucdhcp.core.policy import Profile, RelayedInform, VendorClassMatch
+from ucdhcp.core.responder import Arrival, Ignored, Reason, Reply
+from ucdhcp.core.routing import DestinationKind
 from ucdhcp.wire.message import MessageType, parse_message
 from ucdhcp.wire.vendor import VlanIdFormat
 

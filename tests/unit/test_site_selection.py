@@ -3,8 +3,8 @@ ciaddr, then the receiving interface's address, then the default site."""
 
 import pytest
 
-from ucdhcp.policy import Policy, build_site
-from ucdhcp.responder import Arrival, Ignored, Reason, Reply, Responder, select_site
+from ucdhcp.core.policy import Policy, build_site
+from ucdhcp.core.responder import Arrival, Ignored, Reason, Reply, Responder, select_site
 from ucdhcp.wire.message import parse_message
 
 from .packets import ip, phone_request, site_spec, tlv

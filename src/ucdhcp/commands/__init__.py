@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..config import DEFAULT_PATH, Config, ConfigError, load_policy
-from ..policy import Policy
+from ..core.policy import Policy
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1  # the command could not do its job (port taken, no answer, ...)

@@ -5,10 +5,10 @@ import json
 import socket
 
 from ..config import Config, ConfigError, load_policy
-from ..diagnosis import Finding, Severity, diagnose
-from ..interfaces import list_ipv4_addresses
-from ..policy import Policy
-from ..server import BindError, Listener, refuse_if_taken
+from ..core.policy import Policy
+from ..runtime.diagnosis import Finding, Severity, diagnose
+from ..runtime.netlink import list_ipv4_addresses
+from ..runtime.protocol import BindError, Listener, refuse_if_taken
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
 
 

@@ -4,8 +4,8 @@
 import argparse
 import sys
 
+from ..tools.deployment import ToolError
 from ..tools.exporters import FORMATS, NEEDS_SUBNETS, ExportError, ExportPlan
-from ..tools.sites import ToolError
 from . import EXIT_CONFIG, EXIT_OK
 from .options import add_site_arguments, load_deployment
 

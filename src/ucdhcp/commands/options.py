@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..tools.dhcputil import describe_report, render_report
-from ..tools.sites import Deployment, ToolError, from_command_line, from_config
+from ..tools.deployment import Deployment, ToolError, from_command_line, from_config
+from ..tools.report import describe_report, render_report
 from . import EXIT_CONFIG, EXIT_OK
 
 

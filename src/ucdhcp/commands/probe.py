@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..config import Config
-from ..policy import Policy
+from ..core.policy import Policy
 from ..tools.client import (
     BROADCAST,
     SERVER_PORT,
@@ -19,8 +19,8 @@ from ..tools.client import (
     exchange,
     open_client_socket,
 )
+from ..tools.deployment import Deployment, ToolError, from_command_line, from_config
 from ..tools.probe import Answer, Expectation, Inform, Verdict, judge
-from ..tools.sites import Deployment, ToolError, from_command_line, from_config
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
 
 

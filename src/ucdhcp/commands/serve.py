@@ -7,10 +7,10 @@ import sys
 
 import uvloop
 
-from ..logs import configure_logging
-from ..server import BindError
-from ..service import serve
-from ..workers import Supervisor
+from ..runtime.logs import configure_logging
+from ..runtime.protocol import BindError
+from ..runtime.service import serve
+from ..runtime.workers import Supervisor
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
 
 

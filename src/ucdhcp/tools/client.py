@@ -15,9 +15,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..interfaces import InterfaceAddress, list_ipv4_addresses
+from ..runtime.addresses import InterfaceAddress
+from ..runtime.netlink import list_ipv4_addresses
+from .deployment import ToolError
 from .probe import Answer, Inform, decode_answer, encode_inform, retransmit_schedule
-from .sites import ToolError
 
 CLIENT_PORT = 68
 SERVER_PORT = 67

@@ -3,7 +3,6 @@ CPE-OCPHONE's VLAN ID 10) copied from another server or a capture: reordered, tr
 END-terminated, binary-port and NUL-terminated values are named as such."""
 
 from ..wire.vendor import CertProvisioning, UcSubOption
-from .dhcputil import SUBOPTION_NAMES
 from .inspection import Inspection
 from .lint import (
     CISCO_HEX_LIMIT,
@@ -11,6 +10,7 @@ from .lint import (
     Severity,
     lint_cert_provisioning,
 )
+from .report import SUBOPTION_NAMES
 
 _UC_CODES = tuple(int(code) for code in UcSubOption if code != UcSubOption.VLAN_ID)
 

@@ -3,8 +3,8 @@ target server does nothing else (then other clients are silenced, as ucdhcp is s
 
 from dataclasses import dataclass
 
-from ...policy import VendorClassMatch
-from ..sites import Deployment, SiteValues
+from ...core.policy import VendorClassMatch
+from ..deployment import Deployment, SiteValues
 
 MAX_OPTION = 255  # one TLV; longer values need RFC 3396 splitting, which the targets lack
 

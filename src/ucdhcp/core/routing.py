@@ -6,8 +6,8 @@ Pure: no sockets. The server turns a Destination into a sendto().
 from enum import StrEnum
 from typing import NamedTuple
 
+from ..wire.message import Message
 from .policy import RelayedInform
-from .wire.message import Message
 
 CLIENT_PORT = 68
 SERVER_PORT = 67

@@ -8,6 +8,10 @@ Policy), and no object built that the reply does not need.
 
 from enum import StrEnum
 
+from ..wire.errors import DecodeError
+from ..wire.message import Message, parse_message
+from ..wire.relay import link_selection
+from ..wire.reply import encode_reply
 from .limits import ReplyLimits
 from .policy import Policy, Profile, Site
 from .routing import (
@@ -20,10 +24,6 @@ from .routing import (
     refused_address,
     reply_destination,
 )
-from .wire.errors import DecodeError
-from .wire.message import Message, parse_message
-from .wire.relay import link_selection
-from .wire.reply import encode_reply
 
 _INFORM, _DISCOVER, _ACK, _OFFER = 8, 1, 5, 2
 _CIADDR, _RELAY = DestinationKind.CIADDR, DestinationKind.RELAY

@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from .wire.options import (
+from ..wire.options import (
     OptionCode,
     SipEncoding,
     encode_ipv4_list,
     encode_option,
     encode_sip_servers,
 )
-from .wire.reply import NEVER_SENT
-from .wire.vendor import (
+from ..wire.reply import NEVER_SENT
+from ..wire.vendor import (
     CPE_OCPHONE,
     MS_UC_CLIENT,
     CertProvisioning,

@@ -10,21 +10,22 @@ from typing import Any
 
 import structlog
 
-from . import __version__
-from .config import REQUESTS_BURST, Config, ConfigError, load_policy
-from .config_file import UnsettledFileError, read_settled
+from .. import __version__
+from ..config import REQUESTS_BURST, Config, ConfigError, load_policy
+from ..config.settled import UnsettledFileError, read_settled
+from ..core.limits import ReplyLimits
+from ..core.policy import Policy
+from ..core.responder import Arrival, Responder
+from .addresses import InterfaceAddress, subnet_edges
 from .diagnosis import Finding, Severity, diagnose
-from .interfaces import InterfaceAddress, drain, list_ipv4_addresses, open_change_watch
-from .limits import ReplyLimits
-from .listeners import InterfaceListeners, subnet_edges
+from .listeners import InterfaceListeners
 from .logs import configure_logging
+from .netlink import drain, list_ipv4_addresses, open_change_watch
 from .notify import Notifier, watchdog_interval
-from .policy import Policy
-from .ratelimit import KeyedRateLimit
-from .responder import Arrival, Responder
+from .protocol import BindError, Listener, ResponderProtocol, open_socket, refuse_if_taken
 from .sender import OnLink, ReplySender, open_frame_socket
-from .server import BindError, Listener, ResponderProtocol, open_socket, refuse_if_taken
 from .stats import Statistics
+from .throttle import KeyedRateLimit
 
 log = structlog.get_logger("ucdhcp")
 _LEVELS = {

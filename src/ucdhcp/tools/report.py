@@ -4,8 +4,8 @@ whole option 43, the lengths and lint findings; and the same as a JSON-ready dic
 
 from ..wire.options import SipEncoding, decode_suboptions
 from ..wire.vendor import UcSubOption
+from .deployment import COMMAND_LINE_SITE, Deployment, SiteValues
 from .lint import Lint, Severity, lint_cert_provisioning, lint_domains, lint_option_43_length
-from .sites import COMMAND_LINE_SITE, Deployment, SiteValues
 
 # DHCPUtil's display names for the MS-UC-Client sub-options.
 SUBOPTION_NAMES: dict[int, str] = {

@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from .policy import (
+from ..core.policy import (
     DEFAULT_OFFER_DELAY,
     DEFAULT_VENDOR_CLASSES,
     RESERVED_CODES,
@@ -35,9 +35,9 @@ from .policy import (
     VendorClassMatch,
     build_site,
 )
-from .wire.options import SipEncoding
-from .wire.reply import DEFAULT_MAX_MESSAGE
-from .wire.vendor import CertProvisioning, VlanIdFormat
+from ..wire.options import SipEncoding
+from ..wire.reply import DEFAULT_MAX_MESSAGE
+from ..wire.vendor import CertProvisioning, VlanIdFormat
 
 DEFAULT_PATH = Path("/etc/ucdhcp/ucdhcp.toml")
 DEFAULT_PATH_TEXT = "/CertProv/CertProvisioningService.svc"

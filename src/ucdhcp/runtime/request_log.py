@@ -3,10 +3,10 @@
 
 from typing import Any
 
-from .responder import Outcome, Reply
-from .routing import dotted
-from .wire.message import Message, MessageType
-from .wire.options import OptionCode
+from ..core.responder import Outcome, Reply
+from ..core.routing import dotted
+from ..wire.message import Message, MessageType
+from ..wire.options import OptionCode
 
 
 def describe(

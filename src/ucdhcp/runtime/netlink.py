@@ -11,9 +11,9 @@ import os
 import socket
 import struct
 
-from .diagnosis import InterfaceAddress
+from .addresses import InterfaceAddress
 
-__all__ = ["InterfaceAddress", "drain", "list_ipv4_addresses", "open_change_watch"]
+__all__ = ["drain", "list_ipv4_addresses", "open_change_watch"]
 
 _NLMSG_HEADER = struct.Struct("=IHHII")  # len, type, flags, seq, pid (netlink(7))
 _IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index (rtnetlink(7))

@@ -19,7 +19,7 @@ from ..config import (
     load_policy,
     parse_config,
 )
-from ..policy import Policy, Profile, Site, VendorClassMatch
+from ..core.policy import Policy, Profile, Site, VendorClassMatch
 from ..wire.options import OptionCode, SipEncoding
 from ..wire.vendor import MS_UC_CLIENT, CertProvisioning
 

@@ -13,12 +13,12 @@ from collections.abc import Iterator, Sequence
 
 import structlog
 
+from ..core.responder import Arrival, Responder
+from ..core.routing import dotted
+from .addresses import InterfaceAddress, subnet_edges
 from .diagnosis import served_interfaces
-from .interfaces import InterfaceAddress
-from .responder import Arrival, Responder
-from .routing import dotted
+from .protocol import ResponderProtocol, set_receive_buffer
 from .sender import OnLink, ReplySender, open_frame_socket
-from .server import ResponderProtocol, set_receive_buffer
 from .stats import Statistics
 
 log = structlog.get_logger("ucdhcp")
@@ -156,18 +156,6 @@ def _close(transport: asyncio.DatagramTransport, protocol: ResponderProtocol) ->
     transport.close()
     if protocol.sender.frames is not None:
         protocol.sender.frames.close()
-
-
-def subnet_edges(addresses: Sequence[InterfaceAddress]) -> frozenset[bytes]:
-    """The network and broadcast addresses of every local subnet that has them (RFC 3021: a
-    /31 has neither, a /32 is one host)."""
-    edges: set[bytes] = set()
-    for entry in addresses:
-        network = entry.network
-        if network.prefixlen <= 30 and not entry.is_loopback:
-            edges.add(network.network_address.packed)
-            edges.add(network.broadcast_address.packed)
-    return frozenset(edges)
 
 
 def _texts(entries: list[InterfaceAddress]) -> list[str]:

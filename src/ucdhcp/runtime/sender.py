@@ -29,9 +29,9 @@ from typing import Final
 
 import structlog
 
-from .diagnosis import InterfaceAddress
-from .responder import Reply
-from .routing import DestinationKind
+from ..core.responder import Reply
+from ..core.routing import DestinationKind
+from .addresses import InterfaceAddress
 from .stats import Statistics
 
 log = structlog.get_logger("ucdhcp")

@@ -13,10 +13,10 @@ from typing import Any, cast
 
 import structlog
 
-from .events import describe
-from .ratelimit import KeyedRateLimit
-from .responder import Arrival, Ignored, Outcome, Reply, Responder
+from ..core.responder import Arrival, Ignored, Outcome, Reply, Responder
+from .request_log import describe
 from .sender import ReplySender
+from .throttle import KeyedRateLimit
 
 log = structlog.get_logger("ucdhcp")
 _SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux; missing from typeshed

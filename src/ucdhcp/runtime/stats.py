@@ -7,8 +7,8 @@ read `snapshot()`.
 from collections import Counter
 from typing import Any
 
-from .responder import Ignored, Outcome, Reason, Reply
-from .wire.message import MessageType
+from ..core.responder import Ignored, Outcome, Reason, Reply
+from ..wire.message import MessageType
 
 _TYPE_NAMES = {int(kind): kind.name.lower() for kind in MessageType}
 

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import structlog
 
-from .config import Config
+from ..config import Config
 from .notify import Notifier, watchdog_interval
-from .server import Listener, refuse_if_taken
+from .protocol import Listener, refuse_if_taken
 
 log = structlog.get_logger("ucdhcp")
 READY_TIMEOUT = 30.0

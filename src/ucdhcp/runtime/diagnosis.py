@@ -7,21 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .policy import Policy
-
-
-@dataclass(frozen=True, slots=True)
-class InterfaceAddress:
-    """One IPv4 address of one interface, as the kernel reports it (interfaces.py)."""
-
-    interface: str
-    index: int
-    address: ipaddress.IPv4Address
-    network: ipaddress.IPv4Network
-
-    @property
-    def is_loopback(self) -> bool:
-        return self.address.is_loopback
+from ..core.policy import Policy
+from .addresses import InterfaceAddress
 
 
 class Severity(StrEnum):

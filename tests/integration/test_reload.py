@@ -118,20 +118,19 @@ async def test_reload_with_a_changed_server_section_keeps_the_bound_socket(
 @pytest.mark.asyncio
 async def test_reload_turns_per_request_logging_on_and_off(config_path: Path) -> None:
     async with serving_file(config_path) as loopback:
-        protocol = loopback.service.protocol
-        assert protocol is not None
-        assert protocol.request_log is None
+        handling = loopback.service.handling  # what every socket's protocol reads
+        assert handling.request_log is None
 
         config_path.write_text(config_text(requests=True), encoding="utf-8")
         assert await loopback.service.reload() is True
-        assert protocol.request_log is not None
+        assert handling.request_log is not None
         with capture_logs() as events:
             await loopback.exchange(request(xid=1))
         assert [event["event"] for event in events] == ["reply_sent"]
 
         config_path.write_text(config_text(requests=False), encoding="utf-8")
         assert await loopback.service.reload() is True
-        assert protocol.request_log is None
+        assert handling.request_log is None
         with capture_logs() as events:
             await loopback.exchange(request(xid=2))
         assert events == []

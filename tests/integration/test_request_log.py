@@ -93,8 +93,7 @@ async def test_malformed_datagram_event_has_reason_and_detail_but_no_request_fie
 @pytest.mark.asyncio
 async def test_no_request_events_when_request_logging_is_off(tmp_path: Path) -> None:
     async with serving_document(example_document(), tmp_path / "ucdhcp.toml") as loopback:
-        assert loopback.service.protocol is not None
-        assert loopback.service.protocol.request_log is None
+        assert loopback.service.handling.request_log is None
         with capture_logs() as events:
             await loopback.expect_no_reply(request(xid=0xBAD, vendor_class=None))
             await loopback.exchange(request())
@@ -133,8 +132,9 @@ async def test_a_flood_of_ignored_requests_is_logged_at_the_configured_rate(tmp_
             for xid in range(5):
                 await loopback.exchange(request(xid=xid))
         assert loopback.service.stats.ignored["malformed"] == 30
-        limit = loopback.service.ignored_limit
-        assert limit is not None
+        request_log = loopback.service.handling.request_log
+        assert request_log is not None
+        limit = request_log.ignored
         assert limit.suppressed == {"malformed": 27}
         limit.buckets.clear()  # as if a second had passed: the next event carries the count
         with capture_logs() as later:

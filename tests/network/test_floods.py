@@ -89,7 +89,9 @@ def segment(lab: Lab, tmp_path: Path, request: pytest.FixtureRequest) -> Segment
     lab.link(phone_ns, "eth0", f"{PHONE_ADDRESS}/16", switch, "p2", None)
     lab.link(attacker, "eth0", f"{ATTACKER}/16", switch, "p3", None)
     lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    # The default config: per-request logging off (its volume bound has its own tests).
     config = config_toml([Site("headquarters", ["10.1.0.0/16"], POOL01)])
+    config = config.replace("requests = true", "requests = false")
     if single:
         config = config.replace('address = "0.0.0.0"', f'address = "{SERVER}"')
     ucdhcp = Ucdhcp(lab, server, tmp_path, config).started(*([] if single else ["eth0"]))
@@ -138,10 +140,7 @@ def test_unused_on_link_ciaddrs_never_stall_the_phone(
     assert segment.ucdhcp.process.wait(timeout=5) == 0
     log = segment.ucdhcp.log_path.read_text()
     assert "Traceback" not in log and "Fatal error" not in log
-    # Per-request events bounded by logging.requests_rate (1000/s, a burst of 20 s' worth),
-    # not by the flood.
-    logged = sum(1 for line in log.splitlines() if '"xid"' in line)
-    assert logged <= 1000 * (20 + seconds + 5)
+    assert len(log.splitlines()) < 100  # no event per request, nor per error
     assert segment.ucdhcp.find("server_stopped")
 
 

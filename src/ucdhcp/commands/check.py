@@ -8,7 +8,7 @@ from ..config import Config, ConfigError, load_policy
 from ..core.policy import Policy
 from ..runtime.diagnosis import Finding, Severity, diagnose
 from ..runtime.netlink import list_ipv4_addresses
-from ..runtime.protocol import BindError, Listener, refuse_if_taken
+from ..runtime.sockets import BindError, Listener, refuse_if_taken
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
 
 

@@ -8,8 +8,8 @@ import sys
 import uvloop
 
 from ..runtime.logs import configure_logging
-from ..runtime.protocol import BindError
 from ..runtime.service import serve
+from ..runtime.sockets import BindError
 from ..runtime.workers import Supervisor
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
 

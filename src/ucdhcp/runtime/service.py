@@ -11,21 +11,20 @@ from typing import Any
 import structlog
 
 from .. import __version__
-from ..config import REQUESTS_BURST, Config, ConfigError, load_policy
+from ..config import Config, ConfigError, load_policy
 from ..config.settled import UnsettledFileError, read_settled
-from ..core.limits import ReplyLimits
 from ..core.policy import Policy
-from ..core.responder import Arrival, Responder
-from .addresses import InterfaceAddress, subnet_edges
+from ..core.responder import Responder
+from .addresses import InterfaceAddress
 from .diagnosis import Finding, Severity, diagnose
-from .listeners import InterfaceListeners
+from .limiter import Limiter
+from .listening import AddressListening, InterfaceListening, Listening
 from .logs import configure_logging
-from .netlink import drain, list_ipv4_addresses, open_change_watch
 from .notify import Notifier, watchdog_interval
-from .protocol import BindError, Listener, ResponderProtocol, open_socket, refuse_if_taken
-from .sender import OnLink, ReplySender, open_frame_socket
+from .protocol import Handling, ResponderProtocol
+from .request_log import RequestLog
+from .sockets import BindError
 from .stats import Statistics
-from .throttle import KeyedRateLimit
 
 log = structlog.get_logger("ucdhcp")
 _LEVELS = {
@@ -36,11 +35,9 @@ _LEVELS = {
 
 
 class Service:
-    """The listening sockets and the current policy.
-
-    With `server.address` 0.0.0.0 (the default) there is one socket per served interface,
-    kept in step with the host by a netlink watch; with a specific address, one socket bound
-    to it (no broadcasts), which is what tests and single-homed set-ups use.
+    """The listening sockets (listening.py: per interface, or one address), the shared
+    responder, counters and request log (protocol.Handling), the reply limiter, and what a
+    service manager sees: READY/RELOADING/STOPPING, the watchdog, signals, the metrics endpoint.
     """
 
     def __init__(
@@ -49,58 +46,59 @@ class Service:
         self.config_path = config_path
         self.worker = worker  # index among --workers processes sharing the port, else None
         self.config = config
-        self.limits = ReplyLimits(0, 0)
-        self._apply_limits(config)
-        self.responder = Responder(policy, self.limits)
-        self._window: asyncio.TimerHandle | None = None
+        self.limiter = Limiter(config.limits)
         self.stats = Statistics()
+        self.handling = Handling(Responder(policy, self.limiter.limits), self.stats)
         self.reloads = {"ok": 0, "failed": 0}
-        self.protocol: ResponderProtocol | None = None  # single-address mode
-        self.transport: asyncio.DatagramTransport | None = None
-        self.listeners: InterfaceListeners | None = None  # interface mode
-        self._watch: socket.socket | None = None
-        self._rescan: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._watchdog: asyncio.TimerHandle | None = None
+        server, shared_port = config.server, worker is not None
+        self.listening: Listening = (
+            InterfaceListening(self.handling, server, shared_port, self._log_findings)
+            if server.address.is_unspecified
+            else AddressListening(self.handling, server, shared_port)
+        )
         self.notifier = Notifier()
-        self.ignored_limit: KeyedRateLimit | None = None  # shared by every socket
-        self.request_limit: KeyedRateLimit | None = None  # shared by every socket
+        self._watchdog: asyncio.TimerHandle | None = None
         self.metrics_server: asyncio.Server | None = None  # set when [metrics] listen is on
         self._reloading: asyncio.Task[None] | None = None
         self._reload_again = False
+        self._started = False
         self.stopped = asyncio.Event()
+
+    @property
+    def responder(self) -> Responder:
+        return self.handling.responder
 
     async def start(self) -> None:
         """Bind and start answering. Raises BindError."""
-        server = self.config.server
-        configure_logging(self.config.logging.format, self.config.logging.level)
-        if server.address.is_unspecified:
-            await self._start_interfaces()
-        else:
-            await self._start_single()
         self._apply_logging(self.config)
+        await self.listening.start()
+        self._started = True
         await self._start_metrics()
+        server = self.config.server
+        single = isinstance(self.listening, AddressListening)
         log.info(
             "server_started",
             version=__version__,
             address=str(server.address),
             port=self.bound_port,
             worker=self.worker,
-            interfaces=sorted(self.listeners.active) if self.listeners else None,
-            server_id=None
-            if self.protocol is None
-            else socket.inet_ntoa(self.protocol.arrival.server_id),
+            interfaces=None if single else self.listening.where(),
+            server_id=str(server.server_id or server.address) if single else None,
             sites=[site.name for site in self.responder.policy.sites],
             config=str(self.config_path),
         )
         # READY=1 only now: sockets bound, policy loaded, first request answerable.
         self.notifier.ready(self._status())
         self._schedule_watchdog()
-        self._next_window()
+        self.limiter.start()
 
-    def _next_window(self) -> None:
-        self.limits.new_window()  # the reply limits count per one-second window
-        self._window = asyncio.get_running_loop().call_later(1.0, self._next_window)
+    def _log_findings(self, addresses: list[InterfaceAddress]) -> None:
+        for finding in self.diagnose(addresses):
+            if finding.event == "interface_served":
+                continue  # each served interface logs interface_added once its socket is open
+            log.log(
+                _LEVELS[finding.severity], finding.event, message=finding.message, **finding.fields
+            )
 
     async def _start_metrics(self) -> None:
         settings = self.config.metrics
@@ -112,7 +110,7 @@ class Service:
         host, port = settings.endpoint()
         if self.worker is not None and port:
             port += self.worker  # each worker has its own counters, so its own endpoint
-        collector = CountersCollector(self.counters, lambda: len(self.protocols()))
+        collector = CountersCollector(self.counters, lambda: len(self.listening.endpoints))
         try:
             self.metrics_server = await start_metrics_server(host, port, registry_for(collector))
         except OSError as error:
@@ -130,12 +128,14 @@ class Service:
         port: int = self.metrics_server.sockets[0].getsockname()[1]
         return port
 
+    @property
+    def bound_port(self) -> int:
+        return self.listening.port
+
     def _status(self) -> str:
-        where = (
-            sorted(self.listeners.active) if self.listeners else [str(self.config.server.address)]
-        )
         sites = len(self.responder.policy.sites)
-        return f"serving {sites} site(s) on {', '.join(where) or 'no interface yet'}"
+        where = ", ".join(self.listening.where()) or "no interface yet"
+        return f"serving {sites} site(s) on {where}"
 
     def _schedule_watchdog(self) -> None:
         interval = watchdog_interval()
@@ -146,50 +146,6 @@ class Service:
                 interval, self._schedule_watchdog
             )
 
-    async def _start_single(self) -> None:
-        server = self.config.server
-        listener = Listener(
-            str(server.address), server.port, server.receive_buffer, self.worker is not None
-        )
-        server_id = (server.server_id or server.address).packed
-        sock = open_socket(listener)
-        # The interface that holds the address: replies to phones on its link go out as frames.
-        addresses = list_ipv4_addresses()
-        interface = next((a.interface for a in addresses if a.address == server.address), None)
-        link = [a for a in addresses if a.interface == interface and not a.is_loopback]
-        frames = open_frame_socket(interface) if interface is not None and link else None
-        sender = ReplySender(sock, self.stats, interface, frames, OnLink(link))
-        arrival = Arrival(
-            server_id=server_id, address=server.address.packed, refused=subnet_edges(addresses)
-        )
-        protocol = ResponderProtocol(self.responder, arrival, sender)
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
-        self.protocol, self.transport = protocol, transport
-
-    async def _start_interfaces(self) -> None:
-        server = self.config.server
-        if self.worker is None:  # workers: the supervisor checked before starting them
-            refuse_if_taken(Listener("0.0.0.0", server.port, server.receive_buffer))
-        self.listeners = InterfaceListeners(
-            self.responder,
-            self.stats,
-            server.port,
-            server.receive_buffer,
-            server.interfaces,
-            None if server.server_id is None else server.server_id.packed,
-            reuse_port=self.worker is not None,
-        )
-        # Subscribe before the first scan: a change between the two then still triggers a rescan.
-        self._watch = open_change_watch()
-        asyncio.get_running_loop().add_reader(self._watch, self._on_interface_change)
-        addresses = list_ipv4_addresses()
-        for finding in self.diagnose(addresses):
-            log.log(
-                _LEVELS[finding.severity], finding.event, message=finding.message, **finding.fields
-            )
-        await self.listeners.sync(addresses)
-
     def diagnose(self, addresses: list[InterfaceAddress]) -> list[Finding]:
         return diagnose(
             self.responder.policy,
@@ -199,64 +155,15 @@ class Service:
             links=frozenset(name for _, name in socket.if_nameindex()),
         )
 
-    def _on_interface_change(self) -> None:
-        assert self._watch is not None
-        drain(self._watch)
-        if self._rescan is None:  # coalesce a burst of netlink events into one rescan
-            self._rescan = asyncio.get_running_loop().call_later(0.2, self._start_rescan)
-
-    def _start_rescan(self) -> None:
-        self._rescan = None
-        task = asyncio.get_running_loop().create_task(self._resync())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _resync(self) -> None:
-        if self.listeners is None:
-            return
-        try:
-            await self.listeners.sync(list_ipv4_addresses())
-        except OSError as error:
-            log.error("interface_scan_failed", error=str(error))
-        self._apply_logging(self.config)
-
-    @property
-    def bound_port(self) -> int:
-        if self.transport is None:
-            return self.config.server.port
-        port: int = self.transport.get_extra_info("sockname")[1]
-        return port
-
     def protocols(self) -> list[ResponderProtocol]:
-        if self.listeners is not None:
-            return list(self.listeners.protocols())
-        return [] if self.protocol is None else [self.protocol]
+        return self.listening.protocols()
 
     def _apply_logging(self, config: Config) -> None:
+        # Only at start and on reload: configuring structlog is not free, and a new socket
+        # finds the current request log on the shared Handling.
         settings = config.logging
         configure_logging(settings.format, settings.level)
-        bound = structlog.get_logger("ucdhcp.requests")
-        emit = bound.info if settings.request_level == "info" else bound.debug
-        if self.ignored_limit is None or self.ignored_limit.rate != settings.ignored_rate:
-            self.ignored_limit = KeyedRateLimit(settings.ignored_rate)
-        rate = settings.requests_rate
-        if not rate:
-            self.request_limit = None
-        elif self.request_limit is None or self.request_limit.rate != rate:
-            # A burst of REQUESTS_BURST seconds' worth: a boot storm is logged whole.
-            self.request_limit = KeyedRateLimit(rate, rate * REQUESTS_BURST)
-        for protocol in self.protocols():
-            protocol.request_log = emit if settings.requests else None
-            protocol.request_limit = self.request_limit
-            protocol.ignored_limit = self.ignored_limit
-
-    def _apply_limits(self, config: Config) -> None:
-        settings, limits = config.limits, self.limits
-        limits.per_client = settings.replies_per_client
-        limits.per_destination = settings.replies_per_destination
-        limits.per_shared = settings.replies_per_relay
-        limits.per_port = settings.replies_per_port
-        limits.per_sender = settings.requests_per_source
+        self.handling.request_log = RequestLog.configured(settings, self.handling.request_log)
 
     def request_reload(self) -> None:
         """SIGHUP: one reload at a time; SIGHUPs during it make exactly one more afterwards."""
@@ -309,7 +216,7 @@ class Service:
                     str(self.config_path), [("", f"{type(error).__name__}: {error}")]
                 )
             return self._reload_failed(error)
-        self.responder.policy = policy  # one reference swap: atomic between two datagrams
+        self.handling.responder.policy = policy  # one reference swap: atomic between datagrams
         for section in ("server", "metrics"):
             running, configured = getattr(self.config, section), getattr(config, section)
             if running != configured:
@@ -323,7 +230,7 @@ class Service:
             update={"server": self.config.server, "metrics": self.config.metrics}
         )
         self._apply_logging(config)
-        self._apply_limits(config)
+        self.limiter.apply(config.limits)
         self.reloads["ok"] += 1
         log.info(
             "config_reloaded",
@@ -361,26 +268,17 @@ class Service:
     def close(self) -> None:
         if self._reloading is not None:
             self._reloading.cancel()  # it may be waiting for a writer: stopping does not
-        for timer in (self._window, self._watchdog, self._rescan):
-            if timer is not None:
-                timer.cancel()
-        self._window = self._watchdog = self._rescan = None
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        self.limiter.stop()
         if self.metrics_server is not None:
             self.metrics_server.close()
             self.metrics_server = None
-        if self._watch is not None:
-            asyncio.get_running_loop().remove_reader(self._watch)
-            self._watch.close()
-            self._watch = None
-        if self.listeners is None and self.transport is None:
-            return
-        if self.listeners is not None:
-            self.listeners.close()
-            self.listeners = None
-        if self.transport is not None:
-            self.transport.close()  # queued replies are still sent before the socket closes
-            self.transport = None
-        log.info("server_stopped", **self.counters())
+        self.listening.close()
+        if self._started:
+            self._started = False
+            log.info("server_stopped", **self.counters())
 
 
 async def serve(

@@ -28,7 +28,7 @@ import structlog
 
 from ..config import Config
 from .notify import Notifier, watchdog_interval
-from .protocol import Listener, refuse_if_taken
+from .sockets import Listener, refuse_if_taken
 
 log = structlog.get_logger("ucdhcp")
 READY_TIMEOUT = 30.0

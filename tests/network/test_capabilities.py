@@ -1,0 +1,101 @@
+"""The capabilities systemd/ucdhcp.service grants, applied for real to `ucdhcp serve`.
+
+With the unit's set (CAP_NET_BIND_SERVICE and CAP_NET_RAW) a reply to a phone on the link
+leaves as a frame addressed to the phone's MAC: the server never ARPs for the phone, so its
+neighbour table stays empty. With CAP_NET_BIND_SERVICE alone ucdhcp says so once
+(`frames_unavailable`, `replies_as_frames: false`) and still answers, through the UDP socket,
+after the kernel ARPed for the phone.
+
+setpriv gives the process exactly these capabilities the way systemd does (ambient,
+inheritable and bounding sets, no_new_privs), under uid 0 with the "noroot" securebits so that
+uid 0 confers no capability of its own (the test's interpreter lives under /root, which another
+uid cannot read). systemd's sandbox itself cannot run here without systemd:
+tests/ops/test_systemd_unit.py checks the unit's address families against the sockets the code
+opens.
+
+    ucdhcp ns eth0 10.30.0.10/24 --- phone ns eth0 10.30.0.50/24
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.netns import Lab
+
+from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered
+from .frames import OPTION_43_POOL01, OPTION_120_POOL01, bootp, broadcast_frame
+
+UNIT = Path(__file__).resolve().parents[2] / "systemd" / "ucdhcp.service"
+SERVER, PHONE_ADDRESS = "10.30.0.10", "10.30.0.50"
+CAPABILITY_BITS = {"CAP_NET_BIND_SERVICE": 1 << 10, "CAP_NET_RAW": 1 << 13}  # linux/capability.h
+SECUREBITS = "+noroot,+noroot_locked,+no_setuid_fixup,+no_setuid_fixup_locked"
+
+
+def unit_capabilities() -> list[str]:
+    """The unit's AmbientCapabilities, which must equal its CapabilityBoundingSet."""
+    lines = UNIT.read_text(encoding="utf-8").splitlines()
+    settings = dict(line.split("=", 1) for line in lines if "=" in line and line[0] != "#")
+    ambient = settings["AmbientCapabilities"].split()
+    assert sorted(ambient) == sorted(settings["CapabilityBoundingSet"].split())
+    return ambient
+
+
+def setpriv(capabilities: list[str]) -> list[str]:
+    """A setpriv command line that execs its arguments holding exactly `capabilities`."""
+    names = ",".join(f"+{name.removeprefix('CAP_').lower()}" for name in capabilities)
+    sets = [f"--{kind}=-all,{names}" for kind in ("inh-caps", "ambient-caps", "bounding-set")]
+    return ["setpriv", f"--securebits={SECUREBITS}", *sets, "--no-new-privs", "--"]
+
+
+def effective_capabilities(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("CapEff:"):
+            return int(line.split()[1], 16)
+    raise AssertionError(f"no CapEff line for {pid}")
+
+
+def neighbours(lab: Lab, namespace: str, address: str) -> list[object]:
+    shown = lab.exec(namespace, "ip", "-j", "neigh", "show", address, "dev", "eth0")
+    return list(json.loads(shown.stdout or "[]"))
+
+
+@pytest.mark.parametrize("frames", [True, False], ids=["unit", "without-net-raw"])
+def test_the_units_capabilities_send_frames_and_a_phone_is_answered_without_them(
+    lab: Lab, tmp_path: Path, frames: bool
+) -> None:
+    capabilities = unit_capabilities()
+    assert "CAP_NET_RAW" in capabilities  # the unit grants it: frames
+    if not frames:
+        capabilities = [name for name in capabilities if name != "CAP_NET_RAW"]
+    server_ns, phone_ns = lab.host("uc"), lab.host("ph")
+    lab.link(server_ns, "eth0", f"{SERVER}/24", phone_ns, "eth0", f"{PHONE_ADDRESS}/24")
+    config = config_toml([Site("voice", ["10.30.0.0/24"], POOL01)])
+    ucdhcp = Ucdhcp(lab, server_ns, tmp_path, config, wrapper=setpriv(capabilities))
+    added = ucdhcp.started("eth0").wait_for("interface_added", interface="eth0")
+    # ucdhcp itself (ip netns exec, setpriv and the script's interpreter all exec) holds
+    # exactly these capabilities.
+    wanted = sum(CAPABILITY_BITS[name] for name in capabilities)
+    assert effective_capabilities(ucdhcp.process.pid) == wanted
+    assert added["replies_as_frames"] is frames
+    unavailable = ucdhcp.find("frames_unavailable")
+    assert len(unavailable) == (0 if frames else 1), unavailable
+    if unavailable:
+        assert "CAP_NET_RAW" in unavailable[0]["message"]
+
+    # A phone with an address broadcasts its INFORM; the ACK goes to ciaddr:68 (RFC 2131
+    # §4.3.5). Nothing has taught the server the phone's MAC.
+    phone = Phone(lab, phone_ns)
+    assert neighbours(lab, server_ns, PHONE_ADDRESS) == []
+    xid = 0x0CA9E001
+    request = bootp(phone.mac, xid, ciaddr=PHONE_ADDRESS)
+    seen = phone.exchange(frames=[broadcast_frame(phone.mac, request, PHONE_ADDRESS)], xid=xid)
+    reply = delivered(seen, xid)
+    assert (reply.ip_src, reply.ip_dst, reply.dport) == (SERVER, PHONE_ADDRESS, 68)
+    assert reply.eth_dst == phone.mac
+    assert (reply.options[120], reply.options[43]) == (OPTION_120_POOL01, OPTION_43_POOL01)
+    assert len(ucdhcp.sent(xid)) == 1
+    # A frame goes straight to chaddr: no ARP, so no neighbour entry. The UDP socket's reply
+    # waited for the kernel to resolve the phone first (what a flood of unused ciaddrs stalls).
+    resolved = neighbours(lab, server_ns, PHONE_ADDRESS)
+    assert (resolved == []) is frames, resolved

@@ -14,9 +14,12 @@ tests/ops/test_systemd_unit.py checks the unit's address families against the so
 opens.
 
     ucdhcp ns eth0 10.30.0.10/24 --- phone ns eth0 10.30.0.50/24
+
+The flood test uses test_floods.py's segment and flood, with ucdhcp holding these capabilities.
 """
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,10 @@ from tests.netns import Lab
 
 from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered
 from .frames import OPTION_43_POOL01, OPTION_120_POOL01, bootp, broadcast_frame
+from .test_floods import ATTACKER as FLOOD_ATTACKER
+from .test_floods import PHONE_ADDRESS as FLOOD_PHONE
+from .test_floods import SERVER as FLOOD_SERVER
+from .test_floods import Segment, probe_result
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "ucdhcp.service"
 SERVER, PHONE_ADDRESS = "10.30.0.10", "10.30.0.50"
@@ -99,3 +106,45 @@ def test_the_units_capabilities_send_frames_and_a_phone_is_answered_without_them
     # waited for the kernel to resolve the phone first (what a flood of unused ciaddrs stalls).
     resolved = neighbours(lab, server_ns, PHONE_ADDRESS)
     assert (resolved == []) is frames, resolved
+
+
+@pytest.mark.parametrize("frames", [True, False], ids=["unit", "without-net-raw"])
+def test_a_flood_of_unused_ciaddrs_under_the_units_capabilities(
+    lab: Lab, tmp_path: Path, frames: bool
+) -> None:
+    # test_floods.py's spoofed unused-ciaddr flood (500/s for 6 s), against ucdhcp holding
+    # the unit's capabilities: no CAP_NET_ADMIN, so its receive buffer is capped by
+    # net.core.rmem_max. With CAP_NET_RAW the phone is answered throughout. Without it the
+    # UDP socket's buffer fills with replies waiting for ARP: later replies are dropped and
+    # counted, never queued, and ucdhcp stops at once and cleanly.
+    capabilities = [name for name in unit_capabilities() if frames or name != "CAP_NET_RAW"]
+    switch, server = lab.host("sw"), lab.host("uc")
+    phone_ns, attacker = lab.host("ph"), lab.host("at")
+    lab.link(server, "eth0", f"{FLOOD_SERVER}/16", switch, "p1", None)
+    lab.link(phone_ns, "eth0", f"{FLOOD_PHONE}/16", switch, "p2", None)
+    lab.link(attacker, "eth0", f"{FLOOD_ATTACKER}/16", switch, "p3", None)
+    lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    config = config_toml([Site("headquarters", ["10.1.0.0/16"], POOL01)])
+    ucdhcp = Ucdhcp(lab, server, tmp_path, config, wrapper=setpriv(capabilities))
+    segment = Segment(lab, ucdhcp.started("eth0"), Phone(lab, phone_ns), attacker, tmp_path)
+
+    process, output = segment.probe(8)
+    flood = segment.flood("unused-ciaddr", 500, 6, spoof_source=True)
+    sent, answered = probe_result(process, output)
+    counters = segment.counters()
+    dropped = counters["dropped"].get("send_buffer_full", 0)
+    print(f"frames {frames}: flood {flood['sent']}; phone {answered}/{sent}; dropped {dropped}")
+    if frames:
+        assert answered >= 0.99 * sent, f"the phone was answered {answered} of {sent} times"
+        assert dropped == 0
+    else:
+        assert dropped > 0 and ucdhcp.find("reply_dropped", error="send_buffer_full")
+    decided = sum(
+        counters[kind][key] for kind in ("replies", "dropped", "ignored") for key in counters[kind]
+    )
+    assert decided == sum(counters["received"].values())
+
+    ucdhcp.process.send_signal(signal.SIGTERM)
+    assert ucdhcp.process.wait(timeout=5) == 0
+    log = ucdhcp.log_path.read_text()
+    assert "Traceback" not in log and "Fatal error" not in log

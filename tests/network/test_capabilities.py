@@ -4,7 +4,8 @@ With the unit's set (CAP_NET_BIND_SERVICE and CAP_NET_RAW) a reply to a phone on
 leaves as a frame addressed to the phone's MAC: the server never ARPs for the phone, so its
 neighbour table stays empty. With CAP_NET_BIND_SERVICE alone ucdhcp says so once
 (`frames_unavailable`, `replies_as_frames: false`) and still answers, through the UDP socket,
-after the kernel ARPed for the phone.
+after the kernel ARPed for the phone. An OUTPUT rule dropping every reply from port 67 never
+sees a frame, and refuses the UDP socket's reply (EPERM, counted).
 
 setpriv gives the process exactly these capabilities the way systemd does (ambient,
 inheritable and bounding sets, no_new_privs), under uid 0 with the "noroot" securebits so that
@@ -19,15 +20,28 @@ The flood test uses test_floods.py's segment and flood, with ucdhcp holding thes
 """
 
 import json
+import shutil
 import signal
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.netns import Lab
 
-from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered
-from .frames import OPTION_43_POOL01, OPTION_120_POOL01, bootp, broadcast_frame
+from .actors import (
+    POOL01,
+    REPLY_TIMEOUT,
+    SILENCE,
+    Phone,
+    Site,
+    Ucdhcp,
+    config_toml,
+    delivered,
+    replies_to,
+)
+from .frames import OPTION_43_POOL01, OPTION_120_POOL01, Seen, bootp, broadcast_frame
 from .test_floods import ATTACKER as FLOOD_ATTACKER
 from .test_floods import PHONE_ADDRESS as FLOOD_PHONE
 from .test_floods import SERVER as FLOOD_SERVER
@@ -67,19 +81,42 @@ def neighbours(lab: Lab, namespace: str, address: str) -> list[object]:
     return list(json.loads(shown.stdout or "[]"))
 
 
+def capabilities_for(frames: bool) -> list[str]:
+    """The unit's capabilities, without CAP_NET_RAW unless `frames`."""
+    capabilities = unit_capabilities()
+    assert "CAP_NET_RAW" in capabilities  # the unit grants it: frames
+    return [name for name in capabilities if frames or name != "CAP_NET_RAW"]
+
+
+def serve_a_phone(
+    lab: Lab, tmp_path: Path, capabilities: list[str], firewall: Sequence[str] = ()
+) -> tuple[Ucdhcp, str, Phone]:
+    """ucdhcp holding `capabilities`, and a phone on its link; `firewall`: an iptables rule
+    in ucdhcp's namespace."""
+    server_ns, phone_ns = lab.host("uc"), lab.host("ph")
+    lab.link(server_ns, "eth0", f"{SERVER}/24", phone_ns, "eth0", f"{PHONE_ADDRESS}/24")
+    if firewall:
+        lab.exec(server_ns, "iptables", *firewall)
+    config = config_toml([Site("voice", ["10.30.0.0/24"], POOL01)])
+    ucdhcp = Ucdhcp(lab, server_ns, tmp_path, config, wrapper=setpriv(capabilities))
+    return ucdhcp.started("eth0"), server_ns, Phone(lab, phone_ns)
+
+
+def inform(phone: Phone, xid: int, **kwargs: Any) -> Seen:
+    """A phone with an address broadcasts its INFORM; the ACK goes to ciaddr:68 (RFC 2131
+    §4.3.5). Nothing has taught the server the phone's MAC."""
+    request = bootp(phone.mac, xid, ciaddr=PHONE_ADDRESS)
+    frame = broadcast_frame(phone.mac, request, PHONE_ADDRESS)
+    return phone.exchange(frames=[frame], xid=xid, **kwargs)
+
+
 @pytest.mark.parametrize("frames", [True, False], ids=["unit", "without-net-raw"])
 def test_the_units_capabilities_send_frames_and_a_phone_is_answered_without_them(
     lab: Lab, tmp_path: Path, frames: bool
 ) -> None:
-    capabilities = unit_capabilities()
-    assert "CAP_NET_RAW" in capabilities  # the unit grants it: frames
-    if not frames:
-        capabilities = [name for name in capabilities if name != "CAP_NET_RAW"]
-    server_ns, phone_ns = lab.host("uc"), lab.host("ph")
-    lab.link(server_ns, "eth0", f"{SERVER}/24", phone_ns, "eth0", f"{PHONE_ADDRESS}/24")
-    config = config_toml([Site("voice", ["10.30.0.0/24"], POOL01)])
-    ucdhcp = Ucdhcp(lab, server_ns, tmp_path, config, wrapper=setpriv(capabilities))
-    added = ucdhcp.started("eth0").wait_for("interface_added", interface="eth0")
+    capabilities = capabilities_for(frames)
+    ucdhcp, server_ns, phone = serve_a_phone(lab, tmp_path, capabilities)
+    added = ucdhcp.wait_for("interface_added", interface="eth0")
     # ucdhcp itself (ip netns exec, setpriv and the script's interpreter all exec) holds
     # exactly these capabilities.
     wanted = sum(CAPABILITY_BITS[name] for name in capabilities)
@@ -90,14 +127,9 @@ def test_the_units_capabilities_send_frames_and_a_phone_is_answered_without_them
     if unavailable:
         assert "CAP_NET_RAW" in unavailable[0]["message"]
 
-    # A phone with an address broadcasts its INFORM; the ACK goes to ciaddr:68 (RFC 2131
-    # §4.3.5). Nothing has taught the server the phone's MAC.
-    phone = Phone(lab, phone_ns)
     assert neighbours(lab, server_ns, PHONE_ADDRESS) == []
     xid = 0x0CA9E001
-    request = bootp(phone.mac, xid, ciaddr=PHONE_ADDRESS)
-    seen = phone.exchange(frames=[broadcast_frame(phone.mac, request, PHONE_ADDRESS)], xid=xid)
-    reply = delivered(seen, xid)
+    reply = delivered(inform(phone, xid), xid)
     assert (reply.ip_src, reply.ip_dst, reply.dport) == (SERVER, PHONE_ADDRESS, 68)
     assert reply.eth_dst == phone.mac
     assert (reply.options[120], reply.options[43]) == (OPTION_120_POOL01, OPTION_43_POOL01)
@@ -106,6 +138,27 @@ def test_the_units_capabilities_send_frames_and_a_phone_is_answered_without_them
     # waited for the kernel to resolve the phone first (what a flood of unused ciaddrs stalls).
     resolved = neighbours(lab, server_ns, PHONE_ADDRESS)
     assert (resolved == []) is frames, resolved
+
+
+@pytest.mark.parametrize("frames", [True, False], ids=["unit", "without-net-raw"])
+def test_frames_bypass_the_output_chain(lab: Lab, tmp_path: Path, frames: bool) -> None:
+    # What the README's Firewall section says: an OUTPUT rule refusing every reply from port
+    # 67 stops the UDP socket's replies (EPERM, counted) but never sees a frame.
+    if shutil.which("iptables") is None:
+        pytest.fail("iptables is missing: apt-get install iptables")
+    rule = ("OUTPUT", "-p", "udp", "--sport", "67", "-j", "DROP")
+    ucdhcp, server_ns, phone = serve_a_phone(lab, tmp_path, capabilities_for(frames), ["-A", *rule])
+    xid = 0x0CA9E002
+    seen = inform(phone, xid, listen=REPLY_TIMEOUT if frames else SILENCE)
+    if frames:
+        assert delivered(seen, xid).ip_dst == PHONE_ADDRESS
+        assert len(ucdhcp.sent(xid)) == 1
+    else:
+        assert replies_to(seen, xid) == []
+        ucdhcp.wait_for("reply_dropped", error="EPERM")
+    shown = lab.exec(server_ns, "iptables", "-L", "OUTPUT", "-v", "-n", "-x").stdout
+    dropped = int(next(line for line in shown.splitlines() if "DROP" in line).split()[0])
+    assert dropped == (0 if frames else 1), shown
 
 
 @pytest.mark.parametrize("frames", [True, False], ids=["unit", "without-net-raw"])

@@ -1,8 +1,11 @@
 # ucdhcp container image: a non-root ucdhcp serving /etc/ucdhcp/ucdhcp.toml, JSON logs on stdout.
 #
 #   docker build -t ucdhcp .
-#   docker run -d --name ucdhcp --network host --read-only \
-#       --cap-drop ALL --cap-add NET_BIND_SERVICE -v /etc/ucdhcp:/etc/ucdhcp:ro ucdhcp
+#   docker run -d --name ucdhcp --network host --read-only --cap-drop ALL \
+#       --cap-add NET_BIND_SERVICE --cap-add NET_RAW -v /etc/ucdhcp:/etc/ucdhcp:ro ucdhcp
+#
+# NET_BIND_SERVICE binds UDP 67; NET_RAW sends replies to phones on the link as Ethernet frames,
+# so none waits for ARP (without it they go through the UDP socket; see the README).
 #
 # Where no registry is reachable, build a Debian base first (container/build-base.sh) and pass
 # it as --build-arg BASE=localhost/ucdhcp-base:bookworm. With podman, build with
@@ -33,12 +36,17 @@ RUN apt-get update -qq \
     && useradd --uid "${UCDHCP_UID}" --gid ucdhcp --no-create-home --no-log-init \
         --home-dir /nonexistent --shell /usr/sbin/nologin ucdhcp
 
-# The venv has its own copies of the interpreter (--copies). Only bin/python gets
-# CAP_NET_BIND_SERVICE as a file capability (+ep): the non-root user can then bind UDP 67 under
-# Docker (which does not raise --cap-add capabilities into a non-root user's ambient set) and
-# podman alike. bin/python3.X (python3 links to it) stays plain: the health check and the
-# entry point's fallback for containers without NET_BIND_SERVICE in their bounding set run it
-# (see container/entrypoint.sh), and every other `python3` in the image stays unprivileged.
+# The venv has its own copies of the interpreter (--copies), three with different file
+# capabilities (+ep), because a non-root user gets capabilities only from the file it executes
+# under Docker (which does not raise --cap-add capabilities into a non-root user's ambient set)
+# and the kernel refuses to execute a +ep file one of whose capabilities is missing from the
+# container's bounding set (podman's default set has no NET_RAW, Docker's has):
+# - bin/python-frames: cap_net_bind_service,cap_net_raw: binds UDP 67 and sends replies as
+#   Ethernet frames (no ARP wait; the sender's docstring says why).
+# - bin/python: cap_net_bind_service only (also what the `ucdhcp` script's #! line runs).
+# - bin/python3.X (python3 links to it): none, for the health check and containers without
+#   NET_BIND_SERVICE; every other `python3` in the image stays unprivileged too.
+# container/entrypoint.sh picks the first whose capabilities are all in the bounding set.
 # pip and setuptools are removed once the wheels are in. (The wheels are COPYed, ~7 MB left in
 # that layer, rather than bind-mounted with RUN --mount=from=build: podman 4.3 fails to mount a
 # cached stage (seen here; containers/podman#16281) and buildah may reuse the RUN's cache after
@@ -53,8 +61,11 @@ RUN set -eu \
     && cd /opt/ucdhcp/bin \
     && ln -sf "$(ls python3.* | head -n 1)" python3 \
     && rm -f Activate.ps1 activate activate.csh activate.fish \
+    && cp -p python python-frames \
     && setcap cap_net_bind_service=+ep python \
-    && getcap python | grep -q cap_net_bind_service \
+    && setcap cap_net_bind_service,cap_net_raw=+ep python-frames \
+    && getcap python | grep -qx 'python cap_net_bind_service=ep' \
+    && getcap python-frames | grep -qx 'python-frames cap_net_bind_service,cap_net_raw=ep' \
     && /opt/ucdhcp/bin/ucdhcp --version
 
 COPY container/entrypoint.sh /opt/ucdhcp/bin/ucdhcp-entrypoint

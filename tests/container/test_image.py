@@ -8,19 +8,30 @@ firewall), then runs the image the way it is deployed on a voice VLAN:
 
     client eth0 --- bridge "seg" (namespace sw) --- host eth0 ~ macvlan -> ctr eth0 (ucdhcp)
 
-as the non-root user, with no added capability and the config directory mounted read-only. A
-client on the segment broadcasts a phone's DHCPINFORM from UDP 68 and must get the DHCPACK
-with options 120 and 43 for pool01.contoso.com. Also checked: every log line is JSON, the
-server's user and capabilities, the HEALTHCHECK (kept by --format docker, and run once), a
-reload by SIGHUP of a config replaced on the host, a quick exit 0 on `podman stop` (SIGTERM),
-the image size; then the same image with every capability dropped and no-new-privileges (the
-entry point's fallback, binding through net.ipv4.ip_unprivileged_port_start). This kernel has
-no 802.1Q: one veth segment stands in for the VLAN.
+as the non-root user, with the config directory mounted read-only. A client on the segment
+broadcasts a phone's DHCPINFORM from UDP 68 and must get the DHCPACK with options 120 and 43
+for pool01.contoso.com, at its ciaddr. Also checked: every log line is JSON, the server's user
+and capabilities, the HEALTHCHECK (kept by --format docker, and run once), a reload by SIGHUP of
+a config replaced on the host, a quick exit 0 on `podman stop` (SIGTERM), the image size. This
+kernel has no 802.1Q: one veth segment stands in for the VLAN.
+
+The image runs under four capability sets; in each the phone is answered, and the log's
+`interface_added` says whether replies leave as Ethernet frames (CAP_NET_RAW), which shows on
+the wire: a frame goes straight to the phone's MAC, while a UDP reply waits for the container's
+kernel to ARP for the phone first (so only then does the container hold a neighbour entry).
+
+- podman's defaults (no NET_RAW in the bounding set): bin/python, NET_BIND_SERVICE, no frames;
+- podman with `--cap-add NET_RAW` (bounding and ambient): bin/python-frames, both, frames;
+- Docker's defaults (NET_RAW in the bounding set, nothing ambient; its list set in a copy of
+  container/containers.conf): bin/python-frames, both, frames;
+- `--cap-drop all` and no-new-privileges: bin/python3 binding 67 through the namespace's
+  net.ipv4.ip_unprivileged_port_start, no capability, no frames.
 
 Cold (debootstrap of the base image) about 100 s; warm about 5 s, about 20 s when src/ changed.
 Root only; podman, runc and debootstrap come from the set-up (scripts/test): missing, it fails.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -39,20 +50,26 @@ pytestmark = pytest.mark.needs_root
 ROOT = Path(__file__).resolve().parents[2]
 CONTAINERS_CONF = ROOT / "container" / "containers.conf"
 BASE_IMAGE = "localhost/ucdhcp-base:bookworm"
-IMAGE = "localhost/ucdhcp:test"
+# One tag per checkout: worktrees of one machine building at once would otherwise retag (and
+# remove) each other's image mid-test.
+IMAGE = f"localhost/ucdhcp:test-{hashlib.sha256(bytes(ROOT)).hexdigest()[:8]}"
 UID = "10067"
 USER = f"{UID}:{UID}"  # the image's ucdhcp user, given explicitly as a deployment would
 PACKAGES = ("podman", "runc", "debootstrap")  # what scripts/test installs as root
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 CONTAINER_ADDRESS, CLIENT_ADDRESS = "10.10.0.10", "10.10.0.50"
-CLIENT_MAC = bytes.fromhex("02c1ee000050")
 OPTION_120_POOL01 = bytes.fromhex("78150006706F6F6C303107636F6E746F736F03636F6D00")
 OPTION_43_POOL01 = bytes.fromhex(  # sub-options 1-5, https://pool01.contoso.com:443/CertProv/...
     "2B55010C4D532D55432D436C69656E74020568747470730312706F6F6C30312E636F6E746F736F2E636F6D"
     "040334343305252F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663"
 )
-CAP_NET_BIND_SERVICE = 1 << 10
+CAP_NET_BIND_SERVICE, CAP_NET_RAW = 1 << 10, 1 << 13  # linux/capability.h
+# Docker's default capabilities (moby's oci/caps/defaults.go): NET_RAW among them.
+DOCKER_DEFAULT_CAPABILITIES = (
+    "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
+    "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+)  # fmt: skip
 MAX_IMAGE_MB, MAX_ADDED_MB = 300, 80  # base ~150 MB (Debian python3 + pip), ucdhcp ~35 MB
 MACVLAN_BRIDGE = ("type", "macvlan", "mode", "bridge")
 STOP_SECONDS = 3.0  # podman's own SIGKILL would come after 10 s
@@ -91,13 +108,15 @@ sys.exit(1)
 """
 
 
-def podman(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def podman(
+    *args: str, check: bool = True, timeout: float = 60, conf: Path = CONTAINERS_CONF
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         ["podman", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)},
+        env={**os.environ, "CONTAINERS_CONF": str(conf)},
         check=False,
     )
     if check and result.returncode != 0:
@@ -196,14 +215,32 @@ def wait_for_event(name: str, event: str, timeout: float = 20) -> dict[str, obje
     pytest.fail(f"no {event} within {timeout} s:\n{podman('logs', name).stdout}")
 
 
-def inform(xid: int) -> bytes:
-    """A Lync phone's broadcast DHCPINFORM: option 60 MS-UC-Client, 55 asking for 43 and 120."""
+def docker_conf(directory: Path) -> Path:
+    """container/containers.conf with Docker's default capabilities instead of podman's: a
+    non-root user then has them in its bounding set only, as under Docker."""
+    text = CONTAINERS_CONF.read_text(encoding="utf-8")
+    start = text.index("default_capabilities = [")
+    end = text.index("]", start) + 1
+    listed = ", ".join(f'"{name}"' for name in DOCKER_DEFAULT_CAPABILITIES)
+    conf = directory / "containers-docker-defaults.conf"
+    conf.write_text(f"{text[:start]}default_capabilities = [{listed}]{text[end:]}")
+    return conf
+
+
+def mac_of(lab: Lab, namespace: str) -> bytes:
+    shown = lab.exec(namespace, "ip", "-j", "link", "show", "eth0").stdout
+    return bytes.fromhex(json.loads(shown)[0]["address"].replace(":", ""))
+
+
+def inform(xid: int, mac: bytes) -> bytes:
+    """A Lync phone's broadcast DHCPINFORM: option 60 MS-UC-Client, 55 asking for 43 and 120,
+    chaddr its own MAC (where a frame is addressed)."""
     packet = BOOTP(
-        op=1, xid=xid, flags=0x8000, ciaddr=CLIENT_ADDRESS, chaddr=CLIENT_MAC + bytes(10)
+        op=1, xid=xid, flags=0x8000, ciaddr=CLIENT_ADDRESS, chaddr=mac + bytes(10)
     ) / DHCP(
         options=[
             ("message-type", "inform"),
-            ("client_id", b"\x01" + CLIENT_MAC),
+            ("client_id", b"\x01" + mac),
             ("vendor_class_id", b"MS-UC-Client"),
             ("param_req_list", [43, 120]),
             "end",
@@ -228,10 +265,9 @@ def options_tlv(reply: bytes) -> dict[int, bytes]:
 
 def ask(lab: Lab, client_ns: str, xid: int, name: str, pool: str = "pool01") -> None:
     """A phone's broadcast INFORM from the client must get the DHCPACK for `pool`."""
+    request = inform(xid, mac_of(lab, client_ns))
     result = lab.exec(
-        client_ns,
-        *(sys.executable, "-c", CLIENT, inform(xid).hex(), f"{xid:08x}", "eth0"),
-        check=False,
+        client_ns, *(sys.executable, "-c", CLIENT, request.hex(), f"{xid:08x}", "eth0"), check=False
     )
     assert result.returncode == 0, f"no reply to the INFORM: {result.stderr}\n" + (
         podman("logs", name).stdout
@@ -290,29 +326,48 @@ def test_image_serves_a_phone_on_a_macvlan_as_non_root(lab: Lab, tmp_path: Path)
     config = config_dir / "ucdhcp.toml"
     config.write_text(CONFIG)
     config.chmod(0o644)  # readable by the container's non-root user
-    names = [f"ucdhcp-test-{os.getpid()}", f"ucdhcp-test-{os.getpid()}-nocaps"]
+    runs = ("podman", "podman-raw", "docker", "nocaps")
+    names = {run: f"ucdhcp-test-{os.getpid()}-{run}" for run in runs}
 
-    def run(name: str, *options: str) -> None:
+    def run(name: str, *options: str, conf: Path = CONTAINERS_CONF) -> None:
+        # The container's neighbour table starts empty: an entry for the phone afterwards
+        # means the reply waited for ARP (the UDP socket), none means it left as a frame.
+        lab.exec(container_ns, "ip", "neigh", "flush", "dev", "eth0")
         podman(
             *("run", "--detach", "--name", name, "--user", USER, "--read-only", *options),
             *("--network", f"ns:/run/netns/{container_ns}"),
             *("-v", f"{config_dir}:/etc/ucdhcp:ro"),
             *("--health-interval", "disable"),  # no systemd timers here: run by hand below
             IMAGE,
+            conf=conf,
         )
         started = wait_for_event(name, "server_started")
         assert started["interfaces"] == ["eth0"], started  # its only link: the macvlan
 
+    def check_capabilities(name: str, held: int) -> None:
+        """ucdhcp holds exactly `held`, and sends frames exactly when it holds CAP_NET_RAW."""
+        status = server_status(name)
+        assert status["Uid"].split()[1] == UID  # the server's effective uid
+        assert int(status["CapEff"], 16) == held, status["CapEff"]
+        frames = bool(held & CAP_NET_RAW)
+        added = wait_for_event(name, "interface_added")
+        assert added["replies_as_frames"] is frames, added
+        unavailable = [e for e in log_events(name) if e["event"] == "frames_unavailable"]
+        assert len(unavailable) == (0 if frames else 1), unavailable
+        shown = lab.exec(container_ns, "ip", "-j", "neigh", "show", CLIENT_ADDRESS, "dev", "eth0")
+        arped = json.loads(shown.stdout or "[]") != []
+        assert arped is not frames, f"{name}: frames {frames}, neighbour entry {arped}"
+        print(f"{name}: CapEff {held:#x}, replies_as_frames {frames}")
+
     try:
-        # As deployed: the image's user, podman's default capabilities, nothing added.
-        name = names[0]
+        # As deployed under podman: the image's user, podman's default capabilities (no
+        # NET_RAW), nothing added. Its only capability is the one the image's bin/python
+        # carries (file capability); replies go through the UDP socket.
+        name = names["podman"]
         run(name)
         ask(lab, client_ns, 0x5C0DE067, name)
         assert podman("exec", name, "id", "-u").stdout.strip() == UID
-        status = server_status(name)
-        assert status["Uid"].split()[1] == UID  # the server's effective uid
-        # Its only capability is the one the image's interpreter carries (file capability).
-        assert int(status["CapEff"], 16) == CAP_NET_BIND_SERVICE, status["CapEff"]
+        check_capabilities(name, CAP_NET_BIND_SERVICE)
 
         check = podman("healthcheck", "run", name, check=False)
         assert check.returncode == 0, f"HEALTHCHECK failed: {check.stdout}{check.stderr}"
@@ -330,19 +385,38 @@ def test_image_serves_a_phone_on_a_macvlan_as_non_root(lab: Lab, tmp_path: Path)
         ask(lab, client_ns, 0x5C0DE069, name, pool="pool02")
         stop(name)
         assert {"server_started", "interface_added"} <= {e["event"] for e in log_events(name)}
-
-        # Hardened: no capability at all (the kernel would refuse to run the +ep interpreter);
-        # the entry point falls back to the plain one, which binds 67 thanks to the namespace's
-        # net.ipv4.ip_unprivileged_port_start (what a Kubernetes "restricted" pod would set).
-        name = names[1]
         config.write_text(CONFIG)
+
+        # podman with NET_RAW added: the entry point picks bin/python-frames.
+        name = names["podman-raw"]
+        run(name, "--cap-add", "NET_RAW")
+        ask(lab, client_ns, 0x5C0DE06A, name)
+        check_capabilities(name, CAP_NET_BIND_SERVICE | CAP_NET_RAW)
+        check = podman("healthcheck", "run", name, check=False)
+        assert check.returncode == 0, f"HEALTHCHECK failed: {check.stdout}{check.stderr}"
+        stop(name)
+
+        # Docker's default capabilities: NET_RAW is in the bounding set but, for a non-root
+        # user, in no other set; only the file capability of bin/python-frames grants it.
+        name = names["docker"]
+        run(name, conf=docker_conf(tmp_path))
+        ask(lab, client_ns, 0x5C0DE06B, name)
+        assert int(server_status(name)["CapAmb"], 16) == 0
+        check_capabilities(name, CAP_NET_BIND_SERVICE | CAP_NET_RAW)
+        stop(name)
+
+        # Hardened: no capability at all (the kernel would refuse to run either +ep
+        # interpreter); the entry point falls back to the plain one, which binds 67 thanks to
+        # the namespace's net.ipv4.ip_unprivileged_port_start (what a Kubernetes "restricted"
+        # pod would set).
+        name = names["nocaps"]
         lab.exec(container_ns, "sysctl", "-qw", "net.ipv4.ip_unprivileged_port_start=67")
         run(name, "--cap-drop", "all", "--security-opt", "no-new-privileges")
         ask(lab, client_ns, 0x5C0DE068, name)
-        assert int(server_status(name)["CapEff"], 16) == 0
+        check_capabilities(name, 0)
         check = podman("healthcheck", "run", name, check=False)
         assert check.returncode == 0, f"HEALTHCHECK failed: {check.stdout}{check.stderr}"
         stop(name)
     finally:
-        for name in names:
+        for name in names.values():
             podman("rm", "--force", "--time", "0", name, check=False)

@@ -109,14 +109,21 @@ def config_toml(
 class Ucdhcp:
     """`ucdhcp serve -c FILE` in a namespace; its JSON log lines are read from a file."""
 
-    def __init__(self, lab: Lab, namespace: str, directory: Path, config: str) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        namespace: str,
+        directory: Path,
+        config: str,
+        wrapper: Sequence[str] = (),
+    ) -> None:
+        """`wrapper` runs first and execs ucdhcp (e.g. setpriv giving it some capabilities)."""
         self.lab = lab
         self.config_path = directory / f"{namespace}.toml"
         self.config_path.write_text(config, encoding="utf-8")
         self.log_path = directory / f"{namespace}.log"
-        self.process = lab.start(
-            namespace, *ucdhcp_command(), "serve", "-c", str(self.config_path), stdout=self.log_path
-        )
+        command = [*wrapper, *ucdhcp_command(), "serve", "-c", str(self.config_path)]
+        self.process = lab.start(namespace, *command, stdout=self.log_path)
 
     def events(self) -> list[dict[str, Any]]:
         events = []

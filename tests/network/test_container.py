@@ -128,6 +128,9 @@ def test_container_on_a_macvlan_answers_its_segment_only(
     segments = tagged_trunk(lab) if link == "vlan" else separate_bridges(lab)
     ucdhcp = Ucdhcp(lab, segments.container, tmp_path, config_toml(SITES)).started("eth0")
     assert ucdhcp.wait_for("server_started")["interfaces"] == ["eth0"]  # its only link
+    # A macvlan is an Ethernet interface: replies leave as frames there (root has CAP_NET_RAW;
+    # tests/container/test_image.py runs the image without it too).
+    assert ucdhcp.wait_for("interface_added", interface="eth0")["replies_as_frames"] is True
 
     phone, other = segments.phone, segments.other
     xid = 0x8A000001

@@ -1,4 +1,6 @@
-"""The shipped unit file: systemd-analyze verifies it and rates its exposure at most 2.0."""
+"""The shipped unit file: systemd-analyze verifies it and rates its exposure at most 2.0; it
+grants the two capabilities ucdhcp uses, says why, and allows every socket family it opens.
+(tests/network/test_capabilities.py runs ucdhcp with the unit's capabilities.)"""
 
 import re
 import shutil
@@ -13,6 +15,7 @@ pytestmark = pytest.mark.needs_root
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "ucdhcp.service"
 INSTALLED = "/opt/ucdhcp/bin/ucdhcp"
+SOURCE = ROOT / "src" / "ucdhcp"
 
 
 def systemd_analyze() -> str:
@@ -54,15 +57,51 @@ def test_unit_verifies_cleanly_with_the_program_installed(tmp_path: Path) -> Non
     assert "ucdhcp.service" not in result.stderr, result.stderr
 
 
-def test_unit_runs_unprivileged_with_only_the_bind_capability() -> None:
-    settings = dict(
-        line.split("=", 1)
-        for line in UNIT.read_text(encoding="utf-8").splitlines()
-        if "=" in line and not line.startswith("#")
-    )
-    assert settings["Type"] == "notify"
-    assert settings["DynamicUser"] == "yes"
-    assert settings["CapabilityBoundingSet"] == "CAP_NET_BIND_SERVICE"
-    assert settings["AmbientCapabilities"] == "CAP_NET_BIND_SERVICE"
-    assert settings["ExecReload"] == "/bin/kill -HUP $MAINPID"
-    assert INSTALLED in settings["ExecStart"]
+def settings() -> dict[str, str]:
+    lines = UNIT.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
+def comment_above(key: str) -> str:
+    """The comment block that ends just above the line setting `key` (blank lines end it)."""
+    lines = UNIT.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith(f"{key}="))
+    block: list[str] = []
+    for line in reversed(lines[:index]):
+        if not line.strip():
+            break
+        if line.startswith("#"):
+            block.insert(0, line.lstrip("# "))
+    return " ".join(block)
+
+
+def test_unit_runs_unprivileged_with_the_bind_and_raw_capabilities() -> None:
+    unit = settings()
+    assert unit["Type"] == "notify"
+    assert unit["DynamicUser"] == "yes"
+    assert unit["NoNewPrivileges"] == "yes"
+    granted = {"CAP_NET_BIND_SERVICE", "CAP_NET_RAW"}
+    assert set(unit["CapabilityBoundingSet"].split()) == granted
+    assert set(unit["AmbientCapabilities"].split()) == granted
+    assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"
+    assert INSTALLED in unit["ExecStart"]
+
+
+def test_unit_says_why_it_needs_each_capability_and_what_happens_without_raw() -> None:
+    why = comment_above("DynamicUser")
+    assert "CAP_NET_BIND_SERVICE: bind UDP port 67" in why, why
+    # CAP_NET_RAW: what it is for (frames, no ARP wait) and what ucdhcp does without it.
+    for fact in ("CAP_NET_RAW", "AF_PACKET", "ARP", "frames_unavailable", "replies_as_frames"):
+        assert fact in why, f"{fact} not explained: {why}"
+
+
+def test_unit_allows_every_address_family_ucdhcp_opens() -> None:
+    # RestrictAddressFamilies makes socket() fail with EAFNOSUPPORT for any other family:
+    # for AF_PACKET that would silently turn frames off.
+    source = "\n".join(path.read_text(encoding="utf-8") for path in SOURCE.rglob("*.py"))
+    opened = set(re.findall(r"socket\.socket\(\s*socket\.(AF_\w+)", source))
+    assert {"AF_INET", "AF_NETLINK", "AF_PACKET", "AF_UNIX"} <= opened  # the scan finds them
+    allowed = set(settings()["RestrictAddressFamilies"].split())
+    assert opened <= allowed, f"opened but not allowed: {opened - allowed}"
+    why = comment_above("RestrictAddressFamilies")
+    assert all(family in why for family in allowed), why

@@ -50,7 +50,7 @@ requests = {requests}
 requests_rate = 0            # the per-request logging row logs every request (issue 13, item 7)
 
 [limits]
-replies_per_client = 1000000  # counted as by default (20/s), never reached by 1000 clients
+replies_per_client = 65535  # counted as by default (20/s), never reached by 1000 clients
 # One generator (one address, one port) stands for a whole site's phones here: the limits on
 # one sender's requests (100/s), one destination address (50/s) and one port other than 67/68
 # (50/s) would cap it at a phone's rate. Off, so the rows measure the answering path.
@@ -77,7 +77,7 @@ requests = {requests}
 requests_rate = 0            # the per-request logging row logs every request (issue 13, item 7)
 
 [limits]
-replies_per_client = 1000000  # counted as by default (20/s), never reached by 1000 clients
+replies_per_client = 65535  # counted as by default (20/s), never reached by 1000 clients
 # One generator (one address, one port) stands for a whole site's phones here: the limits on
 # one sender's requests (100/s), one destination address (50/s) and one port other than 67/68
 # (50/s) would cap it at a phone's rate. Off, so the rows measure the answering path.

@@ -1,7 +1,7 @@
-"""ReplyLimits: replies per client, per destination, per shared destination and per port, per
-window, in bounded memory that evicts instead of refusing."""
+"""ReplyLimits: replies per client, per destination, per shared destination and per port, and
+requests per sender, per window, counted in fixed memory (count-min sketches)."""
 
-from ucdhcp.core.limits import ReplyLimits
+from ucdhcp.core.limits import DEPTH, WIDTH, ReplyLimits
 from ucdhcp.core.responder import Ignored, Reason, Reply
 
 from .packets import PHONE_MAC, phone_request, respond, responder
@@ -39,7 +39,7 @@ def test_a_refused_reply_charges_none_of_its_keys() -> None:
     assert limits.allow(PHONE_A, "10.1.2.99", 68, shared=False)
     for _ in range(10):
         assert not limits.allow(PHONE_B, "10.1.2.99", 68, shared=False)
-    assert PHONE_B not in limits.clients
+    assert limits.clients.get(hash(PHONE_B)) == 0
     assert limits.allow(PHONE_B, "10.1.2.51", 68, shared=False)
 
 
@@ -62,28 +62,50 @@ def test_replies_to_one_non_dhcp_port_are_bounded_across_addresses() -> None:
 def test_zero_turns_a_limit_off() -> None:
     limits = ReplyLimits(per_client=0, per_destination=0)
     assert all(limits.allow(PHONE_A, "10.1.2.50", 5353, shared=False) for _ in range(1000))
-    assert limits.clients == {} and limits.addresses == {} and limits.ports == {}
+    assert limits.clients.cells is None and limits.addresses.cells is None
+    assert limits.ports.cells is None  # nothing counted, nothing allocated
 
 
-def test_a_full_table_evicts_instead_of_refusing_a_new_key() -> None:
-    limits = ReplyLimits(per_client=2, per_destination=2, max_keys=100)
+def test_memory_is_fixed_and_every_new_phone_is_answered_whatever_came_first() -> None:
+    # 100,000 distinct keys in one window, the default limits: cells hold about 1.5 keys each,
+    # far from any limit, so none is refused.
+    limits = ReplyLimits(per_client=20, per_destination=50)
     allowed = [
         limits.allow(
             n.to_bytes(6, "big"), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", 68, shared=False
         )
-        for n in range(10_000)
+        for n in range(100_000)
     ]
-    assert all(allowed)  # every new phone answered, however many came first
-    assert len(limits.clients) <= 100 and len(limits.addresses) <= 100  # memory bounded
-    assert limits.evictions > 0
+    assert all(allowed)  # no table to fill: nothing refused for want of room
+    assert limits.clients.cells is not None
+    cells = limits.clients.cells
+    assert len(cells) * cells.itemsize == 2 * DEPTH * WIDTH  # the same for 1 key or 10**6
 
 
-def test_within_a_window_a_key_that_is_not_evicted_stays_limited() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=5, max_keys=1000)
-    for n in range(500):  # fewer distinct keys than the table holds
-        limits.allow(b"", f"192.0.2.{n % 256}-{n}", 68, shared=False)
-    victim = [limits.allow(b"", "10.1.2.99", 68, shared=False) for _ in range(100)]
+def test_a_key_stays_limited_however_many_other_keys_are_counted() -> None:
+    # Counts are never underestimated: a flood of distinct keys cannot reset the victim's.
+    limits = ReplyLimits(per_client=0, per_destination=5)
+    victim = []
+    for n in range(100_000):
+        limits.allow(b"", f"192.0.{n >> 8 & 255}.{n & 255}-{n}", 68, shared=False)
+        if n % 1000 == 0:
+            victim.append(limits.allow(b"", "10.1.2.99", 68, shared=False))
     assert victim.count(True) == 5
+
+
+def test_a_booting_phone_is_rarely_refused_while_a_flood_holds_many_keys_at_the_limit() -> None:
+    # 5,000 chaddrs each at the per-client limit (a 100,000 requests/s flood): a new phone is
+    # refused only when all of its cells are shared with them, about (5000 / WIDTH) ** DEPTH
+    # = 1 in 2,250; 2,000 new phones expect about one refusal.
+    limits = ReplyLimits(per_client=20, per_destination=0)
+    for n in range(5_000):
+        for _ in range(20):
+            limits.allow(b"\x02\x99" + n.to_bytes(4, "big"), "10.1.3.66", 68, shared=False)
+    refused = sum(
+        not limits.allow(b"\x00\x04" + n.to_bytes(4, "big"), "10.1.2.50", 68, shared=False)
+        for n in range(2_000)
+    )
+    assert refused <= 8  # P(more than 8) < 10**-5
 
 
 def test_limits_are_not_consulted_for_ignored_requests() -> None:
@@ -91,9 +113,9 @@ def test_limits_are_not_consulted_for_ignored_requests() -> None:
     service = responder(limits=limits)
     for _ in range(5):
         assert isinstance(respond(phone_request(vendor_class=b"MSFT 5.0"), service), Ignored)
-    assert limits.clients == {}
+    assert limits.clients.cells is None
     assert isinstance(respond(phone_request(), service), Reply)
-    assert limits.clients == {PHONE_MAC: 1}
+    assert limits.clients.get(hash(PHONE_MAC)) == 1
 
 
 def test_a_request_whose_reply_cannot_be_built_charges_nothing() -> None:
@@ -106,7 +128,7 @@ def test_a_request_whose_reply_cannot_be_built_charges_nothing() -> None:
     for _ in range(5):
         outcome = respond(oversized, service)
         assert isinstance(outcome, Ignored) and outcome.reason is Reason.REPLY_TOO_LARGE
-    assert limits.clients == {} and limits.addresses == {}
+    assert limits.clients.cells is None and limits.addresses.cells is None
     assert isinstance(respond(phone_request(), service), Reply)
 
 

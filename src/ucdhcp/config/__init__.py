@@ -199,22 +199,26 @@ class RepliesSection(Model):
     trusted_relays: list[Address] | None = None
 
 
+# Per second: a phone needs about one, and the counters (core/limits.py) hold up to 0xFFFF.
+Limit = Annotated[int, Field(ge=0, le=0xFFFF)]
+
+
 class LimitsSection(Model):
     # Replies per second; 0 turns a limit off (limits.py). A phone needs about one a second.
     # Per client (chaddr): one phone or tool looping.
-    replies_per_client: Annotated[int, Field(ge=0, le=1_000_000)] = 20
+    replies_per_client: Limit = 20
     # Per destination address (a ciaddr or a source): what a spoofed one can aim at a victim.
-    replies_per_destination: Annotated[int, Field(ge=0, le=10_000_000)] = 50
+    replies_per_destination: Limit = 50
     # Per relay (giaddr) and for the broadcast address, which many phones share: a boot storm
     # of 20,000 phones behind one relay that all send in the same second is answered within
     # their retransmissions (4, 8, 16 s).
-    replies_per_relay: Annotated[int, Field(ge=0, le=10_000_000)] = 2000
+    replies_per_relay: Limit = 2000
     # Per destination port other than 67/68 (a reply to a spoofed source's port).
-    replies_per_port: Annotated[int, Field(ge=0, le=10_000_000)] = 50
+    replies_per_port: Limit = 50
     # Requests (not replies) per second from one address that is not a relay; the rest are
     # dropped unread: one host cannot take the responder's time from booting phones, however
     # many chaddrs and ciaddrs it makes up.
-    requests_per_source: Annotated[int, Field(ge=0, le=10_000_000)] = 100
+    requests_per_source: Limit = 100
 
 
 class MetricsSection(Model):

@@ -1,5 +1,5 @@
-"""Abuse limits on replies, per one-second window, in bounded memory. Pure: the service starts
-a new window on a timer, so the per-packet cost is a few dictionary updates.
+"""Abuse limits on replies, per one-second window, in fixed memory. Pure: the service starts a
+new window on a timer (runtime/limiter.py), so no clock is read per packet.
 
 What is counted, each with its own limit (0 turns one off):
 - the client (chaddr): one phone or tool looping;
@@ -12,25 +12,82 @@ What is counted, each with its own limit (0 turns one off):
   is even parsed (`admit`): one host sending made-up chaddrs and ciaddrs, or requests that
   draw no reply, cannot take the responder's time from phones that are booting.
 
-Strategy: fixed windows rather than token buckets (no clock read per packet). Apart from the
-per-sender request count, only replies that were built are charged, so requests that draw no
-reply cannot use up a phone's allowance. A table that is
-full starts over (every key evicted) instead of refusing keys it does not know: memory stays
-bounded and a booting phone is never turned away because a flood of distinct keys came first.
-The price is that a key's count restarts after `max_keys` distinct other keys in one window.
+Strategy: each kind of key is counted in a count-min sketch (Cormode and Muthukrishnan): DEPTH
+rows of WIDTH 16-bit cells, a key's count being the smallest of its cells, one per row, chosen
+by the key's hash (randomised per process, so a sender cannot aim at a phone's cells). Memory
+is fixed whatever a flood sends: no table fills up, so nothing is evicted and no new key is
+refused for want of room. A count can only be overestimated, by keys sharing all DEPTH cells:
+with a flood of F keys per window each at the limit, a booting phone shares them with
+probability about (F / WIDTH) ** DEPTH, so 5,000 keys at the limit (100,000 requests/s)
+refuse it once in 3,000. Apart from the per-sender request count, only replies that were
+built are charged, so requests that draw no reply cannot use up anyone's allowance.
 """
 
-from collections.abc import Hashable
+from array import array
+from typing import Final
 
-SHARED_PORTS = (67, 68)  # DHCP's own ports: relays and clients, not a reflection target
+SHARED_PORTS: Final = (67, 68)  # DHCP's own ports: relays and clients, not a reflection target
+WIDTH: Final = 1 << 16
+DEPTH: Final = 3
+_MASK: Final = WIDTH - 1
+_SPREAD: Final = 0x9E3779B97F4A7C15  # 2**64 / the golden ratio (Fibonacci hashing)
+
+
+class Counts:
+    """Approximate counts of any number of keys in DEPTH * WIDTH 16-bit cells (384 KiB, taken
+    on first use in a window); never below the true count.
+
+    Conservative update: a charge raises only the cells below the key's new count, so no cell
+    exceeds the largest count of a key in it, which `charge` keeps within the limit (at most
+    0xFFFF, config.py), and an estimate is off only by keys that reached the limit.
+    """
+
+    __slots__ = ("cells",)
+
+    def __init__(self) -> None:
+        self.cells: array[int] | None = None
+
+    # Keys are passed as their hash(): str and bytes hashes are salted per process (a sender
+    # cannot aim at a phone's cells) and spread over all 64 bits, which give the three rows
+    # 16 bits each; an int key (a port) is multiplied by _SPREAD first, since it hashes to
+    # itself.
+
+    def charge(self, digest: int, limit: int) -> bool:
+        """Count one for the key of `digest` (its hash) unless its count has reached `limit`;
+        True when counted."""
+        cells = self.cells
+        if cells is None:
+            cells = self.cells = array("H", bytes(2 * DEPTH * WIDTH))
+        first = digest & _MASK
+        second = WIDTH + ((digest >> 16) & _MASK)
+        third = 2 * WIDTH + ((digest >> 32) & _MASK)
+        count = min(cells[first], cells[second], cells[third])
+        if count >= limit:
+            return False
+        count += 1
+        for index in (first, second, third):
+            cells[index] = max(cells[index], count)
+        return True
+
+    def get(self, digest: int) -> int:
+        """The estimated count of the key of `digest` (its hash)."""
+        cells = self.cells
+        if cells is None:
+            return 0
+        return min(
+            cells[digest & _MASK],
+            cells[WIDTH + ((digest >> 16) & _MASK)],
+            cells[2 * WIDTH + ((digest >> 32) & _MASK)],
+        )
+
+    def clear(self) -> None:
+        self.cells = None
 
 
 class ReplyLimits:
     __slots__ = (
         "addresses",
         "clients",
-        "evictions",
-        "max_keys",
         "per_client",
         "per_destination",
         "per_port",
@@ -48,59 +105,47 @@ class ReplyLimits:
         per_shared: int = 0,
         per_port: int = 0,
         per_sender: int = 0,
-        max_keys: int = 65536,
     ) -> None:
         self.per_client = per_client  # 0: no limit
         self.per_destination = per_destination
         self.per_shared = per_shared
         self.per_port = per_port
         self.per_sender = per_sender  # requests, not replies
-        self.max_keys = max_keys
-        self.clients: dict[Hashable, int] = {}
-        self.addresses: dict[Hashable, int] = {}
-        self.shared: dict[Hashable, int] = {}
-        self.ports: dict[Hashable, int] = {}
-        self.senders: dict[Hashable, int] = {}
-        self.evictions = 0  # tables started over because they were full
+        self.clients = Counts()
+        self.addresses = Counts()
+        self.shared = Counts()
+        self.ports = Counts()
+        self.senders = Counts()
 
     def admit(self, sender: str) -> bool:
         """Count one request from `sender` (not a relay); False when it is over its limit."""
-        senders = self.senders
-        count = senders.get(sender, 0)
-        if count >= self.per_sender:
-            return False
-        if not count and len(senders) >= self.max_keys:
-            senders.clear()  # evict rather than refuse (see Strategy)
-            self.evictions += 1
-        senders[sender] = count + 1
-        return True
+        return self.senders.charge(hash(sender), self.per_sender)
 
     def allow(self, chaddr: bytes, address: str, port: int, shared: bool) -> bool:
         """Charge one reply to its keys; False (nothing charged) when any is over its limit.
 
         `shared`: the address is a relay or the broadcast address, not one client's.
         """
-        keys = (
-            (self.clients, chaddr, self.per_client),
-            (
-                self.shared if shared else self.addresses,
-                address,
-                self.per_shared if shared else self.per_destination,
-            ),
-            (self.ports, port, 0 if port in SHARED_PORTS else self.per_port),
-        )
-        for table, key, limit in keys:
-            if limit and table.get(key, 0) >= limit:
-                return False
-        for table, key, limit in keys:
-            if limit:
-                count = table.get(key, 0)
-                if not count and len(table) >= self.max_keys:
-                    table.clear()  # evict rather than refuse (see Strategy)
-                    self.evictions += 1
-                table[key] = count + 1
+        # All keys are checked before any is charged: a refused reply must not use up the
+        # allowance of the keys that were still under their limits.
+        client_limit = self.per_client
+        client = hash(chaddr)
+        if client_limit and self.clients.get(client) >= client_limit:
+            return False
+        addresses = self.shared if shared else self.addresses
+        address_limit = self.per_shared if shared else self.per_destination
+        destination = hash(address)
+        if address_limit and addresses.get(destination) >= address_limit:
+            return False
+        port_limit = 0 if port in SHARED_PORTS else self.per_port
+        if port_limit and not self.ports.charge(port * _SPREAD, port_limit):
+            return False
+        if client_limit:
+            self.clients.charge(client, client_limit)
+        if address_limit:
+            addresses.charge(destination, address_limit)
         return True
 
     def new_window(self) -> None:
-        for table in (self.clients, self.addresses, self.shared, self.ports, self.senders):
-            table.clear()
+        for counts in (self.clients, self.addresses, self.shared, self.ports, self.senders):
+            counts.clear()

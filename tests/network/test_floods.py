@@ -89,6 +89,11 @@ def segment(lab: Lab, tmp_path: Path, request: pytest.FixtureRequest) -> Segment
     lab.link(phone_ns, "eth0", f"{PHONE_ADDRESS}/16", switch, "p2", None)
     lab.link(attacker, "eth0", f"{ATTACKER}/16", switch, "p3", None)
     lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    # A switch floods frames for unknown MACs (the flood's made-up chaddrs) to every port, and a
+    # real NIC drops those for free; a veth would hand each one to the phone's and attacker's
+    # stacks, on this machine's two cores. Their ports get only known unicast and broadcast.
+    for port in ("p2", "p3"):
+        lab.exec(switch, "ip", "link", "set", port, "type", "bridge_slave", "flood", "off")
     # The default config: per-request logging off (its volume bound has its own tests).
     config = config_toml([Site("headquarters", ["10.1.0.0/16"], POOL01)])
     config = config.replace("requests = true", "requests = false")

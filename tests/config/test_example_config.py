@@ -60,9 +60,9 @@ def test_example_serves_both_spellings_of_the_ocs_2007_vendor_class() -> None:
     assert policy.profile_for(b"MS-UC-Client") is Profile.MS_UC_CLIENT
 
 
-def test_example_server_id_comment_gives_the_default_the_readme_gives() -> None:
-    readme = (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8")
-    [row] = [line for line in readme.splitlines() if line.startswith("| `server.server_id` |")]
+def test_example_server_id_comment_gives_the_default_the_reference_gives() -> None:
+    reference = (EXAMPLE.parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    [row] = [line for line in reference.splitlines() if line.startswith("| `server.server_id` |")]
     default = row.split("|")[2].strip()  # "the receiving interface's address"
     example = EXAMPLE.read_text(encoding="utf-8")
     [comment] = [line for line in example.splitlines() if line.startswith("# server_id =")]

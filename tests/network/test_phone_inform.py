@@ -1,6 +1,6 @@
 """A phone-like client on a veth next to `ucdhcp serve` (all interfaces, port 67): broadcast and
 unicast INFORMs get the DHCPUtil options, with the interface's address as server identifier,
-delivered where RFC 2131 §4.1 says (README "Where the reply goes").
+delivered where RFC 2131 §4.1 says (docs/replies.md, "Where the reply goes").
 """
 
 from collections.abc import Iterator

@@ -1,5 +1,6 @@
 """Another DHCP server (dnsmasq) already owns UDP 67 in ucdhcp's namespace: `ucdhcp serve`
-refuses to share the port silently, says why, and exits 1 (README "Running it")."""
+refuses to share the port silently, says why, and exits 1 (docs/deploying.md, "Start-up
+diagnosis")."""
 
 from pathlib import Path
 

@@ -72,9 +72,7 @@ def ip_udp_packet(payload: bytes, source: bytes, destination: bytes, port: int) 
     """An IPv4 datagram from `source`:67 to `destination`:`port` carrying `payload`."""
     udp_length = 8 + len(payload)
     pseudo = _PSEUDO.pack(source, destination, 0, _UDP, udp_length)
-    udp_sum = checksum(
-        pseudo + struct.pack("!HHHH", _SERVER_PORT, port, udp_length, 0) + payload
-    )
+    udp_sum = checksum(pseudo + struct.pack("!HHHH", _SERVER_PORT, port, udp_length, 0) + payload)
     header = _IPV4_UDP.pack(
         0x45, 0, 20 + udp_length, 0, _DF, _TTL, _UDP, 0, source, destination,
         _SERVER_PORT, port, udp_length, udp_sum,

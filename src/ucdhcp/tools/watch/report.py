@@ -50,11 +50,14 @@ def _count(number: int, noun: str) -> str:
 
 def render_transaction(transaction: Transaction) -> str:
     lines = [f"xid 0x{transaction.xid:08X} chaddr {transaction.chaddr}"]
-    lines += [f"  {_request_line(request)}" for request in transaction.requests]
     if not transaction.requests:
         lines.append("  (request not seen)")
-    for answer in transaction.answers:
-        lines += _answer_lines(answer)
+    packets: list[Request | Answer] = [*transaction.requests, *transaction.answers]
+    for packet in sorted(packets, key=lambda packet: packet.elapsed):  # arrival order
+        if isinstance(packet, Request):
+            lines.append(f"  +{packet.elapsed:.3f} s {_request_line(packet)}")
+        else:
+            lines += _answer_lines(packet)
     lines += [f"  problem: {text}" for _, text in transaction.problems]
     return "\n".join(lines)
 
@@ -101,6 +104,7 @@ def describe_transaction(transaction: Transaction) -> dict[str, object]:
 def _describe_request(request: Request) -> dict[str, object]:
     return {
         "message_type": request.kind,
+        "elapsed": round(request.elapsed, 4),
         "source": request.source,
         "vendor_class": request.vendor_class,
         "parameters": list(request.parameters),

@@ -32,6 +32,7 @@ class Problem(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Request:
+    elapsed: float  # seconds after the transaction's first packet
     kind: str
     source: str
     chaddr: str
@@ -83,7 +84,7 @@ class Tracker:
             self._open[key] = transaction
         transaction.last = now
         if message.op == Op.BOOTREQUEST:
-            transaction.requests.append(_request(message, datagram))
+            transaction.requests.append(_request(message, datagram, now - transaction.started))
             return
         answer = decode_answer(
             datagram.payload, datagram.source, now - transaction.started, message.xid
@@ -107,13 +108,14 @@ class Tracker:
         return transaction
 
 
-def _request(message: Message, datagram: Datagram) -> Request:
+def _request(message: Message, datagram: Datagram, elapsed: float) -> Request:
     vendor_class = message.vendor_class
     try:
         kind = f"DHCP{MessageType(message.message_type or 0).name}"
     except ValueError:
         kind = "BOOTREQUEST" if message.message_type is None else f"type {message.message_type}"
     return Request(
+        elapsed=elapsed,
         kind=kind,
         source=datagram.source,
         chaddr=message.chaddr.hex(":"),

@@ -45,7 +45,9 @@ class Segment:
         )
         wait_for(log, '"server_started"', process)
 
-    def rogue_dnsmasq(self, sip_server: str | None = "pool02.contoso.com", raw_120: str | None = None) -> None:
+    def rogue_dnsmasq(
+        self, sip_server: str | None = "pool02.contoso.com", raw_120: str | None = None
+    ) -> None:
         """dnsmasq answering INFORM with its own option 120/43 (raw hex, as the lab notes
         advise), or with none when `sip_server` is None."""
         lines = ["dhcp-range=10.1.2.0,static,255.255.255.0"]

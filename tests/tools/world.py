@@ -3,12 +3,14 @@ provisioning web service and the registrar's TLS (openssl s_server) with certifi
 test CA made here with the openssl CLI, and NTP (chronyd -x, which never sets the host clock).
 
 The server namespace (10.99.0.1) hosts every service; the phone namespace (10.99.0.2) runs
-`ucdhcp doctor`. Every process is started by Lab.start and stopped by PID at teardown; every
-wait for a service is bounded.
+`ucdhcp doctor`. The web service is Python's http.server behind TLS (https_server.py): unlike
+`openssl s_server -WWW` it answers a missing file with a 404. Every process is started by
+Lab.start and stopped by PID at teardown; every wait for a service is bounded.
 """
 
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ POOL = "pool01.contoso.com"
 DOMAIN = "contoso.com"
 CERTPROV = "CertProv/CertProvisioningService.svc"
 READY_TIMEOUT = 15.0
+HTTPS_SERVER = Path(__file__).with_name("https_server.py")
 _CA_CONFIG = """[ca]
 default_ca = test
 [test]
@@ -112,7 +115,7 @@ class World:
         )  # fmt: skip
 
     def web(self, certificate: tuple[Path, Path], *, publish: bool = True) -> None:
-        """openssl s_server -WWW on 443, serving the certificate provisioning path."""
+        """An HTTPS file server on 443, serving the certificate provisioning path."""
         root = self.directory / "www"
         page = root / CERTPROV
         page.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +123,9 @@ class World:
             page.write_text("certificate provisioning service\n", encoding="ascii")
         else:
             page.unlink(missing_ok=True)
-        self._tls("web", 443, certificate, "-WWW", cwd=root)
+        pem, key = certificate
+        command = [sys.executable, str(HTTPS_SERVER), SERVER, "443", str(pem), str(key)]
+        self._start("web", "tcp", 443, *command, str(root))
 
     def registrar(self, certificate: tuple[Path, Path]) -> None:
         """openssl s_server on 5061: completes TLS handshakes like a Front End."""
@@ -155,8 +160,6 @@ class World:
         name: str,
         port: int,
         certificate: tuple[Path, Path],
-        *extra: str,
-        cwd: Path | None = None,
     ) -> None:
         pem, key = certificate
         self._start(
@@ -164,20 +167,14 @@ class World:
             "tcp",
             port,
             tool("openssl"), "s_server", "-quiet", "-accept", f"{SERVER}:{port}",
-            "-cert", str(pem), "-key", str(key), *extra,
-            cwd=cwd,
+            "-cert", str(pem), "-key", str(key),
         )  # fmt: skip
 
-    def _start(
-        self, name: str, protocol: str, port: int, *command: str, cwd: Path | None = None
-    ) -> None:
+    def _start(self, name: str, protocol: str, port: int, *command: str) -> None:
         if name in self.processes:
             self.stop(name)
         log = self.directory / f"{name}.log"
-        if cwd is None:
-            process = self.lab.start(self.server, *command, stdout=log)
-        else:  # s_server -WWW serves files below its working directory
-            process = self.lab.start(self.server, "sh", "-c", f'cd "$0" && exec "$@"', str(cwd), *command, stdout=log)
+        process = self.lab.start(self.server, *command, stdout=log)
         self.processes[name] = process
         self._wait_listening(name, protocol, port, process, log)
 
@@ -188,7 +185,9 @@ class World:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                pytest.fail(f"{name} exited ({process.returncode}): {log.read_text(errors='replace')}")
+                pytest.fail(
+                    f"{name} exited ({process.returncode}): {log.read_text(errors='replace')}"
+                )
             shown = self.lab.exec(self.server, "ss", flag, f"sport = :{port}", check=False)
             if shown.stdout.strip():
                 return

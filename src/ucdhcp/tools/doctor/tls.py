@@ -204,10 +204,11 @@ def _certificate_checks(
     if result.names_ok:
         checks.append(ok(step, f"certificate names cover {hostname} ({names})"))
     else:
+        listed = f"is for other names ({names})" if certificate else f"does not name {hostname}"
         checks.append(
             fail(
                 step,
-                f"certificate of {hostname} is for other names ({names})",
+                f"certificate of {hostname} {listed}",
                 f"reissue the certificate with DNS:{hostname} in its subject alternative names",
             )
         )

@@ -1,10 +1,11 @@
 """`ucdhcp doctor` against a real phone's world in namespaces: dnsmasq DNS, an HTTPS server
-(Python's http.server over TLS) and openssl s_server for SIP TLS, with certificates from a test CA, chronyd for NTP. Each failure kind is
-produced for real and must come out as a FAIL line with its fix; the healthy lab passes."""
+(Python's http.server over TLS) and openssl s_server for SIP TLS, with certificates from a test
+CA, chronyd for NTP. Each failure kind is produced for real and must come out as a FAIL line
+with its fix; the healthy lab passes."""
 
 from pathlib import Path
 
-from .peers import start_ucdhcp
+from .peers import Segment, start_ucdhcp
 from .world import CERTPROV, DOMAIN, POOL, SERVER, Authority, World, flags, healthy, make_world
 
 
@@ -44,7 +45,7 @@ def test_missing_a_record_is_named_and_later_steps_skip(lab, tmp_path):
     failure = only_failure(world)
     assert failure["detail"] == f"{POOL} does not resolve: no such name (NXDOMAIN)"
     assert failure["fix"].startswith(f"add an A record for {POOL} on the DNS servers")
-    code, document, _ = world.doctor_json(*flags(world))
+    _, document, _ = world.doctor_json(*flags(world))
     skipped = [c["detail"] for c in document["checks"] if c["status"] == "skip"]
     assert f"{POOL}:443 not checked: {POOL} does not resolve" in skipped
     assert f"{POOL}:5061 not checked: {POOL} does not resolve" in skipped
@@ -177,6 +178,4 @@ ntp_servers = ["{SERVER}"]
 
 
 def start_ucdhcp_in(world: World, config: Path) -> None:
-    from .peers import Segment
-
     start_ucdhcp(Segment(world.lab, world.server, world.phone, world.directory), config)

@@ -63,7 +63,7 @@ class Authority:
     def issue(
         self, stem: str, name: str, start: str | None = None, end: str | None = None
     ) -> tuple[Path, Path]:
-        """A key and a certificate for DNS:`name` (dates as YYYYMMDDHHMMSSZ; default now, +400 d)."""
+        """A key and a certificate for DNS:`name` (dates YYYYMMDDHHMMSSZ; default now to +400 d)."""
         key, csr, pem = (self.directory / f"{stem}.{kind}" for kind in ("key", "csr", "pem"))
         self._openssl(
             "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr),

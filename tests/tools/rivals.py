@@ -8,10 +8,12 @@ to the other, as a phone's retransmission reaching a server the first one missed
 """
 
 import ipaddress
+import json
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,7 +77,7 @@ class Segment:
         )
         watcher = Watcher(process, output)
         deadline = time.monotonic() + READY_TIMEOUT
-        while "listening on" not in watcher.text() and '"json"' not in args:
+        while "listening" not in watcher.text():
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"watch did not start: {watcher.text()}")
             time.sleep(0.05)
@@ -109,6 +111,11 @@ class Watcher:
         """Wait for --duration to end (bounded)."""
         code = self.process.wait(timeout)
         return code, self.text()
+
+    def events(self, timeout: float = 30) -> tuple[int, list[dict[str, Any]]]:
+        """With --json: the exit code and every JSON line."""
+        code, text = self.finish(timeout)
+        return code, [json.loads(line) for line in text.splitlines()]
 
 
 def _colons(data: bytes) -> str:

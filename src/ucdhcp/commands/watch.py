@@ -66,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(error), EXIT_RUNTIME)
     shown = f"expected server {expected}" if expected else "no expected server"
     duration = f"{args.duration:g} s" if args.duration else "until Ctrl-C"
-    if not args.json:
+    if args.json:
+        started = {"event": "listening", "interface": args.interface, "expected_server": expected}
+        print(json.dumps(started), flush=True)
+    else:
         print(f"watch: listening on {args.interface} ({shown}), {duration}", flush=True)
     with capture:
         summary = watch(capture, Tracker(expected, args.settle), args.duration, _emitter(args))

@@ -157,23 +157,26 @@ def judge(transaction: Transaction, expected: str | None) -> list[tuple[Problem,
                     )
                 )
     problems += _races(answers, expected)
-    if _phone_asked(transaction) and not any(a.fqdns for a in answers):
-        shown = "no answer" if not answers else f"{len(answers)} answer(s) without an FQDN"
-        problems.append(
-            (Problem.NO_USABLE_ANSWER, f"the phone got no usable answer ({shown} in option 120)")
+    if _phone_asked(transaction) and not any(usable(a) for a in answers):
+        shown = (
+            "the phone got no answer"
+            if not answers
+            else f"the phone got no usable answer: none of {len(answers)} carries a readable"
+            " FQDN in option 120"
         )
+        problems.append((Problem.NO_USABLE_ANSWER, shown))
     return problems
 
 
 def _races(answers: list[Answer], expected: str | None) -> list[tuple[Problem, str]]:
-    usable = [a for a in answers if a.fqdns]
+    readable = [a for a in answers if usable(a)]
     problems = []
-    values = {(a.option_120, a.option_43) for a in usable}
-    servers = list(dict.fromkeys(server_of(a) for a in usable))
+    values = {(a.option_120, a.option_43) for a in readable}
+    servers = list(dict.fromkeys(server_of(a) for a in readable))
     if len(values) > 1:
         shown = "; ".join(
             f"{server_of(a)}: {', '.join(a.fqdns)} / {a.vendor.url if a.vendor else 'no 43'}"
-            for a in {(a.option_120, a.option_43): a for a in usable}.values()
+            for a in {(a.option_120, a.option_43): a for a in readable}.values()
         )
         problems.append((Problem.DIFFERENT_VALUES, f"servers give different values ({shown})"))
     if expected is not None and expected in servers and servers[0] != expected:
@@ -185,6 +188,11 @@ def _races(answers: list[Answer], expected: str | None) -> list[tuple[Problem, s
             )
         )
     return problems
+
+
+def usable(answer: Answer) -> bool:
+    """An answer a phone would take: an FQDN in option 120 that decodes without error."""
+    return bool(answer.fqdns) and answer.sip is not None and answer.sip.ok
 
 
 def _phone_asked(transaction: Transaction) -> bool:

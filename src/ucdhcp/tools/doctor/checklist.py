@@ -5,7 +5,6 @@ Strategy: a failure is something that stops a phone signing in; a warning is som
 depending on the phone's settings; only failures decide the exit code.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -70,7 +69,8 @@ class Checklist:
         counts = {status: 0 for status in Status}
         for check in self.checks:
             counts[check.status] += 1
-        figures = f"{counts[Status.OK]} ok, {counts[Status.WARN]} warnings"
+        warnings = counts[Status.WARN]
+        figures = f"{counts[Status.OK]} ok, {warnings} warning{'' if warnings == 1 else 's'}"
         if self.ok:
             return f"result: ok, a phone could sign in as far as the network can tell ({figures})"
         failed = counts[Status.FAIL]
@@ -97,7 +97,3 @@ def render(checklist: Checklist) -> str:
             lines.append(f"        fix: {check.fix}")
     lines.append(checklist.summary())
     return "\n".join(lines)
-
-
-def steps_checked(checks: Sequence[Check]) -> tuple[Step, ...]:
-    return tuple(dict.fromkeys(check.step for check in checks))

@@ -107,7 +107,7 @@ def _skew_check(hostname: str, date: str | None, now: float) -> Check:
     except (TypeError, ValueError):
         return Check(Step.WEB, Status.SKIP, f"clock of {hostname} not checked: Date {date!r}")
     skew = server - now
-    shown = f"clock of {hostname} differs from this machine's by {skew:+.0f} s"
+    shown = f"clock of {hostname} differs from this machine's by {round(skew):+d} s"
     if abs(skew) > MAX_SKEW:
         return fail(Step.WEB, shown, f"synchronise the clock of {hostname} (and of this machine)")
     return ok(Step.WEB, shown)

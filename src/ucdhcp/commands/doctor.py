@@ -74,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    if args.interface and (args.sip_server or args.config or args.ntp_server):
+        raise ToolError(
+            "-i IF takes the values from the DHCP answer: no --sip-server, -c, --ntp-server"
+        )
     if args.timeout <= 0:
         raise ToolError("--timeout must be positive")
     if args.ca is not None and not args.ca.is_file():

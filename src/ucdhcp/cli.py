@@ -22,6 +22,8 @@ COMMANDS = {
     "export": "write the options for another DHCP server (netsh, PowerShell, dhcpd, Kea, ...)",
     "probe": "emulate a phone: send a DHCPINFORM and check the 120/43 answers",
     "decode": "decode and lint an option 43 or 120 value (hex)",
+    "doctor": "check what a phone needs after DHCP: DNS, web service and registrar TLS, NTP",
+    "watch": "show every DHCP request and answer on an interface, and what breaks bring-up",
 }
 
 

@@ -45,6 +45,8 @@ PACKAGES = {  # program -> the Debian package .ci/run installs it from
     "dnsmasq": "dnsmasq-base",
     "udhcpc": "udhcpc",
     "dhcpcd": "dhcpcd-base",
+    "openssl": "openssl",
+    "chronyd": "chrony",
 }
 _SBIN = os.pathsep.join(("/usr/local/sbin", "/usr/sbin", "/sbin"))  # root's PATH may lack them
 

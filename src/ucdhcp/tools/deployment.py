@@ -56,6 +56,7 @@ class SiteValues:
     option_43: bytes
     default: bool = False
     other_options: tuple[tuple[int, str], ...] = ()  # (code, what) also sent by ucdhcp
+    ntp_servers: tuple[str, ...] = ()  # option 42
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,7 @@ def _site_values(section: SiteSection, site: Site, default: bool) -> SiteValues:
         option_43=unframe(options[OptionCode.VENDOR_SPECIFIC]),
         default=default,
         other_options=others,
+        ntp_servers=tuple(spec.ntp_servers),
     )
 
 

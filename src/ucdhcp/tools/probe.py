@@ -85,6 +85,7 @@ class Answer:
     server_id: str | None
     option_120: bytes | None
     option_43: bytes | None
+    option_42: bytes | None = None  # NTP servers (RFC 2132 §8.3), for `doctor -i`
     sip: Inspection | None = field(init=False, compare=False)
     vendor: Inspection | None = field(init=False, compare=False)
 
@@ -101,6 +102,13 @@ class Answer:
         if sip is None or sip.encoding != 0:
             return []
         return list(sip.sip_servers)
+
+    @property
+    def ntp_servers(self) -> tuple[str, ...]:
+        data = self.option_42 or b""
+        return tuple(
+            str(ipaddress.IPv4Address(data[i : i + 4])) for i in range(0, len(data) - 3, 4)
+        )
 
     @property
     def kind(self) -> str:
@@ -130,6 +138,7 @@ def decode_answer(datagram: bytes, source: str, elapsed: float, xid: int) -> Ans
         else None,
         option_120=message.option(OptionCode.SIP_SERVERS),
         option_43=message.option(OptionCode.VENDOR_SPECIFIC),
+        option_42=message.option(OptionCode.NTP_SERVERS),
     )
 
 

@@ -1,0 +1,131 @@
+"""One DHCP segment with two servers for `ucdhcp watch`: `ucdhcp serve` (10.1.2.10, the
+expected one) and dnsmasq (10.1.2.20) answering the same INFORM, and a phone (10.1.2.50)
+emulated by tests/network/phone.py, all joined by a bridge in a hub namespace.
+
+Which answer comes first is decided, not left to luck (this kernel has no netem to delay a
+link): the phone sends its INFORM to one server, waits for that answer, then sends the same xid
+to the other, as a phone's retransmission reaching a server the first one missed would.
+"""
+
+import ipaddress
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.netns import Lab
+from tests.network.actors import Phone, tool
+from ucdhcp.tools.deployment import from_command_line
+from ucdhcp.tools.probe import Inform, encode_inform
+
+from .peers import serve_config, wait_for
+from .tools import ucdhcp_command
+
+UCDHCP = "10.1.2.10"
+ROGUE = "10.1.2.20"
+PHONE = "10.1.2.50"
+READY_TIMEOUT = 15.0
+
+
+@dataclass
+class Segment:
+    lab: Lab
+    ucdhcp: str
+    rogue: str
+    phone: str
+    directory: Path
+
+    def serve(self, sip_server: str = "pool01.contoso.com") -> None:
+        config = serve_config(self.directory / "ucdhcp.toml", sip_server, UCDHCP)
+        log = self.directory / "serve.log"
+        process = self.lab.start(
+            self.ucdhcp, *ucdhcp_command(), "serve", "-c", str(config), stdout=log
+        )
+        wait_for(log, '"server_started"', process)
+
+    def rogue_dnsmasq(
+        self, sip_server: str | None = "pool02.contoso.com", raw_120: str | None = None
+    ) -> None:
+        """dnsmasq answering INFORM with its own option 120/43 (raw hex, as the lab notes
+        advise), or with none when `sip_server` is None."""
+        lines = ["dhcp-range=10.1.2.0,static,255.255.255.0"]
+        if sip_server is not None:
+            site = from_command_line([sip_server]).sites[0]
+            lines += [
+                f"dhcp-option-force=120,{raw_120 or _colons(site.option_120)}",
+                f"dhcp-option-force=43,{_colons(site.option_43)}",
+            ]
+        config = self.directory / "rogue.conf"
+        config.write_text("\n".join(lines) + "\n", encoding="ascii")
+        log = self.directory / "rogue.log"
+        process = self.lab.start(
+            self.rogue, tool("dnsmasq"), "-k", "-C", str(config), "--port=0",
+            f"--log-facility={log}", f"--pid-file={self.directory / 'rogue.pid'}",
+            f"--dhcp-leasefile={self.directory / 'rogue.leases'}",
+            stdout=self.directory / "rogue.out",
+        )  # fmt: skip
+        wait_for(log, "DHCP, ", process)
+
+    def watch(self, *args: str) -> "Watcher":
+        output = self.directory / f"watch-{time.monotonic_ns()}.out"
+        process = self.lab.start(
+            self.phone, *ucdhcp_command(), "watch", "-i", "ph0", *args, stdout=output
+        )
+        watcher = Watcher(process, output)
+        deadline = time.monotonic() + READY_TIMEOUT
+        while "listening" not in watcher.text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"watch did not start: {watcher.text()}")
+            time.sleep(0.05)
+        return watcher
+
+    def inform(
+        self, xid: int, *servers: str, vendor_class: bytes = b"MS-UC-Client", answers: int = 1
+    ) -> None:
+        """The phone's DHCPINFORM from UDP 68 to each of `servers` in turn (broadcast when
+        none), each time waiting (bounded) for `answers` replies before going on."""
+        phone = Phone(self.lab, self.phone, "ph0")
+        mac = bytes.fromhex(phone.mac.replace(":", ""))
+        inform = Inform(xid, mac, ipaddress.IPv4Address(PHONE), vendor_class)
+        for server in servers or ("255.255.255.255",):
+            seen = phone.exchange(
+                udp=(server, encode_inform(inform)), source=PHONE, xid=xid, until=answers,
+                listen=3.0,
+            )  # fmt: skip
+            assert len(seen.accepted(xid)) >= answers, f"no answer from {server}"
+
+
+@dataclass
+class Watcher:
+    process: subprocess.Popen[bytes]
+    output: Path
+
+    def text(self) -> str:
+        return self.output.read_text(errors="replace") if self.output.exists() else ""
+
+    def finish(self, timeout: float = 30) -> tuple[int, str]:
+        """Wait for --duration to end (bounded)."""
+        code = self.process.wait(timeout)
+        return code, self.text()
+
+    def events(self, timeout: float = 30) -> tuple[int, list[dict[str, Any]]]:
+        """With --json: the exit code and every JSON line."""
+        code, text = self.finish(timeout)
+        return code, [json.loads(line) for line in text.splitlines()]
+
+
+def _colons(data: bytes) -> str:
+    return ":".join(f"{byte:02x}" for byte in data)
+
+
+def make_segment(lab: Lab, directory: Path) -> Segment:
+    hub, ucdhcp, rogue, phone = (lab.host(name) for name in ("hub", "uc", "rg", "ph"))
+    lab.link(ucdhcp, "srv0", f"{UCDHCP}/24", hub, "p1", None)
+    lab.link(rogue, "srv0", f"{ROGUE}/24", hub, "p2", None)
+    lab.link(phone, "ph0", f"{PHONE}/24", hub, "p3", None)
+    lab.bridge(hub, "br0", ["p1", "p2", "p3"])
+    return Segment(lab, ucdhcp, rogue, phone, directory)

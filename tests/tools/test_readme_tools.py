@@ -1,6 +1,7 @@
 """The `doctor` and `watch` examples of docs/tools.md are what the commands print in the test
-lab: the command line is read from docs/tools.md and run, and the output compared line by line with only
-the figures that vary from run to run (dates, offsets, timings, the random MAC) masked."""
+lab: the command line is read from docs/tools.md and run, and the output compared line by line
+with only the figures that vary from run to run (dates, offsets, timings, the random MAC)
+masked."""
 
 import re
 import shlex

@@ -78,6 +78,20 @@ def test_each_segment_gets_its_sites_options_and_its_interfaces_server_id(
         assert other_side.frames() == []
 
 
+def test_start_up_reports_each_served_interface_once(lab: Lab, tmp_path: Path) -> None:
+    # interface_added says what interface_served said, with the server identifier and whether
+    # replies go as frames: logging both for the same interface was noise.
+    server, _, _ = two_segments(lab)
+    ucdhcp = Ucdhcp(lab, server, tmp_path, config_toml(SITES)).started("eth1", "eth2")
+    added = [event["interface"] for event in ucdhcp.find("interface_added")]
+    assert sorted(added) == ["eth1", "eth2"]
+    assert ucdhcp.find("interface_served") == []
+    assert {e["interface"]: e["server_id"] for e in ucdhcp.find("interface_added")} == {
+        "eth1": "10.1.0.1",
+        "eth2": "10.2.0.1",
+    }
+
+
 def test_unicast_to_the_other_interfaces_address_names_the_receiving_interface(
     lab: Lab, tmp_path: Path
 ) -> None:

@@ -255,3 +255,32 @@ def test_a_reader_that_may_not_take_a_lease_still_reads_a_settled_file() -> None
         for child in directory.iterdir():
             child.unlink()
         directory.rmdir()
+
+
+def test_a_writer_arriving_while_the_lease_is_held_does_not_kill_the_reader(tmp_path):
+    # The kernel breaks a read lease by signalling its holder (SIGIO, whose default action ends
+    # the process) when a writer opens the file: the service must survive it. Run in a child
+    # process so that, if it does not, the test fails instead of the test run dying.
+    path = tmp_path / "ucdhcp.toml"
+    path.write_text("[server]\n", encoding="utf-8")
+    script = """
+import fcntl, os, subprocess, sys, time
+from ucdhcp.config.settled import _take_read_lease
+path = sys.argv[1]
+fd = os.open(path, os.O_RDONLY)
+assert _take_read_lease(fd) is True
+writer = subprocess.Popen(["sh", "-c", f"echo more >> {path}"])
+time.sleep(0.3)  # the writer waits in open(): the kernel has signalled the lease break
+fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+assert writer.wait(10) == 0
+print("alive")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "alive"), result.stderr
+    assert path.read_text(encoding="utf-8") == "[server]\nmore\n"

@@ -15,6 +15,8 @@ import asyncio
 import errno
 import fcntl
 import os
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +77,8 @@ def snapshot(path: Path) -> Snapshot:
 
 def _take_read_lease(fd: int) -> bool | None:
     """True: leased; False: leases unavailable here; None: a writer has the file open."""
+    if not _lease_breaks_are_harmless():
+        return False
     try:
         fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_RDLCK)
     except OSError as error:
@@ -83,6 +87,19 @@ def _take_read_lease(fd: int) -> bool | None:
         if error.errno in _NO_LEASE:  # not the owner, no CAP_LEASE, or a filesystem without
             return False
         raise
+    return True
+
+
+def _lease_breaks_are_harmless() -> bool:
+    """A writer opening the file while we hold the lease makes the kernel signal us (SIGIO,
+    fcntl(2) F_SETLEASE), and SIGIO's default action ends the process: ignore it first. The
+    lease works the same (the writer waits until it is released, microseconds later). Only the
+    main thread may change a signal's disposition: elsewhere no lease is taken."""
+    if signal.getsignal(signal.SIGIO) is not signal.SIG_DFL:
+        return True
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    signal.signal(signal.SIGIO, signal.SIG_IGN)
     return True
 
 

@@ -96,6 +96,7 @@ def option_43(web_server: str, *, scheme: str = "https", port: str = "443", path
 
 PHONE_MAC = bytes.fromhex("000413aabbcc")
 PHONE_ADDRESS = "10.1.2.50"
+CLIENT_ID = b"\x01" + PHONE_MAC  # option 61: htype 1 (Ethernet) + MAC
 SERVER_ID = bytes.fromhex("0a01020a")  # 10.1.2.10
 XID = 0x12345678
 PHONE_PARAMETERS = (1, 3, 6, 15, 42, 43, 120)  # the phone's option 55

@@ -10,7 +10,7 @@ import ipaddress
 from dataclasses import dataclass
 from functools import cached_property
 
-from .golden import PHONE_ADDRESS, PHONE_MAC, XID
+from .golden import CLIENT_ID, PHONE_ADDRESS, PHONE_MAC, XID
 from .request import MAGIC_COOKIE, tlv
 
 PAD, END = 0, 255
@@ -139,7 +139,7 @@ def expected_ack(
     server_id: str = "127.0.0.1",
     xid: int = XID,
     ciaddr: str = PHONE_ADDRESS,
-    client_id: bytes = b"\x01" + PHONE_MAC,
+    client_id: bytes = CLIENT_ID,
 ) -> bytes:
     """The DHCPACK to a phone's INFORM from `request()` (RFC 2131 Table 3); `options` follow
     53, 54 and 61."""

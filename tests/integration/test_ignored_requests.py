@@ -193,3 +193,12 @@ async def test_odd_but_well_formed_overload_is_answered_without_looping(
     assert options[43] == OPTION_43_POOL01
     assert options[120] == OPTION_120_POOL01
     assert loopback.service.stats.ignored == {}
+
+
+@pytest.mark.asyncio
+async def test_a_reply_to_the_datagram_meant_to_be_ignored_would_be_caught(
+    loopback: Loopback,
+) -> None:
+    # The proof by order fails when the first datagram is answered: its reply arrives first.
+    with pytest.raises(AssertionError, match="arrived late"):
+        await loopback.exchange_after_ignored(phone_request(xid=IGNORED_XID), VALID)

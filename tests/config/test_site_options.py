@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from tests.dhcp.golden import CERT_PATH, (
+from tests.dhcp.golden import (
+    CERT_PATH,
     OPTION_43_EXAMPLE_COM,
     OPTION_43_POOL01,
     OPTION_43_SERVER_FQDN,
@@ -16,7 +17,6 @@ from tests.dhcp.golden import CERT_PATH, (
 from tests.dhcp.request import tlv
 from ucdhcp.config import build_policy, parse_config
 from ucdhcp.core.policy import Profile
-
 
 
 def uc_options(**site: Any) -> dict[int, bytes]:

@@ -125,7 +125,7 @@ INFORM_OPTIONS = bytes.fromhex(
 )
 INFORM = INFORM_HEADER + INFORM_OPTIONS
 
-ACK = (
+INFORM_REPLY = (
     bytes.fromhex(
         "02"  # op: BOOTREPLY
         "01"  # htype: copied

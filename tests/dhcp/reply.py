@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .golden import CLIENT_ID, PHONE_ADDRESS, PHONE_MAC, XID
-from .request import MAGIC_COOKIE, tlv
+from .request import MAGIC_COOKIE, MESSAGE_TYPES, tlv
 
 PAD, END = 0, 255
+OFFER, ACK = MESSAGE_TYPES["offer"], MESSAGE_TYPES["ack"]
 
 
 @dataclass(frozen=True, slots=True)

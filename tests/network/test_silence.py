@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.request import BROADCAST, PC_PARAMETERS, mac, phone_request
 from tests.netns import Lab
 
 from .actors import POOL01, SILENCE, Phone, Site, Ucdhcp, config_toml, delivered, replies_to
-from .frames import OPTION_43_POOL01, OPTION_120_POOL01, PC_PARAMETERS, bootp, broadcast_frame
+from .frames import broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
@@ -44,13 +46,13 @@ def test_pc_and_other_vendor_classes_get_nothing_while_the_phone_is_answered(
     requests = [
         broadcast_frame(
             pc.mac,
-            bootp(
-                pc.mac,
-                xid,
+            phone_request(
+                chaddr=mac(pc.mac),
+                xid=xid,
                 ciaddr=PC_ADDRESS,
                 vendor_class=vendor_class,
                 parameters=PC_PARAMETERS,
-                broadcast_flag=broadcast_flag,
+                flags=BROADCAST if broadcast_flag else 0,
             ),
             source=PC_ADDRESS,
         )
@@ -63,7 +65,12 @@ def test_pc_and_other_vendor_classes_get_nothing_while_the_phone_is_answered(
         assert ucdhcp.wait_for("request_ignored", xid=f"0x{xid:08x}")["reason"] == reason
 
     xid = 0x9A0000FF
-    request = bootp(phone.mac, xid, ciaddr=PHONE_ADDRESS, broadcast_flag=broadcast_flag)
+    request = phone_request(
+        chaddr=mac(phone.mac),
+        xid=xid,
+        ciaddr=PHONE_ADDRESS,
+        flags=BROADCAST if broadcast_flag else 0,
+    )
     frame = broadcast_frame(phone.mac, request, source=PHONE_ADDRESS)
     reply = delivered(phone.exchange(frames=[frame], xid=xid), xid)
     assert reply.server_id == UCDHCP

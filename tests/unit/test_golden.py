@@ -5,7 +5,7 @@ import pytest
 from scapy.layers.dhcp import BOOTP, DHCP
 
 from tests.dhcp import golden
-from tests.dhcp.golden import ACK, INFORM, OPTION_43_POOL01, OPTION_120_POOL01, PHONE_MAC
+from tests.dhcp.golden import INFORM, INFORM_REPLY, OPTION_43_POOL01, OPTION_120_POOL01, PHONE_MAC
 from tests.dhcp.reply import Bootp, expected_ack, option_data, reply_codes, reply_options
 from tests.dhcp.request import BROADCAST, PC_PARAMETERS, mac, phone_request, tlv
 
@@ -111,14 +111,14 @@ def test_request_builder_agrees_with_scapy(built: bytes, by_scapy: bytes):
 
 def test_expected_ack_is_the_ack_of_protocol_md_section_7():
     options = tlv(43, OPTION_43_POOL01) + tlv(120, OPTION_120_POOL01)
-    assert expected_ack(options, server_id="10.1.2.10") == ACK
-    assert len(ACK) == 369
+    assert expected_ack(options, server_id="10.1.2.10") == INFORM_REPLY
+    assert len(INFORM_REPLY) == 369
 
 
 def test_reply_reader_reads_the_ack_of_protocol_md_section_7():
-    assert reply_codes(ACK) == [53, 54, 61, 43, 120]
-    assert option_data(ACK)[43] == OPTION_43_POOL01
-    read = Bootp(ACK)
+    assert reply_codes(INFORM_REPLY) == [53, 54, 61, 43, 120]
+    assert option_data(INFORM_REPLY)[43] == OPTION_43_POOL01
+    read = Bootp(INFORM_REPLY)
     assert (read.op, read.xid, read.ciaddr, read.chaddr) == (2, 0x12345678, "10.1.2.50", PHONE_MAC)
     assert (read.message_type, read.server_id) == (5, "10.1.2.10")
 
@@ -126,9 +126,9 @@ def test_reply_reader_reads_the_ack_of_protocol_md_section_7():
 @pytest.mark.parametrize(
     "payload",
     [
-        pytest.param(ACK[:243] + b"\x00" + ACK[243:], id="pad-between-options"),
-        pytest.param(ACK[:-1], id="no-end"),
-        pytest.param(ACK + b"\x01", id="non-zero-after-end"),
+        pytest.param(INFORM_REPLY[:243] + b"\x00" + INFORM_REPLY[243:], id="pad-between-options"),
+        pytest.param(INFORM_REPLY[:-1], id="no-end"),
+        pytest.param(INFORM_REPLY + b"\x01", id="non-zero-after-end"),
     ],
 )
 def test_reply_reader_rejects_a_reply_that_is_not_canonical(payload: bytes):

@@ -1,6 +1,6 @@
 """protocol.md §7: the full DHCPINFORM / DHCPACK exchange, byte for byte."""
 
-from tests.dhcp.golden import ACK, INFORM, OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.golden import INFORM, INFORM_REPLY, OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import reply_codes
 from ucdhcp.core.policy import Policy, Profile, SiteSpec, build_site
 from ucdhcp.core.responder import Arrival, Reply, Responder
@@ -32,8 +32,8 @@ def answer_inform() -> Reply:
 
 def test_phone_inform_gets_the_ack_of_protocol_md_section_7_byte_for_byte():
     reply = answer_inform()
-    assert len(ACK) == 369
-    assert reply.payload == ACK
+    assert len(INFORM_REPLY) == 369
+    assert reply.payload == INFORM_REPLY
     assert reply.destination == Destination("10.1.2.50", 68, DestinationKind.CIADDR)
     assert reply.site.name == "pool01"
     assert reply.profile is Profile.MS_UC_CLIENT

@@ -30,8 +30,10 @@ import time
 from pathlib import Path
 
 import pytest
-from scapy.layers.dhcp import BOOTP, DHCP
 
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.reply import ACK, Bootp
+from tests.dhcp.request import BROADCAST, phone_request
 from tests.netns import Lab
 
 pytestmark = pytest.mark.needs_root
@@ -47,11 +49,6 @@ CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 CONTAINER_ADDRESS, CLIENT_ADDRESS = "10.10.0.10", "10.10.0.50"
 CLIENT_MAC = bytes.fromhex("02c1ee000050")
-OPTION_120_POOL01 = bytes.fromhex("78150006706F6F6C303107636F6E746F736F03636F6D00")
-OPTION_43_POOL01 = bytes.fromhex(  # sub-options 1-5, https://pool01.contoso.com:443/CertProv/...
-    "2B55010C4D532D55432D436C69656E74020568747470730312706F6F6C30312E636F6E746F736F2E636F6D"
-    "040334343305252F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663"
-)
 CAP_NET_BIND_SERVICE = 1 << 10
 MAX_IMAGE_MB, MAX_ADDED_MB = 300, 80  # base ~150 MB (Debian python3 + pip), ucdhcp ~35 MB
 MACVLAN_BRIDGE = ("type", "macvlan", "mode", "bridge")
@@ -197,33 +194,12 @@ def wait_for_event(name: str, event: str, timeout: float = 20) -> dict[str, obje
 
 
 def inform(xid: int) -> bytes:
-    """A Lync phone's broadcast DHCPINFORM: option 60 MS-UC-Client, 55 asking for 43 and 120."""
-    packet = BOOTP(
-        op=1, xid=xid, flags=0x8000, ciaddr=CLIENT_ADDRESS, chaddr=CLIENT_MAC + bytes(10)
-    ) / DHCP(
-        options=[
-            ("message-type", "inform"),
-            ("client_id", b"\x01" + CLIENT_MAC),
-            ("vendor_class_id", b"MS-UC-Client"),
-            ("param_req_list", [43, 120]),
-            "end",
-        ]
+    """A Lync phone's broadcast DHCPINFORM: option 60 MS-UC-Client, 55 asking for 43 and 120,
+    padded to the BOOTP minimum of 300 bytes."""
+    request = phone_request(
+        chaddr=CLIENT_MAC, xid=xid, flags=BROADCAST, ciaddr=CLIENT_ADDRESS, parameters=(43, 120)
     )
-    return bytes(packet).ljust(300, b"\0")
-
-
-def options_tlv(reply: bytes) -> dict[int, bytes]:
-    """Option code -> the whole TLV (code, length, data) as it appears in the reply."""
-    assert reply[236:240] == b"\x63\x82\x53\x63", "no DHCP magic cookie"
-    found, index = {}, 240
-    while index < len(reply) and reply[index] != 255:
-        if reply[index] == 0:
-            index += 1
-            continue
-        length = reply[index + 1]
-        found[reply[index]] = reply[index : index + 2 + length]
-        index += 2 + length
-    return found
+    return request.ljust(300, b"\0")
 
 
 def ask(lab: Lab, client_ns: str, xid: int, name: str, pool: str = "pool01") -> None:
@@ -239,11 +215,11 @@ def ask(lab: Lab, client_ns: str, xid: int, name: str, pool: str = "pool01") -> 
     address, port, data = result.stdout.split()
     reply = bytes.fromhex(data)
     assert (address, port) == (CONTAINER_ADDRESS, "67")
-    assert BOOTP(reply)[DHCP].options[0] == ("message-type", 5)  # DHCPACK
-    options = options_tlv(reply)
-    assert options[120] == OPTION_120_POOL01.replace(b"pool01", pool.encode())
-    assert options[43] == OPTION_43_POOL01.replace(b"pool01", pool.encode())
-    assert options[54] == bytes([54, 4, *map(int, CONTAINER_ADDRESS.split("."))])  # server id
+    ack = Bootp(reply)
+    assert ack.message_type == ACK
+    assert ack.options[120] == OPTION_120_POOL01.replace(b"pool01", pool.encode())
+    assert ack.options[43] == OPTION_43_POOL01.replace(b"pool01", pool.encode())
+    assert ack.server_id == CONTAINER_ADDRESS
 
 
 def server_status(name: str) -> dict[str, str]:

@@ -8,7 +8,8 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from .golden import OPTION_43_POOL01, OPTION_120_POOL01, tlv
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.request import tlv
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ucdhcp.example.toml"
 HQ_120 = tlv(120, OPTION_120_POOL01).hex()

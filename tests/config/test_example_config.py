@@ -2,13 +2,12 @@
 
 from pathlib import Path
 
+from tests.dhcp.golden import CERT_PATH, OPTION_43_POOL01, OPTION_120_POOL01, option_43
+from tests.dhcp.request import tlv
 from ucdhcp.config import load_policy
 from ucdhcp.core.policy import Profile
 
-from .golden import OPTION_43_POOL01, OPTION_120_POOL01, option_43, tlv
-
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ucdhcp.example.toml"
-CERT_PATH = "/CertProv/CertProvisioningService.svc"
 
 
 def _sites() -> dict[str, dict[Profile, dict[int, bytes]]]:

@@ -4,10 +4,8 @@ from typing import Any
 
 import pytest
 
-from ucdhcp.config import build_policy, parse_config
-from ucdhcp.core.policy import Profile
-
-from .golden import (
+from tests.dhcp.golden import (
+    CERT_PATH,
     OPTION_43_EXAMPLE_COM,
     OPTION_43_POOL01,
     OPTION_43_SERVER_FQDN,
@@ -15,10 +13,10 @@ from .golden import (
     OPTION_120_POOL01,
     OPTION_120_SERVER_FQDN,
     option_43,
-    tlv,
 )
-
-CERT_PATH = "/CertProv/CertProvisioningService.svc"
+from tests.dhcp.request import tlv
+from ucdhcp.config import build_policy, parse_config
+from ucdhcp.core.policy import Profile
 
 
 def uc_options(**site: Any) -> dict[int, bytes]:

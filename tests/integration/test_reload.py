@@ -5,8 +5,11 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.reply import expected_ack, option_data
+from tests.dhcp.request import phone_request, tlv
+
 from .conftest import config_text, serving_file
-from .dhcp import OPTION_43_POOL01, OPTION_120_POOL01, expected_ack, reply_options, request, tlv
 
 OPTION_120_POOL02 = OPTION_120_POOL01.replace(b"pool01", b"pool02")
 OPTION_43_POOL02 = OPTION_43_POOL01.replace(b"pool01", b"pool02")
@@ -22,13 +25,13 @@ def config_path(tmp_path: Path) -> Path:
 @pytest.mark.asyncio
 async def test_reload_switches_the_next_ack_to_the_new_sip_server(config_path: Path) -> None:
     async with serving_file(config_path) as loopback:
-        before = await loopback.exchange(request(xid=1))
-        assert reply_options(before)[120] == OPTION_120_POOL01
+        before = await loopback.exchange(phone_request(xid=1))
+        assert option_data(before)[120] == OPTION_120_POOL01
 
         config_path.write_text(config_text("pool02.contoso.com"), encoding="utf-8")
         assert await loopback.service.reload() is True
 
-        after = await loopback.exchange(request(xid=2))
+        after = await loopback.exchange(phone_request(xid=2))
         assert after == expected_ack(tlv(43, OPTION_43_POOL02) + tlv(120, OPTION_120_POOL02), xid=2)
         assert loopback.service.reloads == {"ok": 1, "failed": 0}
 
@@ -44,7 +47,7 @@ async def test_reload_of_broken_file_returns_false_and_keeps_previous_values(
         config_path.write_text(config_text("pool_02"), encoding="utf-8")
         assert await loopback.service.reload() is False
 
-        ack = await loopback.exchange(request())
+        ack = await loopback.exchange(phone_request())
         assert ack == expected_ack(tlv(43, OPTION_43_POOL02) + tlv(120, OPTION_120_POOL02))
         assert loopback.service.reloads == {"ok": 1, "failed": 1}
         assert loopback.service.counters()["reloads"] == {"ok": 1, "failed": 1}
@@ -58,8 +61,8 @@ async def test_reload_of_invalid_toml_or_missing_file_keeps_serving(config_path:
         config_path.unlink()
         assert await loopback.service.reload() is False
 
-        ack = await loopback.exchange(request())
-        assert reply_options(ack)[120] == OPTION_120_POOL01
+        ack = await loopback.exchange(phone_request())
+        assert option_data(ack)[120] == OPTION_120_POOL01
         assert loopback.service.reloads == {"ok": 0, "failed": 2}
 
 
@@ -87,15 +90,16 @@ subnets = ["10.30.0.0/16"]
 sip_servers = ["sba.contoso.com"]
 """
     async with serving_file(config_path) as loopback:
-        await loopback.expect_no_reply(request(ciaddr="10.30.0.5", xid=1))  # no site, no default
+        # No site for 10.30.0.0/16 and no default site: ignored (headquarters still answers).
+        await loopback.exchange_after_ignored(phone_request(ciaddr="10.30.0.5", xid=1))
 
         config_path.write_text(config_text(more_sites=branch), encoding="utf-8")
         assert await loopback.service.reload() is True
 
-        ack = await loopback.exchange(request(ciaddr="10.30.0.5", xid=2))
-        assert reply_options(ack)[120] == b"\x00\x03sba\x07contoso\x03com\x00"
+        ack = await loopback.exchange(phone_request(ciaddr="10.30.0.5", xid=2))
+        assert option_data(ack)[120] == b"\x00\x03sba\x07contoso\x03com\x00"
         assert loopback.service.stats.ignored == {"no_site": 1}
-        assert loopback.service.stats.sites == {"branch": 1}
+        assert loopback.service.stats.sites == {"headquarters": 1, "branch": 1}
 
 
 @pytest.mark.asyncio
@@ -111,8 +115,8 @@ async def test_reload_with_a_changed_server_section_keeps_the_bound_socket(
         assert loopback.service.bound_port == port
         assert loopback.service.config.server.port == 0
 
-        ack = await loopback.exchange(request())
-        assert reply_options(ack)[120] == OPTION_120_POOL02
+        ack = await loopback.exchange(phone_request())
+        assert option_data(ack)[120] == OPTION_120_POOL02
 
 
 @pytest.mark.asyncio
@@ -125,12 +129,12 @@ async def test_reload_turns_per_request_logging_on_and_off(config_path: Path) ->
         assert await loopback.service.reload() is True
         assert handling.request_log is not None
         with capture_logs() as events:
-            await loopback.exchange(request(xid=1))
+            await loopback.exchange(phone_request(xid=1))
         assert [event["event"] for event in events] == ["reply_sent"]
 
         config_path.write_text(config_text(requests=False), encoding="utf-8")
         assert await loopback.service.reload() is True
         assert handling.request_log is None
         with capture_logs() as events:
-            await loopback.exchange(request(xid=2))
+            await loopback.exchange(phone_request(xid=2))
         assert events == []

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
+from tests.dhcp.request import phone_request
+
 from .conftest import example_document, serving_document
-from .dhcp import request
 
 CHADDR = "00:04:13:aa:bb:cc"
 
@@ -24,7 +25,7 @@ async def test_reply_sent_event_names_xid_chaddr_vendor_class_and_site(tmp_path:
     document = example_document(requests=True)
     async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
         with capture_logs() as events:
-            ack = await loopback.exchange(request())
+            ack = await loopback.exchange(phone_request())
         client_port = loopback.client.getsockname()[1]
     [event] = request_events(events)
     assert event == {
@@ -49,10 +50,10 @@ async def test_reply_sent_event_names_xid_chaddr_vendor_class_and_site(tmp_path:
 @pytest.mark.parametrize(
     ("datagram", "reason", "vendor_class"),
     [
-        (request(xid=0xBAD, vendor_class=None), "no_vendor_class", None),
-        (request(xid=0xBAD, vendor_class=b"MSFT 5.0"), "vendor_class_not_served", "MSFT 5.0"),
-        (request(xid=0xBAD, message_type="request"), "unsupported_type", "MS-UC-Client"),
-        (request(xid=0xBAD, op=2, message_type="ack"), "not_request", "MS-UC-Client"),
+        (phone_request(xid=0xBAD, vendor_class=None), "no_vendor_class", None),
+        (phone_request(xid=0xBAD, vendor_class=b"MSFT 5.0"), "vendor_class_not_served", "MSFT 5.0"),
+        (phone_request(xid=0xBAD, message_type="request"), "unsupported_type", "MS-UC-Client"),
+        (phone_request(xid=0xBAD, op=2, message_type="ack"), "not_request", "MS-UC-Client"),
     ],
     ids=["no_vendor_class", "other_vendor_class", "dhcprequest", "bootreply"],
 )
@@ -62,8 +63,7 @@ async def test_request_ignored_event_names_xid_chaddr_vendor_class_and_reason(
     document = example_document(requests=True)
     async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
         with capture_logs() as events:
-            await loopback.expect_no_reply(datagram)
-            await loopback.exchange(request())  # handled after the ignored one: its event exists
+            await loopback.exchange_after_ignored(datagram)  # so the ignored one's event exists
     ignored, replied = request_events(events)
     assert replied["event"] == "reply_sent"
     assert ignored["event"] == "request_ignored"
@@ -81,8 +81,7 @@ async def test_malformed_datagram_event_has_reason_and_detail_but_no_request_fie
     document = example_document(requests=True)
     async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
         with capture_logs() as events:
-            await loopback.expect_no_reply(b"\x01" * 100)
-            await loopback.exchange(request())
+            await loopback.exchange_after_ignored(b"\x01" * 100)
     ignored, _ = request_events(events)
     assert ignored["event"] == "request_ignored"
     assert ignored["reason"] == "malformed"
@@ -95,8 +94,7 @@ async def test_no_request_events_when_request_logging_is_off(tmp_path: Path) -> 
     async with serving_document(example_document(), tmp_path / "ucdhcp.toml") as loopback:
         assert loopback.service.handling.request_log is None
         with capture_logs() as events:
-            await loopback.expect_no_reply(request(xid=0xBAD, vendor_class=None))
-            await loopback.exchange(request())
+            await loopback.exchange_after_ignored(phone_request(xid=0xBAD, vendor_class=None))
     assert request_events(events) == []
 
 
@@ -107,13 +105,13 @@ async def test_request_events_at_debug_level_are_hidden_at_info_and_shown_at_deb
     hidden = example_document(requests=True, request_level="debug", level="info")
     async with serving_document(hidden, tmp_path / "ucdhcp.toml") as loopback:
         with capture_logs() as events:
-            await loopback.exchange(request())
+            await loopback.exchange(phone_request())
     assert request_events(events) == []
 
     shown = example_document(requests=True, request_level="debug", level="debug")
     async with serving_document(shown, tmp_path / "ucdhcp.toml") as loopback:
         with capture_logs() as events:
-            await loopback.exchange(request())
+            await loopback.exchange(phone_request())
     [event] = request_events(events)
     assert event["event"] == "reply_sent"
     assert event["log_level"] == "debug"
@@ -128,9 +126,10 @@ async def test_a_flood_of_ignored_requests_is_logged_at_the_configured_rate(tmp_
         with capture_logs() as events:
             for _ in range(29):
                 await loopback.send(b"junk")
-            await loopback.expect_no_reply(b"junk")  # the 30th; also waits for the others
-            for xid in range(5):
-                await loopback.exchange(request(xid=xid))
+            # The 30th, then the first of 5 INFORMs: its reply also means all 30 were handled.
+            await loopback.exchange_after_ignored(b"junk", phone_request(xid=0))
+            for xid in range(1, 5):
+                await loopback.exchange(phone_request(xid=xid))
         assert loopback.service.stats.ignored["malformed"] == 30
         request_log = loopback.service.handling.request_log
         assert request_log is not None
@@ -138,11 +137,12 @@ async def test_a_flood_of_ignored_requests_is_logged_at_the_configured_rate(tmp_
         assert limit.suppressed == {"malformed": 27}
         limit.buckets.clear()  # as if a second had passed: the next event carries the count
         with capture_logs() as later:
-            await loopback.expect_no_reply(b"junk")
+            await loopback.exchange_after_ignored(b"junk", phone_request(xid=5))
     ignored = [e for e in request_events(events) if e["event"] == "request_ignored"]
     assert len(ignored) == 3
     assert len([e for e in request_events(events) if e["event"] == "reply_sent"]) == 5
-    [next_event] = request_events(later)
+    next_event, replied = request_events(later)
+    assert replied["event"] == "reply_sent"
     assert next_event["reason"] == "malformed"
     assert next_event["suppressed_before"] == 27
 
@@ -161,11 +161,11 @@ async def test_requests_rate_bounds_the_events_and_counts_what_it_left_out(
     async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
         with capture_logs() as events:
             for xid in range(300):
-                await loopback.exchange(request(xid=xid))
+                await loopback.exchange(phone_request(xid=xid))
             logged = request_events(events)
             assert 100 <= len(logged) < 300  # the burst, and what refilled meanwhile
             await asyncio.sleep(0.25)  # one token refills at 5/s
-            await loopback.exchange(request(xid=300))
+            await loopback.exchange(phone_request(xid=300))
     every = request_events(events)
     assert every[-1]["xid"] == "0x0000012c"
     assert every[-1]["not_logged_before"] > 0
@@ -183,7 +183,7 @@ async def test_requests_rate_zero_logs_every_request(tmp_path: Path) -> None:
     async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
         with capture_logs() as events:
             for xid in range(150):
-                await loopback.exchange(request(xid=xid))
+                await loopback.exchange(phone_request(xid=xid))
     logged = request_events(events)
     assert len(logged) == 150
     assert not any("not_logged_before" in event for event in logged)

@@ -15,16 +15,11 @@ from typing import Any, TextIO
 
 import pytest
 
-from .conftest import LOOPBACK, REPLY_TIMEOUT, SILENCE, config_text
-from .dhcp import (
-    OPTION_43_POOL01,
-    OPTION_120_POOL01,
-    expected_ack,
-    reply_options,
-    request,
-    tlv,
-    xid_of,
-)
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.reply import expected_ack, option_data, xid_of
+from tests.dhcp.request import phone_request, tlv
+
+from .conftest import LOOPBACK, REPLY_TIMEOUT, config_text
 
 EVENT_TIMEOUT = 20.0  # bound on waiting for a log event (start-up includes imports)
 EXIT_TIMEOUT = 20.0
@@ -135,14 +130,12 @@ def exchange(client: socket.socket, port: int, datagram: bytes) -> bytes:
     return reply
 
 
-def expect_no_reply(client: socket.socket, port: int, datagram: bytes) -> None:
-    client.settimeout(SILENCE)
-    client.sendto(datagram, (LOOPBACK, port))
-    try:
-        reply = client.recv(4096)
-    except TimeoutError:
-        return
-    pytest.fail(f"expected no reply, got {reply.hex()}")
+def exchange_after_ignored(client: socket.socket, port: int, ignored: bytes, valid: bytes) -> bytes:
+    """Send `ignored`, then `valid`; the first reply must answer `valid`. One process reads its
+    socket in order and answers at once, so a reply to `ignored` would have come first."""
+    assert xid_of(ignored) != xid_of(valid)
+    client.sendto(ignored, (LOOPBACK, port))
+    return exchange(client, port, valid)
 
 
 def run_ucdhcp(*args: str) -> subprocess.CompletedProcess[str]:
@@ -169,10 +162,10 @@ def test_serve_answers_phone_inform_with_dhcputil_options(
     assert started["sites"] == ["headquarters"]
     assert started["config"] == str(config_path)
 
-    ack = exchange(client, port, request())
+    ack = exchange(client, port, phone_request())
     assert ack == expected_ack(tlv(43, OPTION_43_POOL01) + tlv(120, OPTION_120_POOL01))
-    assert reply_options(ack)[43] == OPTION_43_POOL01
-    assert reply_options(ack)[120] == OPTION_120_POOL01
+    assert option_data(ack)[43] == OPTION_43_POOL01
+    assert option_data(ack)[120] == OPTION_120_POOL01
 
 
 def test_sighup_reloads_the_rewritten_config_and_keeps_it_on_a_broken_file(
@@ -183,13 +176,13 @@ def test_sighup_reloads_the_rewritten_config_and_keeps_it_on_a_broken_file(
 ) -> None:
     serve = start_serve(config_path)
     serve.wait_for("server_started")
-    assert reply_options(exchange(client, port, request(xid=1)))[120] == OPTION_120_POOL01
+    assert option_data(exchange(client, port, phone_request(xid=1)))[120] == OPTION_120_POOL01
 
     config_path.write_text(config_text("pool02.contoso.com", port=port), encoding="utf-8")
     serve.signal(signal.SIGHUP)
     reloaded = serve.wait_for("config_reloaded")
     assert reloaded["sites"] == ["headquarters"]
-    ack = exchange(client, port, request(xid=2))
+    ack = exchange(client, port, phone_request(xid=2))
     assert ack == expected_ack(
         tlv(43, OPTION_43_POOL01.replace(b"pool01", b"pool02"))
         + tlv(120, OPTION_120_POOL01.replace(b"pool01", b"pool02")),
@@ -201,8 +194,8 @@ def test_sighup_reloads_the_rewritten_config_and_keeps_it_on_a_broken_file(
     failed = serve.wait_for("config_reload_failed")
     assert failed["config"] == str(config_path)
     assert [p.split(":")[0] for p in failed["problems"]] == ["sites[0].sip_servers[0]"]
-    ack = exchange(client, port, request(xid=3))
-    assert reply_options(ack)[120] == OPTION_120_POOL01.replace(b"pool01", b"pool02")
+    ack = exchange(client, port, phone_request(xid=3))
+    assert option_data(ack)[120] == OPTION_120_POOL01.replace(b"pool01", b"pool02")
 
 
 def test_sigusr1_logs_a_counters_event(
@@ -213,8 +206,9 @@ def test_sigusr1_logs_a_counters_event(
 ) -> None:
     serve = start_serve(config_path)
     serve.wait_for("server_started")
-    expect_no_reply(client, port, request(xid=0xBAD, vendor_class=None))
-    exchange(client, port, request())
+    exchange_after_ignored(
+        client, port, phone_request(xid=0xBAD, vendor_class=None), phone_request()
+    )
 
     serve.signal(signal.SIGUSR1)
     counters = serve.wait_for("counters")
@@ -223,7 +217,7 @@ def test_sigusr1_logs_a_counters_event(
     assert counters["ignored"] == {"no_vendor_class": 1}
     assert counters["sites"] == {"headquarters": 1}
     assert counters["reloads"] == {"ok": 0, "failed": 0}
-    exchange(client, port, request(xid=2))  # still serving after the dump
+    exchange(client, port, phone_request(xid=2))  # still serving after the dump
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -236,7 +230,7 @@ def test_stop_signal_exits_0_with_a_server_stopped_event(
 ) -> None:
     serve = start_serve(config_path)
     serve.wait_for("server_started")
-    exchange(client, port, request())
+    exchange(client, port, phone_request())
 
     serve.signal(signum)
     stopped = serve.wait_for("server_stopped")
@@ -260,8 +254,8 @@ def test_second_instance_on_the_same_port_exits_1_saying_already_in_use(
     assert f"127.0.0.1:{port}" in second.stderr
     assert "server_started" not in second.stdout
 
-    ack = exchange(client, port, request())  # the first instance still gets the traffic
-    assert reply_options(ack)[120] == OPTION_120_POOL01
+    ack = exchange(client, port, phone_request())  # the first instance still gets the traffic
+    assert option_data(ack)[120] == OPTION_120_POOL01
 
 
 def test_serve_with_a_bad_config_exits_2_naming_file_and_field(tmp_path: Path, port: int) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.request import BROADCAST, UNSET, mac, phone_request
 from tests.netns import Lab
 
 from .actors import (
@@ -33,7 +35,7 @@ from .actors import (
     replies_to,
 )
 from .conftest import open_lab
-from .frames import BROADCAST_MAC, OPTION_43_POOL01, OPTION_120_POOL01, bootp, broadcast_frame
+from .frames import BROADCAST_MAC, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
@@ -134,7 +136,9 @@ def test_container_on_a_macvlan_answers_its_segment_only(
 
     phone, other = segments.phone, segments.other
     xid = 0x8A000001
-    request = broadcast_frame(phone.mac, bootp(phone.mac, xid, broadcast_flag=True))
+    request = broadcast_frame(
+        phone.mac, phone_request(chaddr=mac(phone.mac), xid=xid, ciaddr=UNSET, flags=BROADCAST)
+    )
     reply = delivered(phone.exchange(frames=[request], xid=xid), xid)
     assert (reply.eth_dst, reply.ip_dst, reply.dport) == (BROADCAST_MAC, "255.255.255.255", 68)
     assert reply.ip_src == CONTAINER and reply.server_id == CONTAINER
@@ -142,7 +146,10 @@ def test_container_on_a_macvlan_answers_its_segment_only(
     assert (reply.options[120], reply.options[43]) == (OPTION_120_POOL01, OPTION_43_POOL01)
 
     xid_other = 0x8A000002
-    request = broadcast_frame(other.mac, bootp(other.mac, xid_other, broadcast_flag=True))
+    request = broadcast_frame(
+        other.mac,
+        phone_request(chaddr=mac(other.mac), xid=xid_other, ciaddr=UNSET, flags=BROADCAST),
+    )
     seen = other.exchange(frames=[request], xid=xid_other, listen=SILENCE)
     assert replies_to(seen, xid_other) == [] and seen.accepted(xid_other) == []
     # It never reached ucdhcp at all (not merely ignored).

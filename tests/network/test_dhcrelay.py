@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.reply import ACK
+from tests.dhcp.request import BROADCAST, mac, phone_request
 from tests.netns import Lab
 
 from .actors import (
@@ -31,19 +34,9 @@ from .actors import (
     tool,
     wait_until,
 )
-from .frames import (
-    ACK,
-    BROADCAST_FLAG,
-    BROADCAST_MAC,
-    OPTION_43_POOL01,
-    OPTION_120_POOL01,
-    Frame,
-    Seen,
-    bootp,
-    broadcast_frame,
-)
+from .frames import BROADCAST_MAC, Frame, Seen, broadcast_frame
 
-pytestmark = pytest.mark.needs_root
+estmark = pytest.mark.needs_root
 
 PHONE_ADDRESS, GIADDR, RELAY_UP, SERVER = "10.2.0.50", "10.2.0.1", "10.9.0.1", "10.9.0.10"
 SITES = [Site("branch", ["10.2.0.0/24"], POOL01)]  # ucdhcp's own 10.9.0.0/24 is no site
@@ -82,11 +75,11 @@ class RelayedBranch:
     def inform(self, xid: int, *, ciaddr: bool, broadcast_flag: bool, listen: float) -> Seen:
         """The phone broadcasts an INFORM (from ciaddr, or from 0.0.0.0) and listens."""
         source = PHONE_ADDRESS if ciaddr else "0.0.0.0"
-        request = bootp(
-            self.phone.mac,
-            xid,
+        request = phone_request(
+            chaddr=mac(self.phone.mac),
+            xid=xid,
             ciaddr=source,
-            broadcast_flag=broadcast_flag,
+            flags=BROADCAST if broadcast_flag else 0,
         )
         frame = broadcast_frame(self.phone.mac, request, source=source)
         return self.phone.exchange(frames=[frame], xid=xid, listen=listen)
@@ -131,7 +124,7 @@ def test_relayed_inform_without_ciaddr_goes_to_giaddr_with_broadcast_set(
     xid = 0x6A000002
     reply = delivered(branch.inform(xid, ciaddr=False, broadcast_flag=False, listen=5), xid)
     # ucdhcp set the BROADCAST flag, so dhcrelay broadcast the reply on the phone's segment.
-    assert reply.flags & BROADCAST_FLAG
+    assert reply.flags & BROADCAST
     assert (reply.eth_dst, reply.ip_dst, reply.dport) == (BROADCAST_MAC, "255.255.255.255", 68)
     assert (reply.ip_src, reply.sport) == (GIADDR, 67)
     assert_options(reply)
@@ -143,7 +136,7 @@ def test_relayed_inform_without_ciaddr_goes_to_giaddr_with_broadcast_set(
     assert len(requests) == 1 and len(answers) == 1, [frame.describe() for frame in seen]
     request, answer = requests[0], answers[0]
     assert (answer.ip_dst, answer.dport) == (GIADDR, 67)
-    assert answer.giaddr == GIADDR and answer.flags & BROADCAST_FLAG
+    assert answer.giaddr == GIADDR and answer.flags & BROADCAST
     if agent_options:
         # RFC 3046 §2.2: echoed byte for byte, as the last option.
         assert RELAY_AGENT_INFORMATION in request.options
@@ -168,7 +161,7 @@ def test_relay_mode_reply_without_broadcast_flag_is_lost_by_dhcrelay(
     assert [(f.ip_src, f.ip_dst, f.eth_dst) for f in on_link] == [
         (GIADDR, "0.0.0.0", branch.phone.mac)
     ]
-    assert not on_link[0].flags & BROADCAST_FLAG
+    assert not on_link[0].flags & BROADCAST
     sent = branch.ucdhcp.sent(xid)
     assert [(e["destination"], e["destination_kind"]) for e in sent] == [(f"{GIADDR}:67", "relay")]
     assert "to 0.0.0.0" in branch.relay_log()

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import OPTION_120_POOL01
+from tests.dhcp.request import UNSET, mac, phone_request
 from tests.netns import Lab
 
 from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered
-from .frames import OPTION_120_POOL01, bootp
 
 pytestmark = pytest.mark.needs_root
 
@@ -36,11 +37,11 @@ def test_refused_send_is_counted_and_the_next_phone_is_answered(lab: Lab, tmp_pa
     phone = Phone(lab, phone_ns)
 
     # An INFORM relayed by 10.1.2.66 without ciaddr: the reply to giaddr:67 is refused.
-    refused = bootp(phone.mac, 0xFA017001, ciaddr="0.0.0.0", giaddr=FIREWALLED)
+    refused = phone_request(chaddr=mac(phone.mac), xid=0xFA017001, ciaddr=UNSET, giaddr=FIREWALLED)
     phone.exchange(udp=(UCDHCP, refused), listen=0.5)
     ucdhcp.wait_for("reply_dropped", error="EPERM")
 
-    answered = bootp(phone.mac, 0xFA017002, ciaddr=PHONE_ADDRESS)
+    answered = phone_request(chaddr=mac(phone.mac), xid=0xFA017002, ciaddr=PHONE_ADDRESS)
     seen = phone.exchange(udp=(UCDHCP, answered), xid=0xFA017002)
     assert delivered(seen, 0xFA017002).options[120] == OPTION_120_POOL01
 

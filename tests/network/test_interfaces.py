@@ -11,6 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import (
+    OPTION_43_POOL01,
+    OPTION_43_SERVER_FQDN,
+    OPTION_120_POOL01,
+    OPTION_120_SERVER_FQDN,
+)
+from tests.dhcp.request import BROADCAST, UNSET, mac, phone_request
 from tests.netns import Lab
 
 from .actors import (
@@ -25,16 +32,7 @@ from .actors import (
     delivered,
     replies_to,
 )
-from .frames import (
-    BROADCAST_MAC,
-    OPTION_43_COMPANY,
-    OPTION_43_POOL01,
-    OPTION_120_COMPANY,
-    OPTION_120_POOL01,
-    Frame,
-    bootp,
-    broadcast_frame,
-)
+from .frames import BROADCAST_MAC, Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
@@ -46,7 +44,10 @@ PICKUP_TIMEOUT = 5.0  # an interface added while running must be served within t
 
 
 def broadcast_inform(phone: Phone, xid: int) -> bytes:
-    return broadcast_frame(phone.mac, bootp(phone.mac, xid, broadcast_flag=True))
+    return broadcast_frame(
+        phone.mac,
+        phone_request(chaddr=mac(phone.mac), xid=xid, ciaddr=UNSET, flags=BROADCAST),
+    )
 
 
 def two_segments(lab: Lab) -> tuple[str, Phone, Phone]:
@@ -64,7 +65,7 @@ def test_each_segment_gets_its_sites_options_and_its_interfaces_server_id(
     Ucdhcp(lab, server, tmp_path, config_toml(SITES)).started("eth1", "eth2")
     expected = [
         (phone_a, phone_b, "10.1.0.1", OPTION_120_POOL01, OPTION_43_POOL01),
-        (phone_b, phone_a, "10.2.0.1", OPTION_120_COMPANY, OPTION_43_COMPANY),
+        (phone_b, phone_a, "10.2.0.1", OPTION_120_SERVER_FQDN, OPTION_43_SERVER_FQDN),
     ]
     for xid, (phone, other, server_id, option_120, option_43) in enumerate(
         expected, start=0x2B000001
@@ -101,7 +102,7 @@ def test_unicast_to_the_other_interfaces_address_names_the_receiving_interface(
     lab.exec(phone_a.namespace, "ip", "route", "add", "10.2.0.0/24", "via", "10.1.0.1")
     Ucdhcp(lab, server, tmp_path, config_toml(SITES)).started("eth1", "eth2")
     xid = 0x2B0000A1
-    request = bootp(phone_a.mac, xid, ciaddr="10.1.0.50")
+    request = phone_request(chaddr=mac(phone_a.mac), xid=xid, ciaddr="10.1.0.50")
     reply = delivered(phone_a.exchange(udp=("10.2.0.1", request), xid=xid), xid)
     assert (reply.ip_dst, reply.dport) == ("10.1.0.50", 68)
     assert reply.server_id == "10.1.0.1"
@@ -145,7 +146,10 @@ def test_interface_added_while_running_is_served_without_restart(lab: Lab, tmp_p
     lab.link(server, "eth2", "10.2.0.1/24", phone_b.namespace, "eth0", "10.2.0.50/24")
     reply, _ = answered_within(phone_b, PICKUP_TIMEOUT, 0x2C000001)
     assert reply.server_id == "10.2.0.1"
-    assert (reply.options[120], reply.options[43]) == (OPTION_120_COMPANY, OPTION_43_COMPANY)
+    assert (reply.options[120], reply.options[43]) == (
+        OPTION_120_SERVER_FQDN,
+        OPTION_43_SERVER_FQDN,
+    )
     ucdhcp.wait_for("interface_added", interface="eth2", server_id="10.2.0.1")
     assert ucdhcp.process.poll() is None  # the same process: no restart
     assert lab.stop(ucdhcp.process) == 0  # SIGTERM: a clean stop, counters logged
@@ -166,7 +170,7 @@ def test_interface_readdressed_while_running_answers_with_the_new_address(
     ucdhcp.wait_for("interface_changed", interface="eth1", timeout=PICKUP_TIMEOUT)
     reply, _ = answered_within(phone, PICKUP_TIMEOUT, 0x2D000001)
     assert reply.server_id == "10.2.0.1" and reply.ip_src == "10.2.0.1"
-    assert reply.options[120] == OPTION_120_COMPANY  # the site of the new subnet
+    assert reply.options[120] == OPTION_120_SERVER_FQDN  # the site of the new subnet
 
 
 def test_configured_interface_missing_at_start_is_served_when_it_appears(
@@ -188,7 +192,7 @@ def test_configured_interface_missing_at_start_is_served_when_it_appears(
     lab.exec(server, "ip", "addr", "add", "10.2.0.1/24", "dev", "eth2")
     reply, _ = answered_within(phone_b, PICKUP_TIMEOUT, 0x2E000001)
     assert reply.server_id == "10.2.0.1"
-    assert reply.options[120] == OPTION_120_COMPANY
+    assert reply.options[120] == OPTION_120_SERVER_FQDN
 
 
 def test_interface_removed_and_recreated_is_served_again(lab: Lab, tmp_path: Path) -> None:

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.reply import ACK, OFFER
+from tests.dhcp.request import UNSET, ip, mac, phone_request, tlv
 from tests.netns import Lab
 
 from .actors import (
@@ -27,7 +30,7 @@ from .actors import (
     tool,
     wait_until,
 )
-from .frames import ACK, OFFER, OPTION_43_POOL01, OPTION_120_POOL01, Frame, bootp, broadcast_frame
+from .frames import Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
@@ -104,7 +107,13 @@ def test_lease_from_kea_then_options_from_ucdhcp(lab: Lab, tmp_path: Path) -> No
     phone = Phone(lab, phone_ns)
 
     # DISCOVER -> OFFER, from Kea only.
-    discover = bootp(phone.mac, XID_DISCOVER, message_type="discover", parameters=LEASE_PARAMETERS)
+    discover = phone_request(
+        chaddr=mac(phone.mac),
+        xid=XID_DISCOVER,
+        message_type="discover",
+        ciaddr=UNSET,
+        parameters=LEASE_PARAMETERS,
+    )
     seen = phone.exchange(frames=[broadcast_frame(phone.mac, discover)], xid=XID_DISCOVER)
     offers = replies_to(seen, XID_DISCOVER)
     assert [(f.message_type, f.server_id) for f in offers] == [(OFFER, KEA)]
@@ -115,12 +124,13 @@ def test_lease_from_kea_then_options_from_ucdhcp(lab: Lab, tmp_path: Path) -> No
     )
 
     # REQUEST -> ACK, from Kea only.
-    request = bootp(
-        phone.mac,
-        XID_REQUEST,
+    request = phone_request(
+        chaddr=mac(phone.mac),
+        xid=XID_REQUEST,
         message_type="request",
+        ciaddr=UNSET,
         parameters=LEASE_PARAMETERS,
-        extra=(("requested_addr", address), ("server_id", KEA)),
+        extra=tlv(50, ip(address)) + tlv(54, ip(KEA)),  # requested address, server identifier
     )
     seen = phone.exchange(frames=[broadcast_frame(phone.mac, request)], xid=XID_REQUEST)
     acks = replies_to(seen, XID_REQUEST)
@@ -132,7 +142,7 @@ def test_lease_from_kea_then_options_from_ucdhcp(lab: Lab, tmp_path: Path) -> No
 
     # The phone configures its address, then broadcasts its INFORM.
     lab.exec(phone_ns, "ip", "addr", "add", f"{address}/24", "dev", "eth0")
-    inform = bootp(phone.mac, XID_INFORM, ciaddr=address)
+    inform = phone_request(chaddr=mac(phone.mac), xid=XID_INFORM, ciaddr=address)
     frame = broadcast_frame(phone.mac, inform, source=address)
     seen = phone.exchange(frames=[frame], xid=XID_INFORM, until=2, listen=3)
     by_ucdhcp = from_ucdhcp(seen)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.netns import Lab
 
 from .actors import POOL01, Site, Ucdhcp, config_toml, tool
-from .frames import OPTION_43_POOL01, OPTION_120_POOL01
 
 pytestmark = pytest.mark.needs_root
 

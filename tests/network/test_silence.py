@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.request import BROADCAST, PC_PARAMETERS, mac, phone_request
 from tests.netns import Lab
 
-from .actors import POOL01, SILENCE, Phone, Site, Ucdhcp, config_toml, delivered, replies_to
-from .frames import OPTION_43_POOL01, OPTION_120_POOL01, PC_PARAMETERS, bootp, broadcast_frame
+from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered, replies_to
+from .frames import broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
@@ -24,6 +26,7 @@ PC_CLASSES = [
     (0x9A000003, b"ms-uc-client", "vendor_class_not_served"),  # the match is case-sensitive
     (0x9A000004, b"MS-UC-Client-Plus", "vendor_class_not_served"),  # exact, not a prefix
 ]
+PC_AS_PHONE = 0x9A000005  # the valid request sent after the others, from the PC's port
 
 
 @pytest.mark.parametrize("broadcast_flag", [False, True], ids=["unicast-reply", "broadcast-flag"])
@@ -41,31 +44,42 @@ def test_pc_and_other_vendor_classes_get_nothing_while_the_phone_is_answered(
     phone, pc = Phone(lab, phone_ns), Phone(lab, pc_ns)
 
     # The PC asks for 43 too (Windows does): only the vendor class tells it from a phone.
+    # Silence proven by order: after its four requests the PC sends a phone's INFORM, answered
+    # at the same address (ciaddr) through the same socket, so a reply to any of the four would
+    # have reached the link before the one the PC waits for.
+    flags = BROADCAST if broadcast_flag else 0
     requests = [
-        broadcast_frame(
-            pc.mac,
-            bootp(
-                pc.mac,
-                xid,
-                ciaddr=PC_ADDRESS,
-                vendor_class=vendor_class,
-                parameters=PC_PARAMETERS,
-                broadcast_flag=broadcast_flag,
-            ),
-            source=PC_ADDRESS,
+        phone_request(
+            chaddr=mac(pc.mac),
+            xid=xid,
+            ciaddr=PC_ADDRESS,
+            vendor_class=vendor_class,
+            parameters=PC_PARAMETERS,
+            flags=flags,
         )
         for xid, vendor_class, _ in PC_CLASSES
     ]
-    seen = pc.exchange(frames=requests, listen=SILENCE)
+    requests.append(
+        phone_request(chaddr=mac(pc.mac), xid=PC_AS_PHONE, ciaddr=PC_ADDRESS, flags=flags)
+    )
+    frames = [broadcast_frame(pc.mac, request, source=PC_ADDRESS) for request in requests]
+    seen = pc.exchange(frames=frames, xid=PC_AS_PHONE)
+    assert delivered(seen, PC_AS_PHONE).options[120] == OPTION_120_POOL01
     for xid, vendor_class, reason in PC_CLASSES:
         assert replies_to(seen, xid) == [], vendor_class
         assert seen.accepted(xid) == [], vendor_class
         assert ucdhcp.wait_for("request_ignored", xid=f"0x{xid:08x}")["reason"] == reason
 
     xid = 0x9A0000FF
-    request = bootp(phone.mac, xid, ciaddr=PHONE_ADDRESS, broadcast_flag=broadcast_flag)
+    request = phone_request(
+        chaddr=mac(phone.mac),
+        xid=xid,
+        ciaddr=PHONE_ADDRESS,
+        flags=BROADCAST if broadcast_flag else 0,
+    )
     frame = broadcast_frame(phone.mac, request, source=PHONE_ADDRESS)
     reply = delivered(phone.exchange(frames=[frame], xid=xid), xid)
     assert reply.server_id == UCDHCP
     assert (reply.options[120], reply.options[43]) == (OPTION_120_POOL01, OPTION_43_POOL01)
-    assert [event["xid"] for event in ucdhcp.find("reply_sent")] == [f"0x{xid:08x}"]
+    sent = [event["xid"] for event in ucdhcp.find("reply_sent")]
+    assert sent == [f"0x{PC_AS_PHONE:08x}", f"0x{xid:08x}"]

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import OPTION_43_POOL01
+from tests.dhcp.reply import Bootp
+from tests.dhcp.request import BROADCAST, UNSET, mac, phone_request
 from tests.netns import Lab, run
 
 from .actors import (
@@ -21,7 +24,7 @@ from .actors import (
     tool,
     wait_until,
 )
-from .frames import OPTION_43_POOL01, Bootp, bootp, broadcast_frame
+from .frames import broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
@@ -73,8 +76,10 @@ def test_tshark_decodes_option_120_on_the_phones_side(lab: Lab, tmp_path: Path) 
         READY_TIMEOUT,
         "tshark to start capturing",
     )
-    broadcast = bootp(phone.mac, XID_BROADCAST, broadcast_flag=True)
-    unicast = bootp(phone.mac, XID_UNICAST, ciaddr=PHONE_ADDRESS)
+    broadcast = phone_request(
+        chaddr=mac(phone.mac), xid=XID_BROADCAST, ciaddr=UNSET, flags=BROADCAST
+    )
+    unicast = phone_request(chaddr=mac(phone.mac), xid=XID_UNICAST, ciaddr=PHONE_ADDRESS)
     seen = phone.exchange(frames=[broadcast_frame(phone.mac, broadcast)], xid=XID_BROADCAST)
     seen += phone.exchange(udp=(SERVER, unicast), source=PHONE_ADDRESS, xid=XID_UNICAST)
     assert {frame.xid for frame in seen if frame.op == 2} == {XID_BROADCAST, XID_UNICAST}

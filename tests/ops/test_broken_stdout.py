@@ -14,7 +14,10 @@ from typing import IO
 
 import pytest
 
-from ..integration.dhcp import OPTION_120_POOL01, reply_options, request
+from tests.dhcp.golden import OPTION_120_POOL01
+from tests.dhcp.reply import option_data
+from tests.dhcp.request import phone_request
+
 from .test_workers import free_port
 
 WAIT = 10.0
@@ -58,13 +61,13 @@ def test_a_closed_log_pipe_changes_nothing_for_phones(tmp_path: Path) -> None:
         read_until_started(server.stdout)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
             client.settimeout(WAIT)
-            client.sendto(request(xid=1), ("127.0.0.1", port))
+            client.sendto(phone_request(xid=1), ("127.0.0.1", port))
             client.recvfrom(4096)
             server.stdout.close()  # the log reader goes away
             time.sleep(0.1)
             for xid in (2, 3, 4):
-                client.sendto(request(xid=xid), ("127.0.0.1", port))
-                assert reply_options(client.recvfrom(4096)[0])[120] == OPTION_120_POOL01
+                client.sendto(phone_request(xid=xid), ("127.0.0.1", port))
+                assert option_data(client.recvfrom(4096)[0])[120] == OPTION_120_POOL01
         server.send_signal(signal.SIGTERM)
         assert server.wait(WAIT) == 0
         assert "Traceback" not in errors.read_text(errors="replace")

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.dhcp.request import phone_request
 from ucdhcp.config import build_policy, parse_config
 from ucdhcp.runtime.service import Service
 
 from ..integration.conftest import Loopback, example_document, serving
-from ..integration.dhcp import request
 
 
 async def scrape(port: int, path: str = "/metrics") -> tuple[str, str]:
@@ -44,10 +44,10 @@ def metrics_service(tmp_path: Path) -> Service:
 async def test_metrics_count_requests_replies_and_ignored_by_reason(tmp_path: Path) -> None:
     async with serving(metrics_service(tmp_path)) as loopback:
         assert isinstance(loopback, Loopback)
-        await loopback.exchange(request(xid=1))
-        await loopback.exchange(request(xid=2))
-        await loopback.expect_no_reply(request(xid=3, vendor_class=None))
-        await loopback.expect_no_reply(b"junk")
+        await loopback.exchange_after_ignored(
+            phone_request(xid=3, vendor_class=None), phone_request(xid=1)
+        )
+        await loopback.exchange_after_ignored(b"junk", phone_request(xid=2))
         port = loopback.service.metrics_port
         assert port is not None
         head, body = await scrape(port)

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.reply import option_data, xid_of
+from tests.dhcp.request import phone_request
 from ucdhcp.config import load_policy
 from ucdhcp.runtime.service import Service
 
 from ..integration.conftest import serving
-from ..integration.dhcp import reply_options, request, xid_of
 
 REQUESTS = 1500
 IN_FLIGHT = 16
@@ -75,11 +76,11 @@ async def test_reloads_under_a_stream_lose_no_reply_and_never_mix_configs(tmp_pa
         reloader = asyncio.create_task(reload_repeatedly())
         pending: set[int] = set()
         for xid in range(1, REQUESTS + 1):
-            await loopback.send(request(xid=xid))
+            await loopback.send(phone_request(xid=xid))
             pending.add(xid)
             while len(pending) >= IN_FLIGHT or (xid == REQUESTS and pending):
                 reply, _ = await asyncio.wait_for(loop.sock_recvfrom(loopback.client, 4096), WAIT)
-                options = reply_options(reply)
+                options = option_data(reply)
                 seen[xid_of(reply)] = (options[120], options[43])
                 pending.discard(xid_of(reply))
         await asyncio.wait_for(reloader, 30)

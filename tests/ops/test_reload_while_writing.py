@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.dhcp.reply import expected_ack, option_data, xid_of
+from tests.dhcp.request import phone_request, tlv
+
 from ..integration.conftest import LOOPBACK
-from ..integration.dhcp import expected_ack, reply_options, request, tlv, xid_of
 from ..integration.test_serve_process import EXIT_TIMEOUT, ServeProcess, free_port
 
 REWRITES = 7  # alternately new, old, new...: the last one leaves the new config
@@ -119,7 +121,7 @@ class Client(threading.Thread):
             for xid in range(1, MAX_REQUESTS):
                 if self.stop.is_set():
                     return
-                sock.sendto(request(xid=xid), (LOOPBACK, self.port))
+                sock.sendto(phone_request(xid=xid), (LOOPBACK, self.port))
                 try:
                     reply = sock.recv(4096)
                 except TimeoutError:
@@ -183,7 +185,7 @@ def test_sighups_during_in_place_rewrites_never_serve_a_partial_file(
             time.sleep(0.05)
         client.stop.set()
         client.join(EXIT_TIMEOUT)
-    others = [reply_options(reply)[43] for reply in client.others]
+    others = [option_data(reply)[43] for reply in client.others]
     assert client.seen["other"] == 0, f"replies from a partial file: {client.seen} {others}"
     assert client.seen["lost"] == client.seen["late"] == 0, client.seen
     assert client.last == "new", client.seen

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.dhcp.golden import OPTION_120_POOL01
+from tests.dhcp.reply import option_data
+from tests.dhcp.request import phone_request
 from ucdhcp.runtime.workers import RestartBudget
-
-from ..integration.dhcp import OPTION_120_POOL01, reply_options, request
 
 WAIT = 10.0
 CLIENTS = 64
@@ -103,9 +104,9 @@ def test_two_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
         for xid in range(1, CLIENTS + 1):
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
                 client.settimeout(WAIT)
-                client.sendto(request(xid=xid), ("127.0.0.1", port))
+                client.sendto(phone_request(xid=xid), ("127.0.0.1", port))
                 reply, _ = client.recvfrom(4096)
-                assert reply_options(reply)[120] == OPTION_120_POOL01
+                assert option_data(reply)[120] == OPTION_120_POOL01
 
         supervisor.send_signal(signal.SIGUSR1)  # forwarded: each worker logs its counters
         counters = wait_for(output, "counters", 2)
@@ -173,8 +174,8 @@ def test_an_early_sighup_does_not_kill_the_starting_workers(tmp_path: Path) -> N
         wait_for(output, "workers_ready", 1)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
             client.settimeout(WAIT)
-            client.sendto(request(xid=7), ("127.0.0.1", port))
-            assert reply_options(client.recvfrom(4096)[0])[120] == OPTION_120_POOL01
+            client.sendto(phone_request(xid=7), ("127.0.0.1", port))
+            assert option_data(client.recvfrom(4096)[0])[120] == OPTION_120_POOL01
         supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(WAIT) == 0
 
@@ -185,12 +186,12 @@ def _answered(port: int, first_xid: int) -> int:
     for xid in range(first_xid, first_xid + CLIENTS):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
             client.settimeout(1.0)
-            client.sendto(request(xid=xid), ("127.0.0.1", port))
+            client.sendto(phone_request(xid=xid), ("127.0.0.1", port))
             try:
                 reply, _ = client.recvfrom(4096)
             except TimeoutError:
                 continue
-            answered += reply_options(reply)[120] == OPTION_120_POOL01
+            answered += option_data(reply)[120] == OPTION_120_POOL01
     return answered
 
 

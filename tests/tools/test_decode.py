@@ -4,13 +4,14 @@ import json
 
 import pytest
 
+from tests.dhcp.golden import PATH_SUBOPTION
 from ucdhcp.tools.decoding import inspect_option
 from ucdhcp.tools.inspection import parse_hex
 
 from .test_options import POOL01_43, POOL01_120
 from .tools import run, run_process
 
-PATH_5 = "05252F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663"
+PATH_5 = PATH_SUBOPTION.hex().upper()  # sub-option 5 "/CertProv/CertProvisioningService.svc"
 
 LONG_43 = (  # web server "lync-web-001.contoso.com" (24 characters): 91 bytes
     "010C4D532D55432D436C69656E74"  # 1 "MS-UC-Client"

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from tests.dhcp import golden
 from ucdhcp.tools.probe import (
     Answer,
     Expectation,
@@ -18,28 +19,13 @@ from ucdhcp.tools.probe import (
 
 from .test_options import POOL01_43, POOL01_120
 
-MAC = bytes.fromhex("000413aabbcc")
-INFORM = Inform(xid=0x12345678, chaddr=MAC, ciaddr=ipaddress.IPv4Address("10.1.2.50"))
+INFORM = Inform(xid=golden.XID, chaddr=golden.PHONE_MAC, ciaddr=ipaddress.IPv4Address("10.1.2.50"))
 
 
 def test_inform_is_what_a_phone_sends():
     datagram = encode_inform(INFORM)
-    assert datagram[:12] == bytes.fromhex(
-        "01 01 06 00"  # op BOOTREQUEST, htype Ethernet, hlen 6, hops 0
-        "12345678"  # xid
-        "0000 0000"  # secs, flags (no BROADCAST: the reply may be unicast to ciaddr)
-    )
-    assert datagram[12:16] == bytes((10, 1, 2, 50))  # ciaddr: the interface's address
-    assert datagram[16:28] == bytes(12)  # yiaddr, siaddr, giaddr
-    assert datagram[28:44] == MAC + bytes(10)  # chaddr
-    assert datagram[236:240] == bytes.fromhex("63825363")  # magic cookie
-    assert datagram[240:].rstrip(b"\x00") == bytes.fromhex(
-        "35 01 08"  # 53: DHCPINFORM
-        "3d 07 01 000413aabbcc"  # 61: client identifier, htype 1 + MAC
-        "3c 0c 4d532d55432d436c69656e74"  # 60: "MS-UC-Client"
-        "37 07 01 03 06 0f 2a 2b 78"  # 55: 1 3 6 15 42 43 120 (protocol.md §7)
-        "ff"
-    )
+    # protocol.md §7's INFORM (no BROADCAST flag: the reply may be unicast to ciaddr), padded.
+    assert datagram == golden.INFORM.ljust(300, b"\x00")
     assert len(datagram) == 300  # BOOTP minimum: short requests are dropped by some servers
 
 

@@ -9,6 +9,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from tests.dhcp.golden import INFORM, SERVER_ID
+from tests.dhcp.reply import reply_options
+from tests.dhcp.request import bootp, dhcp_options, ip, tlv
 from ucdhcp.core.policy import Profile, VendorClassMatch
 from ucdhcp.core.responder import Arrival, Ignored, Reason, Reply
 from ucdhcp.wire.errors import DecodeError
@@ -24,17 +27,7 @@ from ucdhcp.wire.relay import decode_relay_agent_information, link_selection
 from ucdhcp.wire.reply import max_reply_size
 from ucdhcp.wire.vendor import VlanIdFormat, decode_ms_uc_client, decode_vlan_id
 
-from .packets import (
-    INFORM,
-    SERVER_ID,
-    bootp,
-    dhcp_options,
-    ip,
-    reply_options,
-    responder,
-    site_spec,
-    tlv,
-)
+from .responders import responder, site_spec
 from .strategies import ipv4_addresses
 
 RESPONDER = responder(
@@ -115,7 +108,7 @@ def phone_like_request(draw: st.DrawFn) -> bytes:
         message_type=draw(message_type),
         client_id=draw(st.one_of(st.binary(min_size=2, max_size=32), st.none())),
         vendor_class=draw(vendor_class),
-        parameter_request_list=draw(st.one_of(requested.map(bytes), st.just(b"\x2b\x78"))),
+        parameters=draw(st.one_of(requested.map(bytes), st.just(b"\x2b\x78"))),
         extra=extra,
     )
     return bootp(

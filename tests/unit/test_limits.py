@@ -1,10 +1,12 @@
 """ReplyLimits: replies per client, per destination, per shared destination and per port, and
 requests per sender, per window, counted in fixed memory (count-min sketches)."""
 
+from tests.dhcp.golden import PHONE_MAC
+from tests.dhcp.request import phone_request
 from ucdhcp.core.limits import DEPTH, WIDTH, ReplyLimits
 from ucdhcp.core.responder import Ignored, Reason, Reply
 
-from .packets import PHONE_MAC, phone_request, respond, responder
+from .responders import respond, responder
 
 PHONE_A, PHONE_B = bytes.fromhex("000413aaaaaa"), bytes.fromhex("000413bbbbbb")
 

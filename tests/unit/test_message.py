@@ -2,10 +2,10 @@
 
 import pytest
 
+from tests.dhcp.golden import INFORM, INFORM_HEADER, PHONE_MAC
+from tests.dhcp.request import bootp, ip, phone_request, tlv
 from ucdhcp.wire.errors import DecodeError
 from ucdhcp.wire.message import MessageType, Op, parse_message
-
-from .packets import INFORM, INFORM_HEADER, PHONE_MAC, bootp, ip, phone_request, tlv
 
 
 def test_phone_inform_header_is_read_in_place():

@@ -1,11 +1,12 @@
 """The proxy OFFER's hold time: the decision says how long the send path must keep it back so
 that the lease server's OFFER reaches a first-OFFER client first; an ACK is never held."""
 
+from tests.dhcp.request import phone_request
 from ucdhcp.core.policy import DEFAULT_OFFER_DELAY, Profile
 from ucdhcp.core.responder import Reply
 from ucdhcp.wire.message import MessageType
 
-from .packets import phone_request, respond, responder, site_spec
+from .responders import respond, responder, site_spec
 
 UNCONFIGURED = ("0.0.0.0", 68)
 
@@ -14,7 +15,7 @@ def _discover() -> bytes:
     return phone_request(
         message_type=MessageType.DISCOVER,
         vendor_class=b"CPE-OCPHONE",
-        parameter_request_list=bytes((1, 3, 43)),
+        parameters=bytes((1, 3, 43)),
         ciaddr="0.0.0.0",
     )
 

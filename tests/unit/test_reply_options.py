@@ -3,26 +3,15 @@ RFC 2132 §9.8, RFC 3046 §2.2, RFC 3396, RFC 6842)."""
 
 import pytest
 
+from tests.dhcp.golden import SERVER_ID
+from tests.dhcp.reply import end_offset, reply_codes, reply_options
+from tests.dhcp.request import bootp, dhcp_options, ip, phone_request, tlv
 from ucdhcp.core.responder import Ignored, Reason, Reply
 from ucdhcp.wire.message import parse_message
 from ucdhcp.wire.options import decode_sip_server_instances, encode_sip_servers
 from ucdhcp.wire.relay import encode_relay_agent_information
 
-from .packets import (
-    SERVER_ID,
-    answered,
-    bootp,
-    dhcp_options,
-    end_offset,
-    ip,
-    phone_request,
-    reply_codes,
-    reply_options,
-    respond,
-    responder,
-    site_spec,
-    tlv,
-)
+from .responders import answered, respond, responder, site_spec
 
 OPTION_82 = bytes.fromhex(
     "01 04 00010203"  # sub-option 1 circuit ID
@@ -97,9 +86,7 @@ def test_relay_agent_information_fits_when_option_57_allows_it():
 )
 def test_options_follow_the_parameter_request_list_order_each_once(prl, codes):
     site = site_spec(ntp_servers=("10.1.2.1",), time_servers=("10.1.2.2", "10.1.2.3"))
-    reply = answered(
-        respond(phone_request(parameter_request_list=bytes.fromhex(prl)), responder(site))
-    )
+    reply = answered(respond(phone_request(parameters=bytes.fromhex(prl)), responder(site)))
     assert reply_codes(reply.payload) == [53, 54, 61, *codes]
     options = dict(reply_options(reply.payload))
     if 42 in codes:
@@ -117,7 +104,7 @@ def test_hops_and_secs_of_a_relayed_request_are_not_copied():
 
 
 def test_always_send_adds_unrequested_options_after_the_requested_ones():
-    request = phone_request(parameter_request_list=bytes.fromhex("78"))
+    request = phone_request(parameters=bytes.fromhex("78"))
     reply = answered(respond(request, responder(always_send=True)))
     assert reply_codes(reply.payload) == [53, 54, 61, 120, 43]
 
@@ -127,7 +114,7 @@ LEASE_AND_OWNED = bytes((50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 82))
 
 def test_lease_and_request_only_options_are_never_in_a_reply():
     request = phone_request(
-        parameter_request_list=LEASE_AND_OWNED + b"\x2b\x78",
+        parameters=LEASE_AND_OWNED + b"\x2b\x78",
         extra=(
             tlv(50, bytes.fromhex("0a010232"))  # requested address
             + tlv(51, bytes.fromhex("00000e10"))  # lease time
@@ -148,13 +135,13 @@ def test_site_extra_option_cannot_put_a_lease_or_owned_option_in_a_reply(code):
         policy = responder(site_spec(extra_options={code: bytes.fromhex("00000e10")}))
     except ValueError:
         return
-    request = phone_request(parameter_request_list=bytes((code, 43, 120)))
+    request = phone_request(parameters=bytes((code, 43, 120)))
     codes = reply_codes(answered(respond(request, policy)).payload)
     assert codes == [53, 54, 61, 43, 120]
 
 
 def test_short_reply_is_padded_to_exactly_300_bytes_after_end():
-    reply = answered(respond(phone_request(parameter_request_list=b"\x78")))
+    reply = answered(respond(phone_request(parameters=b"\x78")))
     payload = reply.payload
     assert len(payload) == 300
     end = FIXED_PART + 9 + OPTION_120_LENGTH  # 53, 54, 61, 120, then End
@@ -164,7 +151,7 @@ def test_short_reply_is_padded_to_exactly_300_bytes_after_end():
 
 
 def test_reply_without_client_identifier_is_padded_too():
-    reply = answered(respond(phone_request(parameter_request_list=b"\x78", client_id=None)))
+    reply = answered(respond(phone_request(parameters=b"\x78", client_id=None)))
     assert len(reply.payload) == 300
     assert end_offset(reply.payload) == FIXED_PART + OPTION_120_LENGTH
     assert reply.payload[end_offset(reply.payload) + 1 :] == bytes(300 - 273)
@@ -181,7 +168,7 @@ def test_reply_without_client_identifier_is_padded_too():
 )
 def test_padding_reaches_300_bytes_exactly_and_never_more(data_length, reply_length):
     policy = responder(site_spec(extra_options={224: bytes(range(1, data_length + 1))}))
-    reply = answered(respond(phone_request(parameter_request_list=b"\xe0"), policy))
+    reply = answered(respond(phone_request(parameters=b"\xe0"), policy))
     natural = FIXED_PART + 9 + 2 + data_length + 1  # 53, 54, 61, 224, End
     assert end_offset(reply.payload) == natural - 1
     assert len(reply.payload) == reply_length == max(300, natural)
@@ -203,9 +190,7 @@ def long_list_responder():
 
 
 def with_max_size(size: int, prl: str = "2b 78") -> bytes:
-    return phone_request(
-        parameter_request_list=bytes.fromhex(prl), extra=tlv(57, size.to_bytes(2, "big"))
-    )
+    return phone_request(parameters=bytes.fromhex(prl), extra=tlv(57, size.to_bytes(2, "big")))
 
 
 def test_long_sip_server_list_needs_more_than_one_instance():
@@ -222,7 +207,7 @@ def test_option_that_does_not_fit_576_is_left_out_without_option_57():
 
 
 def test_left_out_option_does_not_stop_a_smaller_one_after_it():
-    request = phone_request(parameter_request_list=bytes.fromhex("78 2b"))
+    request = phone_request(parameters=bytes.fromhex("78 2b"))
     reply = answered(respond(request, long_list_responder()))
     assert reply_codes(reply.payload) == [53, 54, 61, 43]
 
@@ -237,7 +222,7 @@ def test_option_that_exactly_fills_a_576_byte_datagram_is_sent():
     # RFC 2131 §2: 576-byte datagram = 548-byte DHCP message (28 bytes of IP and UDP).
     # 249 fixed + 298 (294 bytes of data in two instances: 255 + 39) + End = 548.
     policy = responder(site_spec(extra_options={224: bytes(294)}))
-    request = phone_request(parameter_request_list=b"\xe0", client_id=None)
+    request = phone_request(parameters=b"\xe0", client_id=None)
     reply = answered(respond(request, policy))
     assert reply_codes(reply.payload) == [53, 54, 224, 224]
     assert len(reply.payload) == 548
@@ -247,7 +232,7 @@ def test_reply_whose_only_option_is_one_byte_over_the_576_byte_datagram_is_not_s
     # An ACK carrying only 53 and 54 would tell the phone nothing and could shadow another
     # server's useful answer: the responder stays silent instead.
     policy = responder(site_spec(extra_options={224: bytes(295)}))
-    request = phone_request(parameter_request_list=b"\xe0", client_id=None)
+    request = phone_request(parameters=b"\xe0", client_id=None)
     outcome = respond(request, policy)
     assert isinstance(outcome, Ignored)
     assert outcome.reason is Reason.REPLY_TOO_LARGE

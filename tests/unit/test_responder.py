@@ -5,6 +5,9 @@ from typing import Any
 
 import pytest
 
+from tests.dhcp.golden import PHONE_MAC, SERVER_ID
+from tests.dhcp.reply import reply_options
+from tests.dhcp.request import bootp, ip, phone_request, tlv
 from ucdhcp.core.limits import ReplyLimits
 from ucdhcp.core.policy import Profile, RelayedInform, VendorClassMatch
 from ucdhcp.core.responder import Arrival, Ignored, Reason, Reply
@@ -12,18 +15,7 @@ from ucdhcp.core.routing import DestinationKind
 from ucdhcp.wire.message import MessageType, parse_message
 from ucdhcp.wire.vendor import VlanIdFormat
 
-from .packets import (
-    PHONE_MAC,
-    SERVER_ID,
-    bootp,
-    ip,
-    phone_request,
-    reply_options,
-    respond,
-    responder,
-    site_spec,
-    tlv,
-)
+from .responders import respond, responder, site_spec
 
 PHONE = ("10.1.2.50", 68)
 UNCONFIGURED = ("0.0.0.0", 68)
@@ -148,7 +140,7 @@ ROUTING = [
     ),
     row(
         "no-requested-option-fits-the-576-byte-limit",
-        phone_request(parameter_request_list=b"\xe0", client_id=None),
+        phone_request(parameters=b"\xe0", client_id=None),
         Reason.REPLY_TOO_LARGE,
         sites=(site_spec(extra_options={224: bytes(295)}),),
     ),
@@ -301,30 +293,30 @@ SITES_AND_OPTIONS = [
     row("no-site-for-ciaddr", phone_request(ciaddr="10.9.9.9"), Reason.NO_SITE),
     row(
         "cpe-ocphone-at-a-site-without-vlan",
-        phone_request(vendor_class=b"CPE-OCPHONE", parameter_request_list=b"\x2b"),
+        phone_request(vendor_class=b"CPE-OCPHONE", parameters=b"\x2b"),
         Reason.NOTHING_CONFIGURED,
     ),
     row(
         "cpe-ocphone-at-a-site-with-vlan",
-        phone_request(vendor_class=b"CPE-OCPHONE", parameter_request_list=b"\x2b"),
+        phone_request(vendor_class=b"CPE-OCPHONE", parameters=b"\x2b"),
         ACK_TO_PHONE,
         sites=(site_spec(vlan_id=120),),
     ),
     row(
         "prl-without-43-or-120",
-        phone_request(parameter_request_list=bytes.fromhex("01 03 06 0f")),
+        phone_request(parameters=bytes.fromhex("01 03 06 0f")),
         Reason.NOT_REQUESTED,
     ),
-    row("no-prl", phone_request(parameter_request_list=None), Reason.NOT_REQUESTED),
+    row("no-prl", phone_request(parameters=None), Reason.NOT_REQUESTED),
     row(
         "prl-without-43-or-120-with-always-send",
-        phone_request(parameter_request_list=bytes.fromhex("01 03 06 0f")),
+        phone_request(parameters=bytes.fromhex("01 03 06 0f")),
         ACK_TO_PHONE,
         always_send=True,
     ),
     row(
         "no-prl-with-always-send",
-        phone_request(parameter_request_list=None),
+        phone_request(parameters=None),
         ACK_TO_PHONE,
         always_send=True,
     ),
@@ -415,7 +407,7 @@ def test_cpe_ocphone_offer_carries_the_vlan_id_in_option_43():
     request = phone_request(
         message_type=MessageType.DISCOVER,
         vendor_class=b"CPE-OCPHONE",
-        parameter_request_list=bytes.fromhex("01 03 2b"),
+        parameters=bytes.fromhex("01 03 2b"),
         ciaddr="0.0.0.0",
         flags=BROADCAST,
     )
@@ -429,7 +421,7 @@ def test_cpe_ocphone_offer_carries_the_vlan_id_in_option_43():
 
 
 def test_cpe_ocphone_vlan_id_in_ascii_form():
-    request = phone_request(vendor_class=b"CPE-OCPHONE", parameter_request_list=b"\x2b")
+    request = phone_request(vendor_class=b"CPE-OCPHONE", parameters=b"\x2b")
     policy = responder(site_spec(vlan_id=120, vlan_id_format=VlanIdFormat.ASCII))
     reply = respond(request, policy)
     assert isinstance(reply, Reply)
@@ -437,7 +429,7 @@ def test_cpe_ocphone_vlan_id_in_ascii_form():
 
 
 def test_cpe_ocphone_is_not_sent_the_ms_uc_client_options():
-    request = phone_request(vendor_class=b"CPE-OCPHONE", parameter_request_list=b"\x2b\x78")
+    request = phone_request(vendor_class=b"CPE-OCPHONE", parameters=b"\x2b\x78")
     reply = respond(request, responder(site_spec(vlan_id=120)))
     assert isinstance(reply, Reply)
     assert [code for code, _ in reply_options(reply.payload)] == [53, 54, 61, 43]

@@ -4,6 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.dhcp.golden import (
+    OPTION_120_EXAMPLE_COM,
+    OPTION_120_POOL01,
+    OPTION_120_SERVER_FQDN,
+    PUBLISHED,
+)
 from ucdhcp.wire.errors import DecodeError
 from ucdhcp.wire.options import (
     SipEncoding,
@@ -15,45 +21,23 @@ from ucdhcp.wire.options import (
 
 from .strategies import fqdns, ipv4_addresses
 
-OPTION_120_POOL01 = bytes.fromhex(
-    "00"  # encoding 0: DNS names (RFC 3361 §3.1)
-    "06 706f6f6c3031"  # label "pool01"
-    "07 636f6e746f736f"  # label "contoso"
-    "03 636f6d"  # label "com"
-    "00"  # root label
-)
-OPTION_120_SERVER_FQDN = bytes.fromhex(
-    "00"  # encoding 0: DNS names
-    "06 736572766572"  # label "server"
-    "04 6671646e"  # label "fqdn"
-    "07 636f6d70616e79"  # label "company"
-    "03 636f6d"  # label "com"
-    "00"  # root label
-)
-OPTION_120_EXAMPLE = bytes.fromhex(
-    "00"  # encoding 0: DNS names
-    "07 6578616d706c65"  # label "example"
-    "03 636f6d"  # label "com"
-    "00"  # root label (DHCPUtil emits it; the seed's example omitted it)
-)
-
 GOLDEN = [
     pytest.param(
         "pool01.contoso.com",
         OPTION_120_POOL01,
-        "0006706F6F6C303107636F6E746F736F03636F6D00",
+        PUBLISHED["OPTION_120_POOL01"],
         id="pool01.contoso.com",
     ),
     pytest.param(
         "server.fqdn.company.com",
         OPTION_120_SERVER_FQDN,
-        "0006736572766572046671646E07636F6D70616E7903636F6D00",
+        PUBLISHED["OPTION_120_SERVER_FQDN"],
         id="server.fqdn.company.com",
     ),
     pytest.param(
         "example.com",
-        OPTION_120_EXAMPLE,
-        "00076578616D706C6503636F6D00",
+        OPTION_120_EXAMPLE_COM,
+        PUBLISHED["OPTION_120_EXAMPLE_COM"],
         id="example.com",
     ),
 ]
@@ -72,7 +56,7 @@ def test_pool01_option_120_is_21_bytes():
 
 def test_several_servers_are_listed_in_preference_order():
     data = encode_sip_servers(["pool01.contoso.com", "example.com"])
-    assert data == OPTION_120_POOL01 + OPTION_120_EXAMPLE[1:]
+    assert data == OPTION_120_POOL01 + OPTION_120_EXAMPLE_COM[1:]
     assert decode_sip_servers(data).servers == ("pool01.contoso.com", "example.com")
 
 
@@ -133,7 +117,7 @@ def test_instances_split_per_rfc_3396_are_concatenated():
 
 
 def test_instances_each_carrying_the_same_encoding_byte_are_accepted():
-    instances = [OPTION_120_POOL01, OPTION_120_EXAMPLE]
+    instances = [OPTION_120_POOL01, OPTION_120_EXAMPLE_COM]
     assert decode_sip_server_instances(instances) == SipServers(
         SipEncoding.NAMES, ("pool01.contoso.com", "example.com")
     )
@@ -141,7 +125,7 @@ def test_instances_each_carrying_the_same_encoding_byte_are_accepted():
 
 def test_instances_mixing_names_and_addresses_are_rejected():
     instances = [
-        OPTION_120_EXAMPLE,  # encoding 0, "example.com"
+        OPTION_120_EXAMPLE_COM,  # encoding 0, "example.com"
         bytes.fromhex("01 0a01020a"),  # encoding 1, 10.1.2.10
     ]
     with pytest.raises(DecodeError, match="mixes"):

@@ -3,11 +3,12 @@ ciaddr, then the receiving interface's address, then the default site."""
 
 import pytest
 
+from tests.dhcp.request import ip, phone_request, tlv
 from ucdhcp.core.policy import Policy, build_site
 from ucdhcp.core.responder import Arrival, Ignored, Reason, Reply, Responder, select_site
 from ucdhcp.wire.message import parse_message
 
-from .packets import ip, phone_request, site_spec, tlv
+from .responders import site_spec
 
 SITES = {
     "link": "10.10.0.0/16",

@@ -4,6 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.dhcp.golden import (
+    OPTION_43_EXAMPLE_COM,
+    OPTION_43_POOL01,
+    OPTION_43_SERVER_FQDN,
+    PUBLISHED,
+)
 from ucdhcp.wire.errors import DecodeError
 from ucdhcp.wire.options import SubOptions, decode_suboptions, encode_suboptions
 from ucdhcp.wire.vendor import (
@@ -17,58 +23,26 @@ from ucdhcp.wire.vendor import (
 
 from .strategies import printable_ascii, suboption_items
 
-IDENTIFIER_AND_SCHEME = (
-    "01 0c 4d532d55432d436c69656e74"  # sub-option 1 UCIdentifier, 12 bytes: "MS-UC-Client"
-    "02 05 6874747073"  # sub-option 2 URLScheme, 5 bytes: "https"
-)
-PORT_AND_PATH = (
-    "04 03 343433"  # sub-option 4 WebServerPort, 3 bytes: ASCII "443", not a binary word
-    "05 25"  # sub-option 5 CertProvRelPath, 37 bytes:
-    "2f4365727450726f762f4365727450726f766973696f6e696e67536572766963652e737663"
-    # "/CertProv/CertProvisioningService.svc"
-)
-OPTION_43_POOL01 = bytes.fromhex(
-    IDENTIFIER_AND_SCHEME
-    + "03 12 706f6f6c30312e636f6e746f736f2e636f6d"  # sub-option 3 WebServerFqdn, 18 bytes
-    # "pool01.contoso.com"
-    + PORT_AND_PATH
-)
-OPTION_43_SERVER_FQDN = bytes.fromhex(
-    IDENTIFIER_AND_SCHEME
-    + "03 17 7365727665722e6671646e2e636f6d70616e792e636f6d"  # sub-option 3, 23 bytes
-    # "server.fqdn.company.com"
-    + PORT_AND_PATH
-)
-OPTION_43_EXAMPLE = bytes.fromhex(
-    IDENTIFIER_AND_SCHEME
-    + "03 0b 6578616d706c652e636f6d"  # sub-option 3 WebServerFqdn, 11 bytes: "example.com"
-    + PORT_AND_PATH
-)
-
 GOLDEN = [
     pytest.param(
         "pool01.contoso.com",
         OPTION_43_POOL01,
         85,
-        "010C4D532D55432D436C69656E74020568747470730312706F6F6C30312E636F6E746F736F2E636F6D04"
-        "0334343305252F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663",
+        PUBLISHED["OPTION_43_POOL01"],
         id="pool01.contoso.com",
     ),
     pytest.param(
         "server.fqdn.company.com",
         OPTION_43_SERVER_FQDN,
         90,
-        "010C4D532D55432D436C69656E740205687474707303177365727665722E6671646E2E636F6D70616E792E"
-        "636F6D040334343305252F4365727450726F762F4365727450726F766973696F6E696E6753657276696365"
-        "2E737663",
+        PUBLISHED["OPTION_43_SERVER_FQDN"],
         id="server.fqdn.company.com",
     ),
     pytest.param(
         "example.com",
-        OPTION_43_EXAMPLE,
+        OPTION_43_EXAMPLE_COM,
         78,
-        "010C4D532D55432D436C69656E7402056874747073030B6578616D706C652E636F6D040334343305252F43"
-        "65727450726F762F4365727450726F766973696F6E696E67536572766963652E737663",
+        PUBLISHED["OPTION_43_EXAMPLE_COM"],
         id="example.com",
     ),
 ]

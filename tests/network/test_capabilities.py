@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.request import mac, phone_request
 from tests.netns import Lab
 
 from .actors import (
@@ -41,7 +43,7 @@ from .actors import (
     delivered,
     replies_to,
 )
-from .frames import OPTION_43_POOL01, OPTION_120_POOL01, Seen, bootp, broadcast_frame
+from .frames import Seen, broadcast_frame
 from .test_floods import ATTACKER as FLOOD_ATTACKER
 from .test_floods import PHONE_ADDRESS as FLOOD_PHONE
 from .test_floods import SERVER as FLOOD_SERVER
@@ -105,7 +107,7 @@ def serve_a_phone(
 def inform(phone: Phone, xid: int, **kwargs: Any) -> Seen:
     """A phone with an address broadcasts its INFORM; the ACK goes to ciaddr:68 (RFC 2131
     §4.3.5). Nothing has taught the server the phone's MAC."""
-    request = bootp(phone.mac, xid, ciaddr=PHONE_ADDRESS)
+    request = phone_request(chaddr=mac(phone.mac), xid=xid, ciaddr=PHONE_ADDRESS)
     frame = broadcast_frame(phone.mac, request, PHONE_ADDRESS)
     return phone.exchange(frames=[frame], xid=xid, **kwargs)
 

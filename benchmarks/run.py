@@ -155,7 +155,8 @@ def throughput_rounds(
         return loadgen_command("reply", bench.topology, server, *extra)
 
     targets = {row.name: row.server for row in rows}
-    return bench.rounds("throughput", targets, command, args.repeat, args.duration + args.warmup + 60)
+    timeout = args.duration + args.warmup + 60
+    return bench.rounds("throughput", targets, command, args.repeat, timeout)
 
 
 def render_throughput(summary: list[dict[str, Any]]) -> list[str]:

@@ -378,8 +378,8 @@ def storm_targets(report: dict[str, Any]) -> list[str]:
     lines.append(
         f"RSS serving: {MET[mb <= TARGET_RSS_MB]} (MB = 10^6 bytes),"
         f" {MET[mib <= TARGET_RSS_MB]} (MB read as MiB): measured {mib:.1f} MiB = {mb:.1f} MB"
-        f" (ucdhcp logging off after the rounds {serving / 1024:.1f} MiB, default config"
-        f" after the storm {rss / 1024:.1f} MiB) (target <= {TARGET_RSS_MB} MB)"
+        + (f" (ucdhcp logging off after the rounds {serving / 1024:.1f} MiB," if serving else " (")
+        + f" default config after the storm {rss / 1024:.1f} MiB) (target <= {TARGET_RSS_MB} MB)"
     )
     ready = [entry["ready"]["ready_s"] for entry in storms]
     known = [value for value in ready if value is not None]
@@ -578,8 +578,9 @@ def render(report: dict[str, Any], args: argparse.Namespace) -> str:
     parts = [
         "",
         *header(report["environment"]),
-        f"{args.repeat} round(s) x {args.duration} s, {args.inflight} in flight,"
-        f" servers on core {args.server_core}, loadgen on core {args.loadgen_core}",
+        f"{args.repeat} round(s)"
+        + ("" if args.storm_only else f" x {args.duration} s, {args.inflight} in flight")
+        + f", servers on core {args.server_core}, loadgen on core {args.loadgen_core}",
         *report["notes"],
     ]
     if args.storm_only:

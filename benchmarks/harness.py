@@ -2,7 +2,7 @@
 namespaces joined by a veth pair), starting and checking servers, stopping everything by PID,
 and running loadgen.py where the clients are.
 
-run.py, soak.py and profile_server.py build on this. Safety: traffic only inside namespaces
+run.py and soak.py build on this. Safety: traffic only inside namespaces
 created here (ucdbench<PID>srv/cli) or on 127.0.0.0/8 (loadgen.py and baseline_responder.py
 refuse anything else); every process started is stopped by its own PID; every loop and every
 `ip` call is bounded.
@@ -22,8 +22,9 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,43 +39,20 @@ BIN = Path(sys.executable).parent
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
 _PR_SET_PDEATHSIG = 1
+Popen = subprocess.Popen[bytes]
 
+# The throughput rows' config. Loopback: 127.0.0.1, port 0 (read back from server_started), site
+# 127.0.0.0/8. Netns: the default per-interface mode (one socket on the veth, SO_BINDTODEVICE),
+# as a deployment runs, each ucdhcp on its own port (port 0 would differ per interface).
 UCDHCP_CONFIG = """\
 [server]
-address = "127.0.0.1"
-port = 0                     # the kernel chooses; read back from server_started
-
-[logging]
-format = "json"
-requests = {requests}
-requests_rate = 0            # the per-request logging row logs every request (issue 13, item 7)
-
-[limits]
-replies_per_client = 65535  # counted as by default (20/s), never reached by 1000 clients
-# One generator (one address, one port) stands for a whole site's phones here: the limits on
-# one sender's requests (100/s), one destination address (50/s) and one port other than 67/68
-# (50/s) would cap it at a phone's rate. Off, so the rows measure the answering path.
-replies_per_destination = 0
-replies_per_port = 0
-requests_per_source = 0
-
-[[sites]]
-name = "bench"
-subnets = ["127.0.0.0/8"]
-sip_servers = ["pool01.contoso.com"]
-"""
-
-# netns mode: the default per-interface mode (one socket on the veth, SO_BINDTODEVICE), as a
-# deployment runs. Each ucdhcp needs its own port there (port 0 would differ per interface).
-UCDHCP_NETNS_CONFIG = """\
-[server]
-address = "0.0.0.0"          # the default: one socket per interface; here only the veth
+address = "{address}"
 port = {port}
 
 [logging]
 format = "json"
 requests = {requests}
-requests_rate = 0            # the per-request logging row logs every request (issue 13, item 7)
+requests_rate = 0            # the per-request logging row logs every request
 
 [limits]
 replies_per_client = 65535  # counted as by default (20/s), never reached by 1000 clients
@@ -87,7 +65,7 @@ requests_per_source = 0
 
 [[sites]]
 name = "bench"
-subnets = ["10.77.0.0/16"]
+subnets = ["{subnet}"]
 sip_servers = ["pool01.contoso.com"]
 """
 # The DEFAULT config (boot storm, start-up, soak): only the site is given, so port 67,
@@ -250,17 +228,6 @@ def remove_stale_namespaces() -> list[str]:
     return notes
 
 
-@contextlib.contextmanager
-def signals_deferred() -> Iterator[None]:
-    """Let clean-up finish: a second Ctrl-C or a SIGTERM must not leave namespaces behind."""
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 # --- processes ----------------------------------------------------------------------------------
 
 
@@ -275,7 +242,7 @@ class Server:
     name: str
     command: list[str]
     log_path: Path
-    process: subprocess.Popen[bytes] | None = None
+    process: Popen | None = None
     port: int = 0
     checked: str = ""  # what verify_server_process found
     kind: str = "ucdhcp"  # ucdhcp | baseline | dnsmasq | kea
@@ -303,9 +270,9 @@ class Processes:
     """Everything this run started, so that each can be stopped by its own PID."""
 
     def __init__(self) -> None:
-        self.started: list[subprocess.Popen[bytes]] = []
+        self.started: list[Popen] = []
 
-    def spawn(self, command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+    def spawn(self, command: list[str], **kwargs: Any) -> Popen:
         # preexec_fn is safe here: this script starts no threads.
         process = subprocess.Popen(
             command,
@@ -316,7 +283,7 @@ class Processes:
         self.started.append(process)
         return process
 
-    def stop(self, process: subprocess.Popen[bytes]) -> None:
+    def stop(self, process: Popen) -> None:
         if process.poll() is None:
             os.kill(process.pid, signal.SIGTERM)
             try:
@@ -407,19 +374,29 @@ def _cmdline(pid: int) -> list[str]:
     return parts[:-1] if parts and parts[-1] == "" else parts
 
 
-def find_event(path: Path, name: str) -> dict[str, Any] | None:
-    # Reads only the start or the end of a file that may hold a million log lines.
+def find_events(path: Path, name: str, *, whole: bool = False) -> list[dict[str, Any]]:
+    """The JSON lines `name` of a server's log: its first 4 KiB and last 8 KiB only (a request
+    log may hold a million lines), or the `whole` file (logging.requests off)."""
     with path.open("rb") as log:
-        head = log.read(4096)
-        log.seek(max(0, log.seek(0, os.SEEK_END) - 8192))
-        tail = log.read()
-    for line in (head + b"\n" + tail).splitlines():
+        if whole:
+            text = log.read()
+        else:
+            text = log.read(4096) + b"\n"
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 8192))
+            text += log.read()
+    found = []
+    for line in text.splitlines():
         if name.encode() in line:
             with contextlib.suppress(ValueError):
-                event: dict[str, Any] = json.loads(line)
-                if event.get("event") == name:
-                    return event
-    return None
+                event = json.loads(line)
+                if isinstance(event, dict) and event.get("event") == name:
+                    found.append(event)
+    return found
+
+
+def find_event(path: Path, name: str) -> dict[str, Any] | None:
+    found = find_events(path, name)
+    return found[0] if found else None
 
 
 def environment(topology: Topology) -> dict[str, Any]:
@@ -457,30 +434,18 @@ def environment(topology: Topology) -> dict[str, Any]:
     }
 
 
-@contextlib.contextmanager
-def interrupt_as_exception() -> Iterator[None]:
-    # SIGTERM as well as Ctrl-C ends the run through the same cleanup path.
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def find_events(path: Path, name: str) -> list[dict[str, Any]]:
-    """Every JSON line `name` in a log small enough to read whole (logging.requests off)."""
-    found = []
-    with path.open("rb") as log:
-        for line in log:
-            if name.encode() in line:
-                with contextlib.suppress(ValueError):
-                    event = json.loads(line)
-                    if isinstance(event, dict) and event.get("event") == name:
-                        found.append(event)
-    return found
+def header(env: dict[str, Any]) -> list[str]:
+    """The first lines of every report: when, where, which code."""
+    return [
+        f"{env['date']}  {env['cpus']} cpus ({env['cpu_model']}), Linux {env['kernel']},"
+        f" Python {env['python']}, uvloop {env['uvloop']}, {env['ucdhcp']} @ {env['commit']}",
+        env["topology"],
+        *(
+            [f"WARNING: src/ has uncommitted changes (measured as is): {env['src_modified']}"]
+            if env["src_modified"]
+            else []
+        ),
+    ]
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -530,88 +495,189 @@ def loadgen_command(
     return [*command, *extra]
 
 
-def run_loadgen(
-    processes: Processes,
-    topology: Topology,
-    cores: int | str,
-    command: list[str],
-    timeout: float,
-    what: str,
+# --- one run: its processes, where they run, its loads -------------------------------------------
+
+
+@dataclass
+class Bench:
+    """What one run works with: the processes it started, where they run, a temporary
+    directory, the server's core and the load generator's."""
+
+    processes: Processes
+    topology: Topology
+    work: Path
+    server_core: int = 0
+    loadgen_core: int = 1
+
+    def start(self, server: Server) -> None:
+        start_server(server, self.processes, self.server_core, self.topology)
+
+    def stop(self, server: Server) -> None:
+        assert server.process is not None
+        self.processes.stop(server.process)
+
+    def spawn_loadgen(self, command: list[str], cores: int | str | None = None) -> Popen:
+        """loadgen.py where the clients are (the client namespace in netns mode)."""
+        return self.processes.spawn(
+            self.topology.client_side(self.loadgen_core if cores is None else cores, command),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def finish_loadgen(self, process: Popen, timeout: float, what: str) -> dict[str, Any]:
+        """Wait for it (bounded); its last stdout line is the JSON result."""
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.processes.stop(process)
+            raise RuntimeError(f"loadgen ({what}) did not finish") from None
+        self.processes.stop(process)
+        if process.returncode != 0:
+            raise RuntimeError(f"loadgen ({what}) failed:\n{err.decode(errors='replace')}")
+        result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+        return result
+
+    def loadgen(
+        self, command: list[str], timeout: float, what: str, cores: int | str | None = None
+    ) -> dict[str, Any]:
+        return self.finish_loadgen(self.spawn_loadgen(command, cores), timeout, what)
+
+    def probe(self, server: Server, wait: float = 5.0) -> tuple[bytes, bytes]:
+        """One request and its reply (`loadgen.py --mode probe`), retried for up to `wait` s."""
+        command = loadgen_command("probe", self.topology, server, "--duration", str(wait))
+        exchange = self.loadgen(command, wait + 30, f"probe {server.name}")
+        return bytes.fromhex(exchange["request"]), bytes.fromhex(exchange["reply"])
+
+    def start_with_prober(self, server: Server) -> dict[str, Any]:
+        """Start `server` while `loadgen.py --mode ready` already polls its port with INFORMs;
+        returns the prober's result plus `ready_s`: from just before the server's Popen to the
+        first answer (both CLOCK_MONOTONIC, shared by every process here)."""
+        command = loadgen_command("ready", self.topology, server, "--duration", "10")
+        prober = self.spawn_loadgen(command)
+        assert prober.stdout is not None
+        polling = b"{}"
+        if select.select([prober.stdout], [], [], 15.0)[0]:
+            polling = prober.stdout.readline() or polling
+        if "polling" not in json.loads(polling):
+            return self.finish_loadgen(prober, 5, "start-up prober")  # raises: it failed
+        self.start(server)
+        result = self.finish_loadgen(prober, 20, "start-up prober")
+        answered = result.get("answered_monotonic")
+        result["ready_s"] = None if answered is None else round(answered - server.spawned_at, 4)
+        return result
+
+    @contextlib.contextmanager
+    def serving(self, server: Server | None) -> Iterator[None]:
+        """Around one measurement: a transient server is started and probed until it answers,
+        then stopped (its RSS kept in `last_memory`); a resident one is left alone."""
+        if server is None or not server.transient:
+            yield
+            return
+        self.start(server)
+        self.probe(server, 15.0)
+        try:
+            yield
+        finally:
+            server.last_memory = memory_kib(server.pid)
+            self.stop(server)
+
+    def rounds(
+        self,
+        label: str,
+        targets: dict[str, Server | None],
+        command_for: Callable[[Server | None], list[str]],
+        repeat: int,
+        timeout: float,
+        cores: int | str | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """`repeat` interleaved rounds (every target once, then again), so a slow spell on the
+        machine hits every target alike; one fresh loadgen.py per measurement, its command
+        built once the (transient) server runs."""
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+        for index in range(repeat):
+            for name, server in targets.items():
+                with self.serving(server):
+                    result = self.loadgen(command_for(server), timeout, name, cores)
+                runs[name].append(result)
+                lag = result.get("send_lag_max_us")
+                print(
+                    f"  {label} round {index + 1}/{repeat} {name:<30}"
+                    f" {result['replies_per_s']:>10,.0f}/s  p50 {result['p50_us']:>6.0f} us"
+                    f"  p99 {result['p99_us']:>6.0f} us  lost {result['lost']}"
+                    + ("" if lag is None else f"  send lag max {lag:.0f} us"),
+                    flush=True,
+                )
+        return runs
+
+
+def session(
+    name: str,
+    netns: bool,
+    measure: Callable[[Bench], dict[str, Any]],
+    server_core: int = 0,
+    loadgen_core: int = 1,
 ) -> dict[str, Any]:
-    """Run one loadgen.py where the clients are; its last stdout line is the JSON result."""
-    process = processes.spawn(
-        topology.client_side(cores, command), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    """Run `measure`, then stop every process it started by its PID and delete the namespaces,
+    whatever happened (an error, Ctrl-C, SIGTERM, a second Ctrl-C during the clean-up).
+    Raises SystemExit (130 interrupted, 1 failed) after saying why on stderr."""
+    processes = Processes()
+    namespaces = Namespaces() if netns else None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        processes.stop(process)
-        raise RuntimeError(f"loadgen ({what}) did not finish") from None
-    processes.stop(process)
-    if process.returncode != 0:
-        raise RuntimeError(f"loadgen ({what}) failed:\n{err.decode(errors='replace')}")
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    return result
-
-
-def probe(
-    server: Server, processes: Processes, topology: Topology, core: int, wait: float = 5.0
-) -> tuple[bytes, bytes]:
-    """One request and its reply, exchanged by `loadgen.py --mode probe` where the load
-    generator runs (the client namespace in netns mode); retried for up to `wait` seconds."""
-    command = loadgen_command("probe", topology, server, "--duration", str(wait))
-    exchange = run_loadgen(processes, topology, core, command, wait + 30, f"probe {server.name}")
-    return bytes.fromhex(exchange["request"]), bytes.fromhex(exchange["reply"])
-
-
-def start_with_prober(
-    server: Server, processes: Processes, topology: Topology, core: int, client_core: int
-) -> dict[str, Any]:
-    """Start `server` while `loadgen.py --mode ready` already polls its port with INFORMs;
-    returns the prober's result plus `ready_s`: from just before the server's Popen to the
-    first answer (both CLOCK_MONOTONIC, shared by every process here)."""
-    command = loadgen_command("ready", topology, server, "--duration", "10")
-    prober = processes.spawn(
-        topology.client_side(client_core, command), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    assert prober.stdout is not None
-    if not select.select([prober.stdout], [], [], 15.0)[0]:
-        processes.stop(prober)
-        raise RuntimeError("the start-up prober did not start polling")
-    polling = json.loads(prober.stdout.readline() or b"{}")
-    if "polling" not in polling:
-        processes.stop(prober)
-        assert prober.stderr is not None
-        error = prober.stderr.read().decode(errors="replace")
-        raise RuntimeError(f"the start-up prober failed:\n{error}")
-    start_server(server, processes, core, topology)
-    try:
-        out, err = prober.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        processes.stop(prober)
-        raise RuntimeError("the start-up prober did not finish") from None
-    processes.stop(prober)
-    if prober.returncode != 0:
-        raise RuntimeError(f"start-up prober failed:\n{err.decode(errors='replace')}")
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    answered = result.get("answered_monotonic")
-    result["ready_s"] = None if answered is None else round(answered - server.spawned_at, 4)
-    return result
-
-
-@contextlib.contextmanager
-def serving(
-    server: Server, processes: Processes, topology: Topology, core: int, client_core: int
-) -> Iterator[None]:
-    """Around one measurement: a transient server is started and probed until it answers,
-    then stopped (its RSS kept in `last_memory`); a resident one is left alone."""
-    if not server.transient:
-        yield
-        return
-    start_server(server, processes, core, topology)
-    probe(server, processes, topology, client_core, 15.0)
-    try:
-        yield
+        with tempfile.TemporaryDirectory(prefix=f"ucdhcp-{name}-") as tmp:
+            topology = LOOPBACK_TOPOLOGY if namespaces is None else namespaces.open()
+            return measure(Bench(processes, topology, Path(tmp), server_core, loadgen_core))
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: stopping what this {name} started", file=sys.stderr)
+        raise SystemExit(130) from None
+    except (RuntimeError, AssertionError, OSError, subprocess.SubprocessError) as error:
+        print(f"{name} failed: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
     finally:
-        server.last_memory = memory_kib(server.pid)
-        processes.stop(server.process)  # type: ignore[arg-type]
+        ignored = {
+            sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:  # processes first (by PID), then their namespaces
+            processes.stop_all()
+            if namespaces is not None:
+                namespaces.close()
+                for note in namespaces.notes:
+                    print(f"netns: {note}", file=sys.stderr)
+        finally:
+            signal.signal(signal.SIGINT, ignored[signal.SIGINT])
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a run through the same clean-up as Ctrl-C
+
+
+def save(kind: str, report: dict[str, Any], text: str, also: str | None) -> None:
+    """results/KIND-STAMP.json and .txt (and the JSON to `also`, --json)."""
+    RESULTS.mkdir(exist_ok=True)
+    stamp = f"{kind}-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    for path in [RESULTS / f"{stamp}.json", *([Path(also)] if also else [])]:
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{stamp}.txt").write_text(text.lstrip() + "\n", encoding="utf-8")
+    print(f"\nresults: {RESULTS / f'{stamp}.json'}")
+
+
+def ucdhcp_config(topology: Topology, name: str, requests: bool = False, address: str = "") -> str:
+    """The throughput config for the ucdhcp server `name` (its port in NETNS_PORTS)."""
+    flag = str(requests).lower()
+    if topology.server_ns is None:
+        return UCDHCP_CONFIG.format(
+            address="127.0.0.1", port=0, subnet="127.0.0.0/8", requests=flag
+        )
+    port = NETNS_PORTS[name]
+    return UCDHCP_CONFIG.format(
+        address=address or "0.0.0.0", port=port, subnet=SITE_NETWORK, requests=flag
+    )
+
+
+def ucdhcp_server(name: str, config: str, work: Path, *extra: str, **fields: Any) -> Server:
+    """`ucdhcp serve` with `config` written to WORK/NAME.toml, its output in WORK/NAME.log."""
+    path = work / f"{name}.toml"
+    path.write_text(config, encoding="utf-8")
+    command = [str(BIN / "ucdhcp"), "serve", "-c", str(path), *extra]
+    return Server(name, command, work / f"{name}.log", **fields)

@@ -25,7 +25,6 @@ Modes:
   probe      one request and its reply, printed as JSON hex (run.py dissects them with scapy).
   self-loop  the socket is connected to itself, so every request comes straight back: the same
              loop with a zero-cost "server". Its rate is the generator's ceiling on this core.
-  send-only  only sends, to a bound socket that is never read: the cost of the send path alone.
 
 --bind-port 68 (Kea): one unconnected socket on 0.0.0.0:68 sending with sendto(), because Kea
 answers an INFORM at ciaddr:68 whatever the source port (run.py makes the ciaddrs local to the
@@ -219,67 +218,9 @@ def drive(
     timeout_ns: int,
     latencies: list[int] | None,
 ) -> Counts:
-    """The hot loop: keep `inflight` requests outstanding until `deadline_ns`."""
-    if len(client.sends) > 1:
-        return drive_many(client, window, inflight, deadline_ns, timeout_ns, latencies)
-    send, recv, clock = client.sends[0], client.recvs[0], time.perf_counter_ns
-    requests, xids, pending = window.requests, window.xids, window.pending
-    pop = pending.pop
-    record = latencies.append if latencies is not None else None
-    mask = len(requests) - 1
-    slot = window.slot
-    counts = Counts()
-    sent = replies = stray = 0
-    now = clock()
-    while now < deadline_ns:
-        try:
-            while len(pending) < inflight:
-                send(requests[slot])
-                pending[xids[slot]] = now
-                slot = (slot + 1) & mask
-                sent += 1
-        except BlockingIOError:  # send buffer full: read first, send again on the next turn
-            pass
-        except ConnectionRefusedError:  # an ICMP error queued on the socket, reported by send
-            counts.refused += 1
-        try:
-            reply = recv(2048)
-        except BlockingIOError:
-            now = clock()
-            counts.idle_polls += 1
-            counts.lost += _expire(pending, now - timeout_ns)
-            continue
-        except ConnectionRefusedError:
-            counts.refused += 1
-            now = clock()
-            counts.lost += _expire(pending, now - timeout_ns)
-            continue
-        now = clock()
-        started = pop(reply[4:8], None)
-        if started is None:
-            stray += 1
-            continue
-        replies += 1
-        if record is not None:
-            record(now - started)
-        if not replies & 0x3FF:  # a busy socket never raises BlockingIOError: expire here too
-            counts.lost += _expire(pending, now - timeout_ns)
-    window.slot = slot
-    counts.sent, counts.replies, counts.stray = sent, replies, stray
-    return counts
-
-
-def drive_many(
-    client: Client,
-    window: Window,
-    inflight: int,
-    deadline_ns: int,
-    timeout_ns: int,
-    latencies: list[int] | None,
-) -> Counts:
-    """`drive` over several sockets (--sockets K): request n leaves through socket n % K, and
-    each pass reads at most one reply from every socket. Several source ports are several
-    flows, which SO_REUSEPORT can hash to different worker processes."""
+    """The hot loop: keep `inflight` requests outstanding until `deadline_ns`. Over K sockets
+    (--sockets K) request n leaves through socket n % K and each pass reads at most one reply
+    from every socket: K source ports are K flows for SO_REUSEPORT to hash onto workers."""
     sends, recvs, clock = client.sends, client.recvs, time.perf_counter_ns
     requests, xids, pending = window.requests, window.xids, window.pending
     pop = pending.pop
@@ -296,9 +237,9 @@ def drive_many(
                 pending[xids[slot]] = now
                 slot = (slot + 1) & mask
                 sent += 1
-        except BlockingIOError:
+        except BlockingIOError:  # send buffer full: read first, send again on the next turn
             pass
-        except ConnectionRefusedError:
+        except ConnectionRefusedError:  # an ICMP error queued on the socket, reported by send
             counts.refused += 1
         got = False
         for recv in recvs:
@@ -318,11 +259,11 @@ def drive_many(
             replies += 1
             if record is not None:
                 record(now - started)
-        now = clock()
         if not got:
+            now = clock()
             counts.idle_polls += 1
             counts.lost += _expire(pending, now - timeout_ns)
-        elif not replies & 0x3FF:
+        elif not replies & 0x3FF:  # a busy socket never raises BlockingIOError: expire here too
             counts.lost += _expire(pending, now - timeout_ns)
     window.slot = slot
     counts.sent, counts.replies, counts.stray = sent, replies, stray
@@ -556,22 +497,6 @@ def drain(client: Client, window: Window, timeout_ns: int) -> tuple[int, int]:
     return late, lost
 
 
-def send_only(sock: socket.socket, window: Window, deadline_ns: int) -> int:
-    """Send as fast as possible until the deadline; nothing is read. Returns the count sent."""
-    send, clock, requests = sock.send, time.perf_counter_ns, window.requests
-    mask = len(requests) - 1
-    slot = sent = 0
-    while clock() < deadline_ns:
-        try:
-            for _ in range(64):
-                send(requests[slot])
-                slot = (slot + 1) & mask
-                sent += 1
-        except BlockingIOError:
-            time.sleep(0.0001)
-    return sent
-
-
 def percentiles(latencies: list[int]) -> dict[str, float]:
     """p50/p90/p99/max in microseconds (nearest rank)."""
     if not latencies:
@@ -644,17 +569,14 @@ def target_refused(address: str) -> str | None:
     return None
 
 
-def open_client(target: tuple[str, int] | None) -> socket.socket:
-    """A non-blocking UDP socket on an ephemeral port, connected to `target` (None: itself).
-
-    The port is never 68, so ucdhcp answers at the source port (routing.py, like dnsmasq).
-    """
+def udp_socket(bind: tuple[str, int], connect: tuple[str, int] | None = None) -> socket.socket:
+    """A non-blocking UDP socket with 4 MiB buffers, bound to `bind`, connected to `connect`."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
-    remote = target is not None and ipaddress.IPv4Address(target[0]) not in LOOPBACK
-    sock.bind(("0.0.0.0" if remote else "127.0.0.1", 0))  # remote: the veth address is chosen
-    sock.connect(sock.getsockname() if target is None else target)
+    sock.bind(bind)
+    if connect is not None:
+        sock.connect(connect)
     sock.setblocking(False)
     return sock
 
@@ -674,45 +596,37 @@ class Client:
 
 
 def open_clients(target: tuple[str, int] | None, count: int = 1, bind_port: int = 0) -> Client:
-    """`count` connected sockets on ephemeral ports (see open_client), or, with `bind_port`
-    (68 for Kea), one socket bound to 0.0.0.0:`bind_port` and not connected.
+    """`count` sockets on ephemeral ports (never 68, so the server answers at the source port),
+    each connected to `target` (None: to itself, the self-loop).
 
-    Why unconnected: Kea answers an INFORM at ciaddr:68 whatever the source port, so the
-    replies are addressed to the clients' ciaddrs (which run.py makes local to the client
-    namespace with a `local` route) and come from the server's port. A connected socket
-    would have its local address fixed to the veth address and would not see them.
+    With `bind_port` (68 for Kea): one socket bound to 0.0.0.0:`bind_port`, not connected. Kea
+    answers an INFORM at ciaddr:68 whatever the source port, so the replies are addressed to the
+    clients' ciaddrs (which run.py makes local to the client namespace with a `local` route): a
+    connected socket, its local address fixed to the veth address, would not see them.
     """
-    if not bind_port:
-        socks = [open_client(target) for _ in range(count)]
-        sends: list[Callable[[bytes], int]] = [sock.send for sock in socks]
-        name = socks[0].getpeername()
-        return Client(socks, sends, [sock.recv for sock in socks], f"{name[0]}:{name[1]}")
-    if target is None or count != 1:
-        raise ValueError("--bind-port needs a target and one socket")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
-    sock.bind(("0.0.0.0", bind_port))
-    sock.setblocking(False)
-    sendto = sock.sendto
-
-    def send(data: bytes) -> int:
-        return sendto(data, target)
-
-    return Client([sock], [send], [sock.recv], f"{target[0]}:{target[1]} from port {bind_port}")
+    if bind_port:
+        if target is None or count != 1:
+            raise ValueError("--bind-port needs a target and one socket")
+        sock = udp_socket(("0.0.0.0", bind_port))
+        sendto = sock.sendto
+        name = f"{target[0]}:{target[1]} from port {bind_port}"
+        return Client([sock], [lambda data: sendto(data, target)], [sock.recv], name)
+    remote = target is not None and ipaddress.IPv4Address(target[0]) not in LOOPBACK
+    socks = []
+    for _ in range(count):  # remote: bound to 0.0.0.0, the kernel chooses the veth address
+        sock = udp_socket(("0.0.0.0" if remote else "127.0.0.1", 0))
+        sock.connect(sock.getsockname() if target is None else target)
+        socks.append(sock)
+    name = socks[0].getpeername()
+    return Client(socks, [s.send for s in socks], [s.recv for s in socks], f"{name[0]}:{name[1]}")
 
 
 def open_relay(target: tuple[str, int], giaddr: str) -> Client:
     """A relay's sockets (see --giaddr): requests leave from port 67 on a socket connected to
     `target`; the replies, addressed to each phone's ciaddr:68, are read on 0.0.0.0:68.
     `socks[0]` is the one that receives (what the loops select() on)."""
-    sender, receiver = (socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in RELAY_PORTS)
-    for sock, port in ((sender, RELAY_PORTS[0]), (receiver, RELAY_PORTS[1])):
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
-        sock.bind(("0.0.0.0", port))
-        sock.setblocking(False)
-    sender.connect(target)
+    sender = udp_socket(("0.0.0.0", RELAY_PORTS[0]), target)
+    receiver = udp_socket(("0.0.0.0", RELAY_PORTS[1]))
     name = f"{target[0]}:{target[1]} from relay {giaddr} (port 67), answers at ciaddr:68"
     return Client([receiver, sender], [sender.send], [receiver.recv], name)
 
@@ -796,77 +710,51 @@ def run(args: argparse.Namespace) -> Result:
         RING_SIZE, args.clients, ring_seed, args.client_net, giaddr_bytes(args)
     )
     window = Window(requests, xids)
-    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # send-only: bound, never read
-    sink.bind(("127.0.0.1", 0))
-    targets = {
-        "reply": (args.address, args.port),
-        "open-loop": (args.address, args.port),
-        "self-loop": None,
-        "send-only": sink.getsockname(),
-    }
-    client = client_for(args, targets[args.mode])
+    client = client_for(args, None if args.mode == "self-loop" else (args.address, args.port))
     validated = "skipped"
-    if args.mode in ("reply", "open-loop") and not args.no_validate:
+    if args.mode != "self-loop" and not args.no_validate:
         validate_reply(first_reply(client, requests[-1], 2.0), requests[-1], strict=args.strict)
         validated = "strict" if args.strict else "ack-43-120"
     timeout_ns = int(args.timeout * 1e9)
     latencies: list[int] = []
     watched = args.watch_pid or []
     lag: int | None = None
+
+    def loop(deadline: int, record: list[int] | None) -> Counts:
+        nonlocal lag
+        if args.mode != "open-loop":
+            return drive(client, window, args.inflight, deadline, timeout_ns, record)
+        counts, lag = open_loop(
+            client, window, args.rate, deadline, timeout_ns, record, args.wait == "busy"
+        )
+        return counts
+
     gc.collect()
     gc.freeze()
     gc.disable()
     try:
-        if args.mode == "send-only":
-            start = time.perf_counter_ns()
-            cpu0 = time.process_time()
-            sent = send_only(client.socks[0], window, start + int(args.duration * 1e9))
-            elapsed = (time.perf_counter_ns() - start) / 1e9
-            cpu = (time.process_time() - cpu0) / elapsed
-            counts, late, lost = Counts(sent=sent), 0, 0
-            rate = sent / elapsed
-            server_cpu = core_busy = None
-        else:
-            start = time.perf_counter_ns()
-            if args.mode == "open-loop":
-                busy = args.wait == "busy"
-                warm = start + int(args.warmup * 1e9)
-                open_loop(client, window, args.rate, warm, timeout_ns, None, busy)
-            else:
-                drive(
-                    client, window, args.inflight, start + int(args.warmup * 1e9), timeout_ns, None
-                )
-            server0 = _cpu_total(watched)
-            core0 = core_busy_seconds(args.watch_core) if args.watch_core is not None else None
-            cpu0 = time.process_time()
-            start = time.perf_counter_ns()
-            deadline = start + int(args.duration * 1e9)
-            if args.mode == "open-loop":
-                counts, lag = open_loop(
-                    client, window, args.rate, deadline, timeout_ns, latencies, busy
-                )
-            else:
-                counts = drive(client, window, args.inflight, deadline, timeout_ns, latencies)
-            elapsed = (time.perf_counter_ns() - start) / 1e9
-            cpu = (time.process_time() - cpu0) / elapsed
-            server1 = _cpu_total(watched)
-            core1 = core_busy_seconds(args.watch_core) if args.watch_core is not None else None
-            server_cpu = (
-                None if server0 is None or server1 is None else (server1 - server0) / elapsed
-            )
-            core_busy = None if core0 is None or core1 is None else (core1 - core0) / elapsed
-            late, lost = drain(client, window, timeout_ns)
-            rate = counts.replies / elapsed
+        loop(time.perf_counter_ns() + int(args.warmup * 1e9), None)
+        server0 = _cpu_total(watched)
+        core0 = core_busy_seconds(args.watch_core) if args.watch_core is not None else None
+        cpu0 = time.process_time()
+        start = time.perf_counter_ns()
+        counts = loop(start + int(args.duration * 1e9), latencies)
+        elapsed = (time.perf_counter_ns() - start) / 1e9
+        cpu = (time.process_time() - cpu0) / elapsed
+        server1 = _cpu_total(watched)
+        core1 = core_busy_seconds(args.watch_core) if args.watch_core is not None else None
+        late, lost = drain(client, window, timeout_ns)
     finally:
         gc.enable()
         client.close()
-        sink.close()
+    server_cpu = None if server0 is None or server1 is None else (server1 - server0) / elapsed
+    core_busy = None if core0 is None or core1 is None else (core1 - core0) / elapsed
     return Result(
         mode=args.mode,
         target=client.target,
         inflight=args.inflight,
         duration_s=round(elapsed, 3),
-        replies_per_s=round(rate, 1),
+        replies_per_s=round(counts.replies / elapsed, 1),
         sent=counts.sent,
         replies=counts.replies,
         lost=counts.lost + lost,
@@ -922,10 +810,9 @@ def run_ready(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def render(result: Result) -> str:
-    what = "sent/s" if result.mode == "send-only" else "replies/s"
     schedule = "" if result.rate is None else f", open loop at {result.rate:,.0f}/s"
     lines = [
-        f"{result.mode} -> {result.target}: {result.replies_per_s:,.0f} {what}"
+        f"{result.mode} -> {result.target}: {result.replies_per_s:,.0f} replies/s"
         f" over {result.duration_s} s, {result.inflight} in flight{schedule}",
         f"  sent {result.sent:,}  replies {result.replies:,}  lost {result.lost}"
         f"  stray {result.stray}  late {result.late}  refused {result.refused}"
@@ -949,7 +836,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--mode",
-        choices=("reply", "open-loop", "self-loop", "send-only", "probe", "storm", "ready"),
+        choices=("reply", "open-loop", "self-loop", "probe", "storm", "ready"),
         default="reply",
     )
     parser.add_argument(

@@ -1,4 +1,5 @@
-"""run.py's measurements beyond the throughput table (netns mode):
+"""run.py's measurements beyond the throughput table (netns mode), and the summaries and tables
+every measurement shares:
 
 - latency at a fixed open-loop rate (loadgen --mode open-loop: sends on a schedule whatever
   the replies do; busy-polls between sends), per server, in interleaved rounds;
@@ -19,27 +20,21 @@ import argparse
 import re
 import statistics
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import loadgen
 from harness import (
-    BIN,
     NETNS_PORTS,
     SERVER_ADDRESS,
     UCDHCP_DEFAULT_CONFIG,
-    UCDHCP_NETNS_CONFIG,
-    Processes,
+    Bench,
     Server,
-    Topology,
     find_event,
     find_events,
     loadgen_command,
     memory_kib,
-    run_loadgen,
-    serving,
-    start_server,
-    start_with_prober,
+    ucdhcp_config,
+    ucdhcp_server,
     udp_counters,
 )
 
@@ -47,152 +42,166 @@ DEFAULT_PORT = 67  # ucdhcp's default [server] port
 WORKER_SOCKETS = 32  # source ports of the generator in the workers rows: 32 flows to hash
 
 
+# --- summaries and tables -------------------------------------------------------------------------
+
+
+def summarise(
+    runs: dict[str, list[dict[str, Any]]], references: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Per target: medians over its rounds (worst lag and max, best p99, total lost) and, for
+    each `references` label -> target, the median of the per-round replies/s ratios and of
+    the per-round server CPU per reply ratios (immune to a shared core)."""
+    summary = []
+    for name, results in runs.items():
+
+        def median(key: str, of: list[dict[str, Any]] = results) -> float | None:
+            values = [result[key] for result in of]
+            return None if None in values else statistics.median(values)
+
+        rates = [result["replies_per_s"] for result in results]
+        lags = [result["send_lag_max_us"] for result in results]
+        entry: dict[str, Any] = {
+            "target": name,
+            "rounds": rates,
+            "spread": f"{min(rates) / 1000:.0f}k-{max(rates) / 1000:.0f}k",
+            "rate": results[0]["rate"],
+            "p99_min_us": min(result["p99_us"] for result in results),
+            "max_us": max(result["max_us"] for result in results),
+            "lost": sum(result["lost"] for result in results),
+            "send_lag_max_us": None if None in lags else max(lags),
+            "per_round": "  " + ", ".join(f"{r['p50_us']:.0f}/{r['p99_us']:.0f}" for r in results),
+        }
+        for key in ("replies_per_s", "p50_us", "p90_us", "p99_us", "duration_s", "idle_polls"):
+            entry[key] = median(key)
+        for key in ("server_cpu", "core_busy", "loadgen_cpu"):
+            entry[key] = median(key)
+        entry["cpu_us_per_reply"] = median("server_cpu_us_per_reply")
+        for label, reference in references.items():
+            pairs = list(zip(results, runs.get(reference, []), strict=False))
+            ratios = [run["replies_per_s"] / ref["replies_per_s"] for run, ref in pairs]
+            cpu = [
+                ref["server_cpu_us_per_reply"] / run["server_cpu_us_per_reply"]
+                for run, ref in pairs
+                if run["server_cpu_us_per_reply"] and ref["server_cpu_us_per_reply"]
+            ]
+            entry[f"ratio_vs_{label}"] = statistics.median(ratios) if ratios else None
+            entry[f"{label}_ratios"] = [round(ratio, 3) for ratio in ratios]
+            entry[f"cpu_ratio_vs_{label}"] = statistics.median(cpu) if cpu else None
+        summary.append(entry)
+    return summary
+
+
+def optional(value: Any, spec: str) -> str:
+    """`value` formatted ("x": a ratio), or "-" when not measured."""
+    if value is None:
+        return "-"
+    return f"{value:.2f}x" if spec == "x" else format(value, spec)
+
+
+def table(
+    entries: list[dict[str, Any]], first: tuple[str, int], columns: list[tuple[str, int, str, str]]
+) -> list[str]:
+    """A header, a rule and one line per entry; `columns`: (title, width, key, format spec)."""
+    head = f"{first[0]:<{first[1]}}" + "".join(f"{title:>{width}}" for title, width, *_ in columns)
+    lines = [head, "-" * len(head)]
+    for entry in entries:
+        cells = "".join(f"{optional(entry[key], spec):>{width}}" for _, width, key, spec in columns)
+        lines.append(f"{entry['target']:<{first[1]}}{cells}")
+    return lines
+
+
 # --- latency at a fixed rate ----------------------------------------------------------------------
 
 
 def latency_rounds(
-    servers: list[Server], args: argparse.Namespace, processes: Processes, topology: Topology
+    bench: Bench, servers: list[Server], args: argparse.Namespace
 ) -> dict[str, list[dict[str, Any]]]:
     """Each server at --latency-rate requests/s, open loop, --repeat interleaved rounds."""
-    runs: dict[str, list[dict[str, Any]]] = {server.name: [] for server in servers}
-    for round_index in range(args.repeat):
-        for server in servers:
-            command = loadgen_command(
-                "open-loop", topology, server,
-                "--rate", str(args.latency_rate), "--wait", "busy",
-                "--duration", str(args.duration), "--warmup", str(args.warmup),
-                "--watch-pid", str(server.pid), "--watch-core", str(args.server_core),
-                "--json", "-",
-            )  # fmt: skip
-            if server.kind == "ucdhcp":
-                command.append("--strict")
-            with serving(server, processes, topology, args.server_core, args.loadgen_core):
-                command[command.index("--watch-pid") + 1] = str(server.pid)
-                result = run_loadgen(
-                    processes,
-                    topology,
-                    args.loadgen_core,
-                    command,
-                    args.duration + args.warmup + 60,
-                    f"latency {server.name}",
-                )
-            runs[server.name].append(result)
-            print(
-                f"  latency round {round_index + 1}/{args.repeat} {server.name:<18}"
-                f" {result['replies_per_s']:>8,.0f}/s  p50 {result['p50_us']:>6.0f} us"
-                f"  p99 {result['p99_us']:>6.0f} us  lost {result['lost']}"
-                f"  send lag max {result['send_lag_max_us']:.0f} us",
-                flush=True,
-            )
-    return runs
+
+    def command(server: Server | None) -> list[str]:
+        assert server is not None
+        return loadgen_command(
+            "open-loop", bench.topology, server,
+            "--rate", str(args.latency_rate), "--wait", "busy",
+            "--duration", str(args.duration), "--warmup", str(args.warmup),
+            "--watch-pid", str(server.pid), "--watch-core", str(args.server_core),
+            "--json", "-", *(["--strict"] if server.kind == "ucdhcp" else []),
+        )  # fmt: skip
+
+    targets: dict[str, Server | None] = {server.name: server for server in servers}
+    return bench.rounds("latency", targets, command, args.repeat, args.duration + args.warmup + 60)
 
 
-def latency_summary(runs: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Median over the rounds of p50 and of p99 (each taken separately)."""
-    summary = []
-    for name, results in runs.items():
-        summary.append(
-            {
-                "target": name,
-                "rate": results[0]["rate"],
-                "replies_per_s": statistics.median(r["replies_per_s"] for r in results),
-                "p50_us": statistics.median(r["p50_us"] for r in results),
-                "p90_us": statistics.median(r["p90_us"] for r in results),
-                "p99_us": statistics.median(r["p99_us"] for r in results),
-                "p99_min_us": min(r["p99_us"] for r in results),
-                "p50_rounds": [r["p50_us"] for r in results],
-                "p99_rounds": [r["p99_us"] for r in results],
-                "max_us": max(r["max_us"] for r in results),
-                "lost": sum(r["lost"] for r in results),
-                "send_lag_max_us": max(r["send_lag_max_us"] for r in results),
-                "server_cpu_us_per_reply": statistics.median(
-                    r["server_cpu_us_per_reply"] or 0.0 for r in results
-                ),
-            }
-        )
-    return summary
+def render_latency(summary: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"latency at {summary[0]['rate']:,.0f} requests/s, open loop (median of rounds; best p99:"
+        " the quietest round; lag max: the generator's worst delay behind its schedule)",
+        *table(
+            summary,
+            ("target", 18),
+            [
+                ("replies/s", 10, "replies_per_s", ",.0f"),
+                ("p50 us", 8, "p50_us", ".0f"),
+                ("p90 us", 8, "p90_us", ".0f"),
+                ("p99 us", 8, "p99_us", ".0f"),
+                ("best p99", 9, "p99_min_us", ".0f"),
+                ("max us", 8, "max_us", ".0f"),
+                ("lost", 5, "lost", "d"),
+                ("lag max", 8, "send_lag_max_us", ".0f"),
+                ("cpu us/rep", 11, "cpu_us_per_reply", ".2f"),
+                ("  p50/p99 per round", 0, "per_round", "s"),
+            ],
+        ),
+    ]
 
 
 # --- start-up, memory and the boot storm ----------------------------------------------------------
 
 
-def startup_and_storm(
-    args: argparse.Namespace, processes: Processes, work: Path, topology: Topology
-) -> list[dict[str, Any]]:
+def startup_and_storm(bench: Bench, args: argparse.Namespace) -> list[dict[str, Any]]:
     """--repeat fresh ucdhcp processes with the default config: ready time, idle RSS, a storm
     of --storm-clients INFORMs, RSS and counters after it."""
-    config = work / "ucdhcp-default.toml"
-    config.write_text(UCDHCP_DEFAULT_CONFIG, encoding="utf-8")
     rounds = []
-    for round_index in range(args.repeat):
-        server = Server(
-            "ucdhcp-default",
-            [str(BIN / "ucdhcp"), "serve", "-c", str(config)],
-            work / f"ucdhcp-default-{round_index}.log",
+    for index in range(args.repeat):
+        server = ucdhcp_server(
+            f"ucdhcp-default-{index}",
+            UCDHCP_DEFAULT_CONFIG,
+            bench.work,
             port=DEFAULT_PORT,  # the prober polls it before the process exists
         )
-        ready = start_with_prober(server, processes, topology, args.server_core, args.loadgen_core)
-        entry = {"ready": ready, **storm_once(server, args, processes, topology)}
+        ready = bench.start_with_prober(server)
+        entry = {"ready": ready, **storm_once(bench, server, args)}
         rounds.append(entry)
-        storm = entry["storm"]
-        print(
-            f"  start-up/storm round {round_index + 1}/{args.repeat}: ready in"
-            f" {_seconds(ready['ready_s'])} ({ready['attempts']} polls), RSS idle"
-            f" {entry['rss_idle_kib'].get('VmRSS', 0) / 1024:.1f} MiB; storm answered"
-            f" {storm['answered']:,}/{storm['offered']:,} (sent in {storm['send_s']:.3f} s,"
-            f" last answer at {_seconds(storm['last_answer_s'])}), lost {storm['lost']:,},"
-            f" socket overflow drops {entry['udp_rcvbuf_errors']:,}",
-            flush=True,
-        )
+        print(f"  start-up/storm round {index + 1}/{args.repeat}: {storm_line(entry)}", flush=True)
     return rounds
 
 
-def storm_with_buffer(
-    args: argparse.Namespace, processes: Processes, work: Path, topology: Topology
-) -> dict[str, Any]:
+def storm_with_buffer(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     """Diagnostic, NOT the default config: the same storm against ucdhcp whose only change
     from the default is `[server] receive_buffer = --storm-buffer`: is the socket queue all
     that loses requests?"""
-    config = work / "ucdhcp-big-buffer.toml"
     text = f"[server]\nreceive_buffer = {args.storm_buffer}\n\n{UCDHCP_DEFAULT_CONFIG}"
-    config.write_text(text, encoding="utf-8")
-    server = Server(
-        "ucdhcp-big-buffer",
-        [str(BIN / "ucdhcp"), "serve", "-c", str(config)],
-        work / "ucdhcp-big-buffer.log",
-    )
-    start_server(server, processes, args.server_core, topology)
-    entry = {
-        "receive_buffer_setting": args.storm_buffer,
-        **storm_once(server, args, processes, topology),
-    }
-    storm = entry["storm"]
-    print(
-        f"  storm with receive_buffer = {args.storm_buffer:,} (diagnostic): answered"
-        f" {storm['answered']:,}/{storm['offered']:,}, all answered at"
-        f" {_seconds(storm['all_answered_s'])}, socket overflow drops"
-        f" {entry['udp_rcvbuf_errors']:,}",
-        flush=True,
-    )
+    server = ucdhcp_server("ucdhcp-big-buffer", text, bench.work)
+    bench.start(server)
+    entry = {"receive_buffer_setting": args.storm_buffer, **storm_once(bench, server, args)}
+    print(f"  storm, receive_buffer = {args.storm_buffer:,}: {storm_line(entry)}", flush=True)
     return entry
 
 
-def storm_once(
-    server: Server, args: argparse.Namespace, processes: Processes, topology: Topology
-) -> dict[str, Any]:
+def storm_once(bench: Bench, server: Server, args: argparse.Namespace) -> dict[str, Any]:
     """One storm against a running server, then stop it; RSS, UDP counters, its counters."""
     idle = memory_kib(server.pid)
-    buffers = socket_buffers(topology, server.port)
+    buffers = socket_buffers(bench, server.port)
     udp_before, cpu_before = udp_counters(server.pid), loadgen.cpu_seconds(server.pid)
     command = loadgen_command(
-        "storm", topology, server,
+        "storm", bench.topology, server,
         "--count", str(args.storm_clients), "--duration", "30", "--timeout", "2",
         relayed=True,
     )  # fmt: skip
-    storm = run_loadgen(processes, topology, args.loadgen_core, command, 90, "storm")
+    storm = bench.loadgen(command, 90, "storm")
     udp_after, cpu_after = udp_counters(server.pid), loadgen.cpu_seconds(server.pid)
     after = memory_kib(server.pid)
-    processes.stop(server.process)  # type: ignore[arg-type]
+    bench.stop(server)
     stopped = find_event(server.log_path, "server_stopped") or {}
     cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
     return {
@@ -210,10 +219,32 @@ def storm_once(
     }
 
 
-def socket_buffers(topology: Topology, port: int) -> list[int]:
+def storm_line(entry: dict[str, Any]) -> str:
+    storm, ready = entry["storm"], entry.get("ready")
+    counters = entry["server_counters"]
+    replies = sum((counters.get("replies") or {}).values())
+    started = (
+        ""
+        if ready is None
+        else f"ready {optional(ready['ready_s'], '.3f')} s after Popen ({ready['attempts']}"
+        f" polls), idle RSS {entry['rss_idle_kib'].get('VmRSS', 0) / 1024:.1f} MiB; "
+    )
+    return (
+        f"{started}storm {storm['answered']:,}/{storm['offered']:,} answered, lost"
+        f" {storm['lost']:,}, sent in {storm['send_s']:.3f} s ({storm['offered_per_s']:,.0f}/s),"
+        f" all answered at {optional(storm['all_answered_s'], '.3f')} s (last answer"
+        f" {optional(storm['last_answer_s'], '.3f')} s, {storm['answered_per_s']:,.0f}/s);"
+        f" socket overflow drops (UdpRcvbufErrors) {entry['udp_rcvbuf_errors']:,};"
+        f" server: {replies:,} replies, ignored {counters.get('ignored') or 'none'};"
+        f" receive buffer {entry['receive_buffer_bytes']} bytes;"
+        f" RSS after {entry['rss_after_storm_kib'].get('VmRSS', 0) / 1024:.1f} MiB"
+    )
+
+
+def socket_buffers(bench: Bench, port: int) -> list[int]:
     """The receive buffer (skmem rb, bytes) of each UDP socket on `port` in the server
     namespace, from `ss -uamn`: what the default receive_buffer amounts to in the kernel."""
-    command = topology.server_side(0, ["ss", "-uamnH", "sport", "=", f":{port}"])
+    command = bench.topology.server_side(0, ["ss", "-uamnH", "sport", "=", f":{port}"])
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=15, check=False)
     except (OSError, subprocess.SubprocessError):
@@ -221,101 +252,80 @@ def socket_buffers(topology: Topology, port: int) -> list[int]:
     return [int(found) for found in re.findall(r"\brb(\d+)", out.stdout)]
 
 
-def _seconds(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f} s"
-
-
 # --- workers -------------------------------------------------------------------------------------
 
 
-def workers_rounds(
-    args: argparse.Namespace, processes: Processes, work: Path, topology: Topology
-) -> dict[str, Any]:
+def workers_rounds(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     """`serve --workers 1` and `--workers N` (the throughput config, logging off, bound to
     10.77.0.1), servers and generator all allowed on cores 0 and 1, interleaved rounds."""
-    servers = []
+    servers: dict[str, Server | None] = {}
     for count, key in ((1, "ucdhcp-workers-1"), (args.workers, "ucdhcp-workers-n")):
-        config = work / f"{key}.toml"
         # `--workers N` refuses the per-interface mode (each worker would answer a broadcast):
         # both rows bind the veth address instead, so they differ only in the worker count.
-        text = UCDHCP_NETNS_CONFIG.format(requests="false", port=NETNS_PORTS[key])
-        config.write_text(
-            text.replace('address = "0.0.0.0"', f'address = "{SERVER_ADDRESS}"', 1),
-            encoding="utf-8",
-        )
-        server = Server(
-            f"ucdhcp --workers {count}",
-            [str(BIN / "ucdhcp"), "serve", "-c", str(config), "--workers", str(count)],
-            work / f"{key}.log",
-            cores="0,1",
-            fixed_port=NETNS_PORTS[key],
+        config = ucdhcp_config(bench.topology, key, address=SERVER_ADDRESS)
+        server = ucdhcp_server(
+            key, config, bench.work, "--workers", str(count),
+            cores="0,1", fixed_port=NETNS_PORTS[key],
             ready_event="workers_ready" if count > 1 else "server_started",
-        )
-        start_server(server, processes, args.server_core, topology)
+        )  # fmt: skip
+        bench.start(server)
         print(f"  checked {server.checked}", flush=True)
-        servers.append(server)
-    runs: dict[str, list[dict[str, Any]]] = {server.name: [] for server in servers}
-    for round_index in range(args.repeat):
-        for server in servers:
-            watched = [server.pid, *server.worker_pids]
-            command = loadgen_command(
-                "reply", topology, server,
-                "--sockets", str(WORKER_SOCKETS), "--inflight", str(args.inflight),
-                "--duration", str(args.duration), "--warmup", str(args.warmup),
-                "--strict", "--json", "-",
-                *[part for pid in watched for part in ("--watch-pid", str(pid))],
-            )  # fmt: skip
-            result = run_loadgen(
-                processes, topology, "0,1", command, args.duration + args.warmup + 60, server.name
-            )
-            runs[server.name].append(result)
-            print(
-                f"  workers round {round_index + 1}/{args.repeat} {server.name:<20}"
-                f" {result['replies_per_s']:>10,.0f}/s  server CPU {result['server_cpu']:.0%}"
-                f"  loadgen CPU {result['loadgen_cpu']:.0%}  lost {result['lost']}",
-                flush=True,
-            )
-    memory = {s.name: [memory_kib(pid) for pid in s.worker_pids or [s.pid]] for s in servers}
-    split = {}
-    for server in servers:
-        processes.stop(server.process)  # type: ignore[arg-type]
-        stopped = find_events(server.log_path, "server_stopped")
-        split[server.name] = [sum(event.get("replies", {}).values()) for event in stopped]
+        servers[f"ucdhcp --workers {count}"] = server
+
+    def command(server: Server | None) -> list[str]:
+        assert server is not None
+        watched = [server.pid, *server.worker_pids]
+        return loadgen_command(
+            "reply", bench.topology, server,
+            "--sockets", str(WORKER_SOCKETS), "--inflight", str(args.inflight),
+            "--duration", str(args.duration), "--warmup", str(args.warmup), "--strict",
+            "--json", "-",
+            *[part for pid in watched for part in ("--watch-pid", str(pid))],
+        )  # fmt: skip
+
+    runs = bench.rounds(
+        "workers", servers, command, args.repeat, args.duration + args.warmup + 60, cores="0,1"
+    )
+    split, memory = {}, {}
+    for name, server in servers.items():
+        assert server is not None
+        memory[name] = [memory_kib(pid) for pid in server.worker_pids or [server.pid]]
+        bench.stop(server)
+        stopped = find_events(server.log_path, "server_stopped", whole=True)
+        split[name] = [sum(event.get("replies", {}).values()) for event in stopped]
+    summary = summarise(runs, {"one": next(iter(runs))})
+    for entry in summary:
+        counts = split.get(entry["target"], [])
+        total = sum(counts) or 1
+        entry["shares"] = "  " + " / ".join(f"{count / total:.0%}" for count in counts)
     return {
-        "servers": {server.name: server.checked for server in servers},
+        "servers": {name: server.checked for name, server in servers.items() if server},
         "runs": runs,
         "replies_per_worker": split,
         "rss_kib": memory,
         "sockets": WORKER_SOCKETS,
+        "summary": summary,
     }
 
 
-def workers_summary(report: dict[str, Any]) -> list[dict[str, Any]]:
-    names = list(report["runs"])
-    first = report["runs"][names[0]]
-    summary = []
-    for name in names:
-        runs = report["runs"][name]
-        ratios = [
-            run["replies_per_s"] / base["replies_per_s"]
-            for run, base in zip(runs, first, strict=True)
-        ]
-        summary.append(
-            {
-                "target": name,
-                "replies_per_s": statistics.median(run["replies_per_s"] for run in runs),
-                "rounds": [run["replies_per_s"] for run in runs],
-                "server_cpu": statistics.median(run["server_cpu"] or 0.0 for run in runs),
-                "loadgen_cpu": statistics.median(run["loadgen_cpu"] for run in runs),
-                "cpu_us_per_reply": statistics.median(
-                    run["server_cpu_us_per_reply"] or 0.0 for run in runs
-                ),
-                "p50_us": statistics.median(run["p50_us"] for run in runs),
-                "p99_us": statistics.median(run["p99_us"] for run in runs),
-                "lost": sum(run["lost"] for run in runs),
-                "ratio_vs_one": statistics.median(ratios),
-                "ratios_per_round": [round(ratio, 3) for ratio in ratios],
-                "replies_per_worker": report["replies_per_worker"].get(name, []),
-            }
-        )
-    return summary
+def render_workers(report: dict[str, Any]) -> list[str]:
+    return [
+        f"--workers (servers and generator all on cores 0-1; generator: {report['sockets']}"
+        " source ports)",
+        *table(
+            report["summary"],
+            ("server", 24),
+            [
+                ("replies/s", 10, "replies_per_s", ",.0f"),
+                ("min-max", 13, "spread", "s"),
+                ("p50 us", 8, "p50_us", ".0f"),
+                ("p99 us", 8, "p99_us", ".0f"),
+                ("lost", 6, "lost", "d"),
+                ("srv cpu", 9, "server_cpu", ".0%"),
+                ("gen cpu", 8, "loadgen_cpu", ".0%"),
+                ("cpu us/rep", 11, "cpu_us_per_reply", ".2f"),
+                ("vs 1", 7, "ratio_vs_one", "x"),
+                ("  replies per worker", 0, "shares", "s"),
+            ],
+        ),
+    ]

@@ -16,22 +16,20 @@ dnsmasq+logging, Kea, then again), so a slow spell on the machine hits every row
 reports its median round and the ratios are medians of the per-round ratios. Then (netns mode)
 latency at a fixed open-loop rate, start-up time, RSS, a 20,000-client boot storm against the
 default config, and `serve --workers N` against one worker (phases.py); the targets of the issue
-are printed as met / not met, and a PNG is written (plot.py). Every process started here is
-stopped by its PID and both namespaces are deleted, also on Ctrl-C, SIGTERM or an error.
+are printed as met / not met, and a PNG is written (plot.py, when matplotlib is installed).
+Every process started here is stopped by its PID and both namespaces are deleted, also on
+Ctrl-C, SIGTERM or an error (harness.session).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,44 +38,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen
 import peers
 import phases
-from harness import (  # re-exported: profile_server.py and soak.py import them from here
-    BIN,
+from harness import (
     HERE,
-    LOOPBACK_TOPOLOGY,
-    NETNS_PORTS,
     RESULTS,
-    UCDHCP_CONFIG,
-    UCDHCP_DEFAULT_CONFIG,
-    UCDHCP_NETNS_CONFIG,
-    Namespaces,
-    Processes,
+    Bench,
     Server,
-    Topology,
     environment,
     find_event,
-    interrupt_as_exception,
+    header,
     loadgen_command,
     memory_kib,
-    probe,
-    run_loadgen,
-    serving,
-    signals_deferred,
-    start_server,
+    save,
+    session,
+    ucdhcp_config,
+    ucdhcp_server,
 )
-
-__all__ = [
-    "BIN",
-    "HERE",
-    "RESULTS",
-    "UCDHCP_CONFIG",
-    "UCDHCP_DEFAULT_CONFIG",
-    "Namespaces",
-    "Processes",
-    "Server",
-    "Topology",
-    "main",
-    "start_server",
-]
+from phases import optional, summarise, table
 
 # Targets. Issue 2: ucdhcp >= 0.6x the do-nothing uvloop responder (logging off). Issue 6:
 # >= 0.8x that responder and >= 2.0x dnsmasq --quiet-dhcp (logging off), >= 1.0x dnsmasq
@@ -114,51 +90,30 @@ SETTINGS = (
 class Row:
     name: str
     meaning: str
-    mode: str
-    server: Server | None = None
-    runs: list[dict[str, Any]] = field(default_factory=list)
-
-    def median_run(self) -> dict[str, Any]:
-        ordered = sorted(self.runs, key=lambda run: run["replies_per_s"])
-        return ordered[(len(ordered) - 1) // 2]
+    server: Server | None = None  # None: the generator's self-loop
 
 
-def make_rows(work: Path, topology: Topology, notes: list[str], with_peers: bool) -> list[Row]:
-    def config(requests: bool) -> Path:
-        name = "ucdhcp-logging" if requests else "ucdhcp"
-        path = work / f"{name}.toml"
-        flag = str(requests).lower()
-        text = (
-            UCDHCP_CONFIG.format(requests=flag)
-            if topology.server_ns is None
-            else UCDHCP_NETNS_CONFIG.format(requests=flag, port=NETNS_PORTS[name])
-        )
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    ucdhcp = str(BIN / "ucdhcp")
+def make_rows(bench: Bench, notes: list[str], with_peers: bool) -> list[Row]:
+    topology, work = bench.topology, bench.work
     baseline = [sys.executable, str(HERE / "baseline_responder.py"), "--port", "0"]
     baseline += ["--address", topology.target]
     rows = [
-        Row(CEILING, "generator talking to itself: its limit", "self-loop"),
+        Row(CEILING, "generator talking to itself: its limit"),
         Row(
             BASELINE,
             "do-nothing uvloop DatagramProtocol, fixed 369-byte ACK",
-            "reply",
             Server("baseline", baseline, work / "baseline.log", kind="baseline"),
         ),
         Row(
             UCDHCP,
             "ucdhcp serve, logging.requests = false",
-            "reply",
-            Server("ucdhcp", [ucdhcp, "serve", "-c", str(config(False))], work / "quiet.log"),
+            ucdhcp_server("ucdhcp", ucdhcp_config(topology, "ucdhcp"), work),
         ),
         Row(
             UCDHCP_LOGGING,
-            "logging.requests = true, JSON lines to a file",
-            "reply",
-            Server(
-                "ucdhcp-logging", [ucdhcp, "serve", "-c", str(config(True))], work / "logging.log"
+            "logging.requests = true, requests_rate = 0, JSON lines to a file",
+            ucdhcp_server(
+                "ucdhcp-logging", ucdhcp_config(topology, "ucdhcp-logging", requests=True), work
             ),
         ),
     ]
@@ -172,56 +127,68 @@ def make_rows(work: Path, topology: Topology, notes: list[str], with_peers: bool
         )
     if "dnsmasq" not in absent:
         rows.append(
-            Row(
-                DNSMASQ_QUIET,
-                "dnsmasq 2.90, exported config, --quiet-dhcp",
-                "reply",
-                peers.dnsmasq(work, quiet=True),
-            )
+            Row(DNSMASQ_QUIET, "dnsmasq, exported config, --quiet-dhcp", peers.dnsmasq(work, True))
         )
         rows.append(
             Row(
                 DNSMASQ_LOGGING,
-                "dnsmasq 2.90, exported config, 2 lines per request to a file",
-                "reply",
+                "dnsmasq, exported config, 2 lines per request to a file",
                 peers.dnsmasq(work, quiet=False),
             )
         )
     if "kea" not in absent:
-        rows.append(
-            Row(KEA, "kea-dhcp4 2.2, exported config, WARN to a file", "reply", peers.kea(work))
-        )
+        rows.append(Row(KEA, "kea-dhcp4, exported config, WARN to a file", peers.kea(work)))
     return rows
 
 
-# --- one measurement ------------------------------------------------------------------------------
-
-
-def measure(
-    row: Row, args: argparse.Namespace, processes: Processes, topology: Topology
-) -> dict[str, Any]:
-    extra = ["--duration", str(args.duration), "--warmup", str(args.warmup)]
-    extra += ["--inflight", str(args.inflight), "--json", "-"]
-    if row.server is not None:
-        extra += ["--watch-pid", str(row.server.pid), "--watch-core", str(args.server_core)]
-        if row.server.kind == "ucdhcp":
+def throughput_rounds(
+    bench: Bench, rows: list[Row], args: argparse.Namespace
+) -> dict[str, list[dict[str, Any]]]:
+    def command(server: Server | None) -> list[str]:
+        extra = ["--duration", str(args.duration), "--warmup", str(args.warmup)]
+        extra += ["--inflight", str(args.inflight), "--json", "-"]
+        if server is None:
+            return loadgen_command("self-loop", bench.topology, None, *extra)
+        extra += ["--watch-pid", str(server.pid), "--watch-core", str(args.server_core)]
+        if server.kind == "ucdhcp":
             extra.append("--strict")
-    command = loadgen_command(row.mode, topology, row.server, *extra)
-    return run_loadgen(
-        processes, topology, args.loadgen_core, command, args.duration + args.warmup + 60, row.name
+        return loadgen_command("reply", bench.topology, server, *extra)
+
+    targets = {row.name: row.server for row in rows}
+    timeout = args.duration + args.warmup + 60
+    return bench.rounds("throughput", targets, command, args.repeat, timeout)
+
+
+def render_throughput(summary: list[dict[str, Any]]) -> list[str]:
+    return table(
+        summary,
+        ("target", 30),
+        [
+            ("replies/s", 10, "replies_per_s", ",.0f"),
+            ("min-max", 13, "spread", "s"),
+            ("p50 us", 8, "p50_us", ".0f"),
+            ("p99 us", 8, "p99_us", ".0f"),
+            ("lost", 5, "lost", "d"),
+            ("gen cpu", 8, "loadgen_cpu", ".0%"),
+            ("srv cpu", 8, "server_cpu", ".0%"),
+            ("core", 6, "core_busy", ".0%"),
+            ("cpu us/rep", 11, "cpu_us_per_reply", ".2f"),
+            ("vs base", 8, "ratio_vs_baseline", "x"),
+            ("cpu", 7, "cpu_ratio_vs_baseline", "x"),
+            ("vs dnsmasq", 11, "ratio_vs_dnsmasq", "x"),
+            ("cpu", 7, "cpu_ratio_vs_dnsmasq", "x"),
+        ],
     )
 
 
 # --- preflight: the traffic is what we claim it is ------------------------------------------------
 
 
-def preflight(
-    servers: list[Server], args: argparse.Namespace, processes: Processes, topology: Topology
-) -> list[str]:
+def preflight(bench: Bench, servers: list[Server]) -> list[str]:
     """Dissect one request and each server's reply with scapy, independently of our own reader;
     the peers' options 43 and 120 must be byte for byte ucdhcp's. Peers are probed with
     retries (up to 15 s): their answer is also how we know they are ready."""
-    request = loadgen.build_inform(0x0BADCAFE, 7, topology.clients)
+    request = loadgen.build_inform(0x0BADCAFE, 7, bench.topology.clients)
     notes = []
     try:  # imported here: scapy takes a second to load and is only needed for this check
         from scapy.layers.dhcp import BOOTP, DHCP  # noqa: PLC0415
@@ -242,7 +209,7 @@ def preflight(
     reference: dict[int, bytes] | None = None
     for server in servers:
         wait = 15.0 if server.fixed_port and server.ready_event == "" else 5.0
-        sent, reply = probe(server, processes, topology, args.loadgen_core, wait)
+        sent, reply = bench.probe(server, wait)
         assert sent == request, "the probe sent another request than the one dissected"
         strict = server.kind == "ucdhcp"
         found = loadgen.validate_reply(reply, request, strict=strict)
@@ -279,161 +246,30 @@ def _scapy_options(options: list[Any]) -> dict[Any, Any]:
 # --- the report -----------------------------------------------------------------------------------
 
 
-def _ratios(row: Row, reference: Row | None) -> tuple[float | None, list[float], float | None]:
-    """Median of per-round replies/s ratios, those ratios, median of per-round CPU ratios."""
-    if reference is None or not reference.runs:
-        return None, [], None
-    pairs = list(zip(row.runs, reference.runs, strict=True))
-    ratios = [run["replies_per_s"] / ref["replies_per_s"] for run, ref in pairs]
-    cpu_ratios = [
-        ref["server_cpu_us_per_reply"] / run["server_cpu_us_per_reply"]
-        for run, ref in pairs
-        if run["server_cpu_us_per_reply"] and ref["server_cpu_us_per_reply"]
-    ]
-    return (
-        statistics.median(ratios),
-        ratios,
-        statistics.median(cpu_ratios) if cpu_ratios else None,
-    )
-
-
-def summarise(rows: list[Row], baseline: Row, dnsmasq: Row | None) -> list[dict[str, Any]]:
-    summary = []
-    for row in rows:
-        median = row.median_run()
-        cpu = [run["server_cpu_us_per_reply"] for run in row.runs]
-        ratio, ratios, cpu_ratio = _ratios(row, baseline)
-        vs_dnsmasq, dnsmasq_ratios, cpu_vs_dnsmasq = _ratios(row, dnsmasq)
-        summary.append(
-            {
-                "target": row.name,
-                "meaning": row.meaning,
-                "replies_per_s": statistics.median(run["replies_per_s"] for run in row.runs),
-                "rounds": [run["replies_per_s"] for run in row.runs],
-                "p50_us": median["p50_us"],
-                "p99_us": median["p99_us"],
-                "server_cpu": median["server_cpu"],
-                "core_busy": median["core_busy"],
-                "loadgen_cpu": median["loadgen_cpu"],
-                "idle_polls": median["idle_polls"],
-                "duration_s": median["duration_s"],
-                "cpu_us_per_reply": None if None in cpu else statistics.median(cpu),
-                "lost": sum(run["lost"] for run in row.runs),
-                "ratio_vs_baseline": ratio,
-                "ratios_per_round": [round(r, 3) for r in ratios],
-                "cpu_ratio_vs_baseline": cpu_ratio,
-                "ratio_vs_dnsmasq": vs_dnsmasq,
-                "dnsmasq_ratios_per_round": [round(r, 3) for r in dnsmasq_ratios],
-                "cpu_ratio_vs_dnsmasq": cpu_vs_dnsmasq,
-            }
-        )
-    return summary
-
-
-def render_table(summary: list[dict[str, Any]]) -> str:
-    header = (
-        f"{'target':<30}{'replies/s':>10}{'min-max':>13}{'p50 us':>8}{'p99 us':>8}"
-        f"{'lost':>5}{'gen cpu':>8}{'srv cpu':>8}{'core':>6}{'cpu us/rep':>11}"
-        f"{'vs base':>8}{'cpu':>7}{'vs dnsmasq':>11}{'cpu':>7}"
-    )
-    lines = [header, "-" * len(header)]
-    for entry in summary:
-        spread = f"{min(entry['rounds']) / 1000:.0f}k-{max(entry['rounds']) / 1000:.0f}k"
-        lines.append(
-            f"{entry['target']:<30}{entry['replies_per_s']:>10,.0f}{spread:>13}"
-            f"{entry['p50_us']:>8.0f}{entry['p99_us']:>8.0f}{entry['lost']:>5}"
-            f"{entry['loadgen_cpu']:>8.0%}"
-            f"{_optional(entry['server_cpu'], '.0%'):>8}{_optional(entry['core_busy'], '.0%'):>6}"
-            f"{_optional(entry['cpu_us_per_reply'], '.2f'):>11}"
-            f"{_optional(entry['ratio_vs_baseline'], '.2f', 'x'):>8}"
-            f"{_optional(entry['cpu_ratio_vs_baseline'], '.2f', 'x'):>7}"
-            f"{_optional(entry['ratio_vs_dnsmasq'], '.2f', 'x'):>11}"
-            f"{_optional(entry['cpu_ratio_vs_dnsmasq'], '.2f', 'x'):>7}"
-        )
-    return "\n".join(lines)
-
-
-def render_latency(summary: list[dict[str, Any]], rate: float) -> str:
-    header = (
-        f"{'target':<18}{'replies/s':>10}{'p50 us':>8}{'p90 us':>8}{'p99 us':>8}"
-        f"{'best p99':>9}{'max us':>8}{'lost':>5}{'lag max':>8}{'cpu us/rep':>11}"
-        "  p50/p99 per round"
-    )
-    lines = [
-        f"latency at {rate:,.0f} requests/s, open loop (median of rounds; best p99: the"
-        " quietest round; lag max: the generator's worst delay behind its schedule)",
-        header,
-    ]
-    lines.append("-" * len(header))
-    for entry in summary:
-        rounds = ", ".join(
-            f"{a:.0f}/{b:.0f}"
-            for a, b in zip(entry["p50_rounds"], entry["p99_rounds"], strict=True)
-        )
-        lines.append(
-            f"{entry['target']:<18}{entry['replies_per_s']:>10,.0f}{entry['p50_us']:>8.0f}"
-            f"{entry['p90_us']:>8.0f}{entry['p99_us']:>8.0f}{entry['p99_min_us']:>9.0f}"
-            f"{entry['max_us']:>8.0f}{entry['lost']:>5}{entry['send_lag_max_us']:>8.0f}"
-            f"{entry['server_cpu_us_per_reply']:>11.2f}  {rounds}"
-        )
-    return "\n".join(lines)
-
-
-def render_workers(summary: list[dict[str, Any]], sockets: int) -> str:
-    header = (
-        f"{'server':<24}{'replies/s':>10}{'min-max':>13}{'p50 us':>8}{'p99 us':>8}{'lost':>6}"
-        f"{'srv cpu':>9}{'gen cpu':>8}{'cpu us/rep':>11}{'vs 1':>7}  replies per worker"
-    )
-    lines = [
-        f"--workers (servers and generator all on cores 0-1; generator: {sockets} source ports)",
-        header,
-        "-" * len(header),
-    ]
-    for entry in summary:
-        spread = f"{min(entry['rounds']) / 1000:.0f}k-{max(entry['rounds']) / 1000:.0f}k"
-        split = entry["replies_per_worker"]
-        total = sum(split) or 1
-        shares = " / ".join(f"{count / total:.0%}" for count in split)
-        lines.append(
-            f"{entry['target']:<24}{entry['replies_per_s']:>10,.0f}{spread:>13}"
-            f"{entry['p50_us']:>8.0f}{entry['p99_us']:>8.0f}{entry['lost']:>6}"
-            f"{entry['server_cpu']:>9.0%}{entry['loadgen_cpu']:>8.0%}"
-            f"{entry['cpu_us_per_reply']:>11.2f}{entry['ratio_vs_one']:>6.2f}x  {shares}"
-        )
-    return "\n".join(lines)
-
-
-def _optional(value: float | None, spec: str, unit: str = "") -> str:
-    return "-" if value is None else format(value, spec) + unit
-
-
 MET = {True: "met", False: "NOT met"}
 
 
-def verdict(
-    summary: list[dict[str, Any]], send_only: dict[str, Any], topology: Topology
-) -> list[str]:
+def verdict(summary: list[dict[str, Any]], mode: str) -> list[str]:
     by_name = {entry["target"]: entry for entry in summary}
     ucdhcp, base = by_name[UCDHCP], by_name[BASELINE]
     ceiling = by_name[CEILING]
     ratio, cpu_ratio = ucdhcp["ratio_vs_baseline"], ucdhcp["cpu_ratio_vs_baseline"]
     lines = [
-        f"[{topology.mode}] ucdhcp / baseline = {ratio:.2f} replies/s"
-        f" (rounds {ucdhcp['ratios_per_round']}), {_optional(cpu_ratio, '.2f')} by server CPU"
+        f"[{mode}] ucdhcp / baseline = {ratio:.2f} replies/s"
+        f" (rounds {ucdhcp['baseline_ratios']}), {optional(cpu_ratio, '.2f')} by server CPU"
         f" per reply",
-        f"server CPU per reply: ucdhcp {_optional(ucdhcp['cpu_us_per_reply'], '.1f')} us,"
-        f" baseline {_optional(base['cpu_us_per_reply'], '.1f')} us"
+        f"server CPU per reply: ucdhcp {optional(ucdhcp['cpu_us_per_reply'], '.1f')} us,"
+        f" baseline {optional(base['cpu_us_per_reply'], '.1f')} us"
         + "".join(
-            f", {name} {_optional(by_name[name]['cpu_us_per_reply'], '.1f')} us"
+            f", {name} {optional(by_name[name]['cpu_us_per_reply'], '.1f')} us"
             for name in (DNSMASQ_QUIET, DNSMASQ_LOGGING, KEA)
             if name in by_name
         ),
     ]
     headroom = ceiling["replies_per_s"] / base["replies_per_s"]
     lines.append(
-        f"generator ceiling (self-loop on lo{' in the client netns' if topology.client_ns else ''})"
-        f" is {headroom:.1f}x the baseline rate"
-        f" (send-only {send_only['replies_per_s']:,.0f} datagrams/s); {paced_by(base)}"
+        f"generator ceiling (self-loop on lo{' in the client netns' if mode == 'netns' else ''})"
+        f" is {headroom:.1f}x the baseline rate; {paced_by(base)}"
     )
     shared = [
         e["target"]
@@ -502,12 +338,12 @@ def targets(report: dict[str, Any]) -> list[str]:
     else:
         lines.append("latency: not measured (needs netns mode, dnsmasq and --latency-rate > 0)")
     lines += storm_targets(report)
-    workers = report.get("workers_summary") or []
+    workers = (report.get("workers") or {}).get("summary") or []
     if len(workers) == 2:
         one, many = workers
         lines.append(
             f"--workers scaling: measured {many['ratio_vs_one']:.2f}x the replies/s of one worker"
-            f" (per round {many['ratios_per_round']})"
+            f" (per round {many['one_ratios']})"
             f" ({many['target']}: {many['replies_per_s']:,.0f}/s vs {one['replies_per_s']:,.0f}/s,"
             f" server CPU {many['server_cpu']:.0%} vs {one['server_cpu']:.0%}, CPU per reply"
             f" {many['cpu_us_per_reply']:.1f} vs {one['cpu_us_per_reply']:.1f} us) on 2 cores"
@@ -542,8 +378,8 @@ def storm_targets(report: dict[str, Any]) -> list[str]:
     lines.append(
         f"RSS serving: {MET[mb <= TARGET_RSS_MB]} (MB = 10^6 bytes),"
         f" {MET[mib <= TARGET_RSS_MB]} (MB read as MiB): measured {mib:.1f} MiB = {mb:.1f} MB"
-        f" (ucdhcp logging off after the rounds {serving / 1024:.1f} MiB, default config"
-        f" after the storm {rss / 1024:.1f} MiB) (target <= {TARGET_RSS_MB} MB)"
+        + (f" (ucdhcp logging off after the rounds {serving / 1024:.1f} MiB," if serving else " (")
+        + f" default config after the storm {rss / 1024:.1f} MiB) (target <= {TARGET_RSS_MB} MB)"
     )
     ready = [entry["ready"]["ready_s"] for entry in storms]
     known = [value for value in ready if value is not None]
@@ -621,42 +457,151 @@ def memory_lines(report: dict[str, Any]) -> list[str]:
 
 def storm_lines(report: dict[str, Any]) -> list[str]:
     storms = report.get("startup_storm") or []
-    if not storms:
-        return []
-    lines = [
-        "start-up and boot storm (ucdhcp, DEFAULT config, a fresh process per round):",
-    ]
-    for index, entry in enumerate(storms, 1):
-        storm, ready = entry["storm"], entry["ready"]
-        counters_ = entry["server_counters"]
-        replies = sum((counters_.get("replies") or {}).values())
-        lines.append(
-            f"  round {index}: ready {_optional(ready['ready_s'], '.3f')} s after Popen"
-            f" ({ready['attempts']} polls),"
-            f" idle RSS {entry['rss_idle_kib'].get('VmRSS', 0) / 1024:.1f} MiB;"
-            f" storm {storm['answered']:,}/{storm['offered']:,} answered, lost"
-            f" {storm['lost']:,}, sent in {storm['send_s']:.3f} s"
-            f" ({storm['offered_per_s']:,.0f}/s), all answered at"
-            f" {_optional(storm['all_answered_s'], '.3f')} s (last answer"
-            f" {_optional(storm['last_answer_s'], '.3f')} s, {storm['answered_per_s']:,.0f}/s);"
-            f" socket overflow drops (UdpRcvbufErrors) {entry['udp_rcvbuf_errors']:,};"
-            f" server: {replies:,} replies, ignored {counters_.get('ignored') or 'none'};"
-            f" receive buffer {entry['receive_buffer_bytes']} bytes;"
-            f" RSS after {entry['rss_after_storm_kib'].get('VmRSS', 0) / 1024:.1f} MiB"
-        )
+    lines = ["start-up and boot storm (ucdhcp, DEFAULT config, a fresh process per round):"]
+    lines += [f"  round {i}: {phases.storm_line(entry)}" for i, entry in enumerate(storms, 1)]
     extra = report.get("storm_diagnostic") or {}
     if extra:
-        storm = extra["storm"]
         lines.append(
-            f"  diagnostic, NOT the default: receive_buffer = {extra['receive_buffer_setting']:,}"
-            f" (kernel rb {extra['receive_buffer_bytes']}): {storm['answered']:,}/"
-            f"{storm['offered']:,} answered, all at {_optional(storm['all_answered_s'], '.3f')}"
-            f" s, socket overflow drops {extra['udp_rcvbuf_errors']:,}"
+            f"  diagnostic, NOT the default: receive_buffer = {extra['receive_buffer_setting']:,}:"
+            f" {phases.storm_line(extra)}"
         )
-    return lines
+    return lines if storms else []
 
 
 # --- the whole run --------------------------------------------------------------------------------
+
+
+def run(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
+    topology = bench.topology
+    print(topology.describe(), flush=True)
+    env = environment(topology)  # at the start: the code measured is the code loaded now
+    netns = topology.server_ns is not None
+    notes: list[str] = []
+    rows = make_rows(bench, notes, with_peers=netns and not args.no_peers)
+    if not netns:
+        notes.append("loopback mode: dnsmasq, Kea, latency, storm, start-up and workers skipped")
+    for note in notes:
+        print(note, flush=True)
+    servers = [row.server for row in rows if row.server is not None]
+    for server in servers:
+        if server.kind == "kea":
+            peers.check_kea(server, topology, args.server_core)
+        bench.start(server)
+    print(
+        f"servers on core {args.server_core}: "
+        + ", ".join(f"{s.name} pid {s.pid} port {s.port}" for s in servers)
+    )
+    for server in servers:
+        print(f"  checked {server.checked}")
+    for note in preflight(bench, servers):
+        print(f"  preflight {note}", flush=True)
+    for server in servers:
+        if server.transient:  # from now on started for its own measurements only
+            bench.stop(server)
+            print(f"  {server.name}: stopped; it runs only while it is measured", flush=True)
+    runs = throughput_rounds(bench, rows, args)
+    latency: dict[str, list[dict[str, Any]]] = {}
+    if netns and args.latency_rate > 0:
+        latency = phases.latency_rounds(bench, servers, args)
+    memory = {
+        server.name: server.last_memory if server.transient else memory_kib(server.pid)
+        for server in servers
+    }
+    stopped = {}
+    for server in servers:
+        bench.stop(server)
+        event = find_event(server.log_path, "server_stopped")
+        if event is not None:
+            stopped[server.name] = {
+                k: v for k, v in event.items() if k not in ("timestamp", "level")
+            }
+    peer_logs = {
+        server.name: peers.dnsmasq_log(server).stat().st_size
+        for server in servers
+        if server.kind == "dnsmasq" and peers.dnsmasq_log(server).exists()
+    }
+    storm: list[dict[str, Any]] = []
+    storm_diagnostic: dict[str, Any] = {}
+    workers: dict[str, Any] = {}
+    if netns:  # a phase that fails is reported, and the figures measured so far are kept
+        try:
+            storm = phases.startup_and_storm(bench, args)
+            if args.storm_buffer:
+                storm_diagnostic = phases.storm_with_buffer(bench, args)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            notes.append(f"WARNING: start-up/storm phase failed: {error}")
+            print(notes[-1], flush=True)
+        try:
+            if args.workers:
+                workers = phases.workers_rounds(bench, args)
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            notes.append(f"WARNING: workers phase failed: {error}")
+            print(notes[-1], flush=True)
+    summary = summarise(runs, {"baseline": BASELINE, "dnsmasq": DNSMASQ_QUIET})
+    for row, entry in zip(rows, summary, strict=True):
+        entry["meaning"] = row.meaning
+    return {
+        "environment": env,
+        "notes": notes,
+        "server_processes": {server.name: server.checked for server in servers},
+        "settings": {key: vars(args)[key] for key in SETTINGS},
+        "summary": summary,
+        "server_counters": stopped,
+        "request_log_bytes": (bench.work / "ucdhcp-logging.log").stat().st_size,
+        "peer_log_bytes": peer_logs,
+        "latency_summary": summarise(latency, {}) if latency else [],
+        "memory_kib": memory,
+        "startup_storm": storm,
+        "storm_diagnostic": storm_diagnostic,
+        "workers": workers,
+        "runs": runs,
+        "latency_runs": latency,
+    }
+
+
+def run_storm_only(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
+    """--storm-only: the start-up and boot storm phase alone (and the diagnostic storm)."""
+    print(bench.topology.describe(), flush=True)
+    env = environment(bench.topology)
+    storm = phases.startup_and_storm(bench, args)
+    diagnostic = phases.storm_with_buffer(bench, args) if args.storm_buffer else {}
+    return {
+        "environment": env,
+        "notes": ["--storm-only: start-up and boot storm only"],
+        "settings": {key: vars(args)[key] for key in SETTINGS},
+        "startup_storm": storm,
+        "storm_diagnostic": diagnostic,
+    }
+
+
+def render(report: dict[str, Any], args: argparse.Namespace) -> str:
+    parts = [
+        "",
+        *header(report["environment"]),
+        f"{args.repeat} round(s)"
+        + ("" if args.storm_only else f" x {args.duration} s, {args.inflight} in flight")
+        + f", servers on core {args.server_core}, loadgen on core {args.loadgen_core}",
+        *report["notes"],
+    ]
+    if args.storm_only:
+        parts += ["", *storm_lines(report), "", "targets:"]
+        return "\n".join(parts + [f"  {line}" for line in storm_targets(report)])
+    parts += [
+        "",
+        *render_throughput(report["summary"]),
+        "",
+        *verdict(report["summary"], report["environment"]["mode"]),
+        *counters(report),
+    ]
+    if report["latency_summary"]:
+        parts += ["", *phases.render_latency(report["latency_summary"])]
+    parts += ["", *memory_lines(report)]
+    if report["startup_storm"]:
+        parts += ["", *storm_lines(report)]
+    if report["workers"]:
+        parts += ["", *phases.render_workers(report["workers"])]
+    parts += ["", "targets:", *(f"  {line}" for line in targets(report))]
+    return "\n".join(parts)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -726,183 +671,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def run(
-    args: argparse.Namespace, processes: Processes, work: Path, topology: Topology
-) -> dict[str, Any]:
-    print(topology.describe(), flush=True)
-    env = environment(topology)  # at the start: the code measured is the code loaded now
-    netns = topology.server_ns is not None
-    notes: list[str] = []
-    rows = make_rows(work, topology, notes, with_peers=netns and not args.no_peers)
-    if not netns:
-        notes.append("loopback mode: dnsmasq, Kea, latency, storm, start-up and workers skipped")
-    for note in notes:
-        print(note, flush=True)
-    servers = [row.server for row in rows if row.server is not None]
-    for server in servers:
-        if server.kind == "kea":
-            peers.check_kea(server, topology, args.server_core)
-        start_server(server, processes, args.server_core, topology)
-    print(
-        f"servers on core {args.server_core}: "
-        + ", ".join(f"{s.name} pid {s.pid} port {s.port}" for s in servers)
-    )
-    for server in servers:
-        print(f"  checked {server.checked}")
-    for note in preflight(servers, args, processes, topology):
-        print(f"  preflight {note}", flush=True)
-    for server in servers:
-        if server.transient:  # from now on started for its own measurements only
-            processes.stop(server.process)  # type: ignore[arg-type]
-            print(f"  {server.name}: stopped; it runs only while it is measured", flush=True)
-    for round_index in range(args.repeat):
-        for row in rows:
-            if row.server is None:
-                result = measure(row, args, processes, topology)
-            else:
-                with serving(row.server, processes, topology, args.server_core, args.loadgen_core):
-                    result = measure(row, args, processes, topology)
-            row.runs.append(result)
-            print(
-                f"  round {round_index + 1}/{args.repeat} {row.name:<30}"
-                f" {result['replies_per_s']:>10,.0f}/s  p50 {result['p50_us']:>6.0f} us"
-                f"  p99 {result['p99_us']:>6.0f} us  lost {result['lost']}",
-                flush=True,
-            )
-    send_only = measure(Row("send-only", "", "send-only"), args, processes, topology)
-    latency: dict[str, list[dict[str, Any]]] = {}
-    if netns and args.latency_rate > 0:
-        latency = phases.latency_rounds(servers, args, processes, topology)
-    memory = {
-        server.name: server.last_memory if server.transient else memory_kib(server.pid)
-        for server in servers
-    }
-    stopped = {}
-    for server in servers:
-        processes.stop(server.process)  # type: ignore[arg-type]
-        event = find_event(server.log_path, "server_stopped")
-        if event is not None:
-            stopped[server.name] = {
-                k: v for k, v in event.items() if k not in ("timestamp", "level")
-            }
-    log_bytes = (work / "logging.log").stat().st_size
-    peer_logs = {
-        server.name: peers.dnsmasq_log(server).stat().st_size
-        for server in servers
-        if server.kind == "dnsmasq" and peers.dnsmasq_log(server).exists()
-    }
-    storm: list[dict[str, Any]] = []
-    storm_diagnostic: dict[str, Any] = {}
-    workers: dict[str, Any] = {}
-    if netns:  # a phase that fails is reported, and the figures measured so far are kept
-        try:
-            storm = phases.startup_and_storm(args, processes, work, topology)
-            if args.storm_buffer:
-                storm_diagnostic = phases.storm_with_buffer(args, processes, work, topology)
-        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
-            notes.append(f"WARNING: start-up/storm phase failed: {error}")
-            print(notes[-1], flush=True)
-        try:
-            if args.workers:
-                workers = phases.workers_rounds(args, processes, work, topology)
-        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
-            notes.append(f"WARNING: workers phase failed: {error}")
-            print(notes[-1], flush=True)
-    by_name = {row.name: row for row in rows}
-    summary = summarise(rows, by_name[BASELINE], by_name.get(DNSMASQ_QUIET))
-    return {
-        "environment": env,
-        "notes": notes,
-        "server_processes": {server.name: server.checked for server in servers},
-        "settings": {key: getattr(args, key) for key in SETTINGS},
-        "summary": summary,
-        "send_only": send_only,
-        "server_counters": stopped,
-        "request_log_bytes": log_bytes,
-        "peer_log_bytes": peer_logs,
-        "latency_summary": phases.latency_summary(latency) if latency else [],
-        "memory_kib": memory,
-        "startup_storm": storm,
-        "storm_diagnostic": storm_diagnostic,
-        "workers": workers,
-        "workers_summary": phases.workers_summary(workers) if workers else [],
-        "runs": {row.name: row.runs for row in rows},
-        "latency_runs": latency,
-    }
-
-
-def run_storm_only(
-    args: argparse.Namespace, processes: Processes, work: Path, topology: Topology
-) -> dict[str, Any]:
-    """--storm-only: the start-up and boot storm phase alone (and the diagnostic storm)."""
-    print(topology.describe(), flush=True)
-    env = environment(topology)
-    storm = phases.startup_and_storm(args, processes, work, topology)
-    diagnostic = (
-        phases.storm_with_buffer(args, processes, work, topology) if args.storm_buffer else {}
-    )
-    return {
-        "environment": env,
-        "notes": ["--storm-only: start-up and boot storm only"],
-        "settings": {key: getattr(args, key) for key in SETTINGS},
-        "startup_storm": storm,
-        "storm_diagnostic": diagnostic,
-    }
-
-
-def render_storm_only(report: dict[str, Any], args: argparse.Namespace) -> str:
-    env = report["environment"]
-    return "\n".join(
-        [
-            f"\n{env['date']}  {env['cpus']} cpus ({env['cpu_model']}), Linux {env['kernel']},"
-            f" Python {env['python']}, {env['ucdhcp']} @ {env['commit']}",
-            env["topology"],
-            *report["notes"],
-            f"{args.repeat} round(s), server on core {args.server_core}, loadgen on core"
-            f" {args.loadgen_core}",
-            "",
-            *storm_lines(report),
-            "",
-            "targets:",
-            *(f"  {line}" for line in storm_targets(report)),
-        ]
-    )
-
-
-def render(report: dict[str, Any], args: argparse.Namespace, topology: Topology) -> str:
-    env = report["environment"]
-    parts = [
-        f"\n{env['date']}  {env['cpus']} cpus ({env['cpu_model']}), Linux {env['kernel']},"
-        f" Python {env['python']}, uvloop {env['uvloop']}, {env['ucdhcp']} @ {env['commit']}",
-        env["topology"],
-        *(
-            [f"WARNING: src/ has uncommitted changes (measured as is): {env['src_modified']}"]
-            if env.get("src_modified")
-            else []
-        ),
-        f"{args.repeat} round(s) x {args.duration} s, {args.inflight} in flight,"
-        f" servers on core {args.server_core}, loadgen on core {args.loadgen_core}",
-        *report["notes"],
-        "",
-        render_table(report["summary"]),
-        "",
-        *verdict(report["summary"], report["send_only"], topology),
-        *counters(report),
-    ]
-    if report["latency_summary"]:
-        parts += ["", render_latency(report["latency_summary"], args.latency_rate)]
-    parts += ["", *memory_lines(report)]
-    if report["startup_storm"]:
-        parts += ["", *storm_lines(report)]
-    if report["workers_summary"]:
-        parts += [
-            "",
-            render_workers(report["workers_summary"], report["workers"]["sockets"]),
-        ]
-    parts += ["", "targets:", *(f"  {line}" for line in targets(report))]
-    return "\n".join(parts)
-
-
 def write_plot(report: dict[str, Any], stamp: str) -> str:
     try:
         import plot  # noqa: PLC0415
@@ -917,38 +685,19 @@ def write_plot(report: dict[str, Any], stamp: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    processes = Processes()
-    namespaces = Namespaces() if args.mode == "netns" else None
-    topology = LOOPBACK_TOPOLOGY
-    RESULTS.mkdir(exist_ok=True)
-    try:
-        with interrupt_as_exception(), tempfile.TemporaryDirectory(prefix="ucdhcp-bench-") as tmp:
-            if namespaces is not None:
-                topology = namespaces.open()
-            measure_all = run_storm_only if args.storm_only else run
-            report = measure_all(args, processes, Path(tmp), topology)
-    except KeyboardInterrupt:
-        print("\ninterrupted: stopping what this run started", file=sys.stderr)
-        return 130
-    except (RuntimeError, AssertionError, OSError, subprocess.SubprocessError) as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        with signals_deferred():  # processes first (by PID), then their namespaces
-            processes.stop_all()
-            if namespaces is not None:
-                namespaces.close()
-                for note in namespaces.notes:
-                    print(f"netns: {note}", file=sys.stderr)
-    text = render_storm_only(report, args) if args.storm_only else render(report, args, topology)
+    measure = run_storm_only if args.storm_only else run
+    report = session(
+        "benchmark",
+        args.mode == "netns",
+        lambda bench: measure(bench, args),
+        args.server_core,
+        args.loadgen_core,
+    )
+    text = render(report, args)
     print(text)
-    stamp = f"{topology.mode}-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    for path in [RESULTS / f"run-{stamp}.json", *([Path(args.json)] if args.json else [])]:
-        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / f"run-{stamp}.txt").write_text(text.lstrip() + "\n", encoding="utf-8")
-    print(f"\nresults: {RESULTS / f'run-{stamp}.json'}")
+    save(f"run-{args.mode}", report, text, args.json)
     if not args.no_plot and not args.storm_only:
-        print(write_plot(report, stamp))
+        print(write_plot(report, datetime.datetime.now().strftime("%Y%m%d-%H%M%S")))
     return 0
 
 

@@ -4,10 +4,10 @@ sampled every 10 s, to show that memory stays flat.
   .venv/bin/python benchmarks/soak.py                      # 2,000 INFORMs/s for 600 s
   .venv/bin/python benchmarks/soak.py --rate 5000 --duration 1800
 
-Strategy: the same netns + veth set-up as run.py (its Namespaces, Processes and start_server,
-so the same PID checks and the same teardown: every process by its PID, then both namespaces,
-also on Ctrl-C or SIGTERM). ucdhcp runs with the DEFAULT config (only the site is given: port
-67, per-interface socket, every [limits] default), pinned to core 0. The generator is a relay
+Strategy: the same netns + veth set-up as run.py (harness.session: the same PID checks and the
+same teardown: every process by its PID, then both namespaces, also on Ctrl-C or SIGTERM).
+ucdhcp runs with the DEFAULT config (only the site is given: port 67, per-interface socket,
+every [limits] default), pinned to core 0. The generator is a relay
 of 1000 phones, each with its own ciaddr (harness.RELAYED_NETWORK), answered at ciaddr:68: at
 2k/s, 2/s per phone, no default limit is reached (one generator sending as itself would meet
 requests_per_source, 100/s). The generator (loadgen.py --mode open-loop --wait block) sends on a
@@ -20,12 +20,8 @@ sample under load, the last, the largest, and whether the growth stays within --
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,23 +29,18 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
-    BIN,
-    HERE,
-    RELAY_GIADDR,
-    RELAYED_PHONES,
-    RESULTS,
     UCDHCP_DEFAULT_CONFIG,
-    Namespaces,
-    Processes,
-    Server,
-    Topology,
+    Bench,
     environment,
     find_event,
-    interrupt_as_exception,
+    header,
+    loadgen_command,
     memory_kib,
-    signals_deferred,
-    start_server,
+    save,
+    session,
+    ucdhcp_server,
 )
+from phases import optional
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -76,29 +67,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def soak(
-    args: argparse.Namespace, processes: Processes, work: Path, topology: Topology
-) -> dict[str, Any]:
-    env = environment(topology)  # at the start: the code measured is the code loaded now
-    config = work / "ucdhcp-default.toml"
-    config.write_text(UCDHCP_DEFAULT_CONFIG, encoding="utf-8")
-    server = Server("ucdhcp", [str(BIN / "ucdhcp"), "serve", "-c", str(config)], work / "soak.log")
-    start_server(server, processes, args.server_core, topology)
-    print(f"{topology.describe()}\n  {server.checked}", flush=True)
-    command = [
-        sys.executable, str(HERE / "loadgen.py"), "--mode", "open-loop",
+def soak(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
+    env = environment(bench.topology)  # at the start: the code measured is the code loaded now
+    server = ucdhcp_server("ucdhcp-default", UCDHCP_DEFAULT_CONFIG, bench.work)
+    bench.start(server)
+    print(f"{bench.topology.describe()}\n  {server.checked}", flush=True)
+    command = loadgen_command(
+        "open-loop", bench.topology, server,
         "--rate", str(args.rate), "--wait", "block", "--duration", str(args.duration),
-        "--warmup", "0", "--address", topology.target, "--port", str(server.port),
-        "--client-net", RELAYED_PHONES, "--giaddr", RELAY_GIADDR,
-        "--strict", "--watch-pid", str(server.pid), "--json", "-",
-    ]  # fmt: skip
+        "--warmup", "0", "--strict", "--watch-pid", str(server.pid), "--json", "-",
+        relayed=True,
+    )  # fmt: skip
     samples = [{"t_s": 0.0, **memory_kib(server.pid)}]
     print(f"  t=0 s (idle) VmRSS {samples[0].get('VmRSS', 0) / 1024:.1f} MiB", flush=True)
-    generator = processes.spawn(
-        topology.client_side(args.loadgen_core, command),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    generator = bench.spawn_loadgen(command)
     start = time.monotonic()
     deadline = start + args.duration + 60  # the generator ends by itself well before this
     next_sample = start + args.interval
@@ -111,16 +93,9 @@ def soak(
             print(f"  t={sample['t_s']:.0f} s VmRSS {sample.get('VmRSS', 0) / 1024:.2f} MiB",
                   flush=True)  # fmt: skip
             next_sample += args.interval
-    try:
-        out, err = generator.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        processes.stop(generator)
-        raise RuntimeError("the load generator did not finish") from None
-    if generator.returncode != 0:
-        raise RuntimeError(f"loadgen failed:\n{err.decode(errors='replace')}")
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    result = bench.finish_loadgen(generator, 30, "soak")
     final = memory_kib(server.pid)
-    processes.stop(server.process)  # type: ignore[arg-type]
+    bench.stop(server)
     stopped = find_event(server.log_path, "server_stopped") or {}
     return {
         "samples": samples,
@@ -129,6 +104,7 @@ def soak(
         "server_counters": {k: v for k, v in stopped.items() if k not in ("timestamp", "level")},
         "server": server.checked,
         "environment": env,
+        "settings": {"rate": args.rate, "duration": args.duration, "interval": args.interval},
     }
 
 
@@ -136,14 +112,12 @@ def summary(report: dict[str, Any], args: argparse.Namespace) -> list[str]:
     loaded = [s for s in report["samples"][1:] if "VmRSS" in s]
     idle = report["samples"][0].get("VmRSS", 0)
     result = report["loadgen"]
-    env = report["environment"]
     lines = [
-        f"{env['date']}  ucdhcp @ {env['commit']}"
-        + (f" with uncommitted src/ changes {env['src_modified']}" if env["src_modified"] else ""),
+        *header(report["environment"]),
         f"soak: {args.rate:,.0f} INFORMs/s for {result['duration_s']:.0f} s against ucdhcp"
         f" (default config): {result['replies']:,} replies, lost {result['lost']},"
         f" p50 {result['p50_us']:.0f} us, p99 {result['p99_us']:.0f} us,"
-        f" server CPU {_us(result['server_cpu_us_per_reply'])} us/reply",
+        f" server CPU {optional(result['server_cpu_us_per_reply'], '.1f')} us/reply",
     ]
     if not loaded:
         return [*lines, "no RSS sample under load"]
@@ -171,39 +145,14 @@ def summary(report: dict[str, Any], args: argparse.Namespace) -> list[str]:
     return lines
 
 
-def _us(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    processes = Processes()
-    namespaces = Namespaces()
-    RESULTS.mkdir(exist_ok=True)
-    try:
-        with interrupt_as_exception(), tempfile.TemporaryDirectory(prefix="ucdhcp-soak-") as tmp:
-            topology = namespaces.open()
-            report = soak(args, processes, Path(tmp), topology)
-    except KeyboardInterrupt:
-        print("\ninterrupted: stopping what this soak started", file=sys.stderr)
-        return 130
-    except (RuntimeError, AssertionError, OSError, subprocess.SubprocessError) as error:
-        print(f"soak failed: {error}", file=sys.stderr)
-        return 1
-    finally:
-        with signals_deferred():
-            processes.stop_all()
-            namespaces.close()
-            for note in namespaces.notes:
-                print(f"netns: {note}", file=sys.stderr)
-    report["settings"] = {"rate": args.rate, "duration": args.duration, "interval": args.interval}
-    lines = summary(report, args)
-    print("\n".join(["", *lines]))
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    for path in [RESULTS / f"soak-{stamp}.json", *([Path(args.json)] if args.json else [])]:
-        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / f"soak-{stamp}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"results: {RESULTS / f'soak-{stamp}.json'}")
+    report = session(
+        "soak", True, lambda bench: soak(bench, args), args.server_core, args.loadgen_core
+    )
+    text = "\n".join(summary(report, args))
+    print(f"\n{text}")
+    save("soak", report, text, args.json)
     return 0
 
 

@@ -157,3 +157,10 @@ def test_a_flood_from_one_host_is_dropped_unread_but_relays_and_phones_are_serve
         isinstance(respond(relayed, service, source=("10.1.2.1", 67)), Reply) for _ in range(15)
     )  # a relay speaks for many phones: its requests are not counted per sender
     assert isinstance(respond(phone_request(), service, source=("10.1.2.50", 68)), Reply)
+
+
+def test_a_limit_beyond_what_a_cell_holds_counts_as_the_largest_it_holds() -> None:
+    # Config caps limits at 0xFFFF; a larger one given in code must not overflow a cell.
+    limits = ReplyLimits(per_client=10**9, per_destination=0)
+    allowed = [limits.allow(PHONE_A, "10.1.2.50", 68, shared=False) for _ in range(0x10000 + 5)]
+    assert allowed.count(True) == 0xFFFF

@@ -30,6 +30,7 @@ SHARED_PORTS: Final = (67, 68)  # DHCP's own ports: relays and clients, not a re
 WIDTH: Final = 1 << 16
 DEPTH: Final = 3
 _MASK: Final = WIDTH - 1
+_CEILING: Final = 0xFFFF  # a 16-bit cell
 _SPREAD: Final = 0x9E3779B97F4A7C15  # 2**64 / the golden ratio (Fibonacci hashing)
 
 
@@ -62,7 +63,7 @@ class Counts:
         second = WIDTH + ((digest >> 16) & _MASK)
         third = 2 * WIDTH + ((digest >> 32) & _MASK)
         count = min(cells[first], cells[second], cells[third])
-        if count >= limit:
+        if count >= limit or count == _CEILING:  # a limit above 0xFFFF counts as 0xFFFF
             return False
         count += 1
         for index in (first, second, third):
@@ -128,12 +129,12 @@ class ReplyLimits:
         """
         # All keys are checked before any is charged: a refused reply must not use up the
         # allowance of the keys that were still under their limits.
-        client_limit = self.per_client
+        client_limit = min(self.per_client, _CEILING)
         client = hash(chaddr)
         if client_limit and self.clients.get(client) >= client_limit:
             return False
         addresses = self.shared if shared else self.addresses
-        address_limit = self.per_shared if shared else self.per_destination
+        address_limit = min(self.per_shared if shared else self.per_destination, _CEILING)
         destination = hash(address)
         if address_limit and addresses.get(destination) >= address_limit:
             return False

@@ -36,7 +36,7 @@ from ..core.policy import (
     build_site,
 )
 from ..wire.options import SipEncoding
-from ..wire.reply import DEFAULT_MAX_MESSAGE
+from ..wire.reply import room_for_options
 from ..wire.vendor import CertProvisioning, VlanIdFormat
 
 DEFAULT_PATH = Path("/etc/ucdhcp/ucdhcp.toml")
@@ -527,7 +527,7 @@ def _check_fits(site: Site, where: str, file: str) -> None:
     # A reply without option 57 must hold 53, 54, a typical 61 and every option of a profile;
     # otherwise options would be dropped per packet, silently (RFC 2131 §2: a 576-byte
     # datagram, so a 548-byte DHCP message).
-    room = DEFAULT_MAX_MESSAGE - 240 - 3 - 6 - _TYPICAL_CLIENT_ID - 1
+    room = room_for_options(echoed=_TYPICAL_CLIENT_ID)
     for profile, options in site.options.items():
         size = sum(len(tlv) for tlv in options.values())
         if size > room:

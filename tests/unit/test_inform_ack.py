@@ -1,5 +1,7 @@
 """protocol.md §7: the full DHCPINFORM / DHCPACK exchange, byte for byte."""
 
+import ipaddress
+
 from ucdhcp.core.policy import Policy, Profile, SiteSpec, build_site
 from ucdhcp.core.responder import Arrival, Reply, Responder
 from ucdhcp.core.routing import Destination, DestinationKind
@@ -56,8 +58,8 @@ def pool01_responder() -> Responder:
     site = build_site(
         SiteSpec(
             name="pool01",
-            subnets=["10.1.2.0/24"],
-            sip_servers=["pool01.contoso.com"],
+            subnets=(ipaddress.IPv4Network("10.1.2.0/24"),),
+            sip_servers=("pool01.contoso.com",),
             cert_provisioning=CertProvisioning("pool01.contoso.com"),
         )
     )

@@ -8,7 +8,6 @@ import random
 import sys
 from pathlib import Path
 
-from ..config import Config
 from ..core.policy import Policy
 from ..tools.client import (
     BROADCAST,
@@ -19,7 +18,7 @@ from ..tools.client import (
     exchange,
     open_client_socket,
 )
-from ..tools.deployment import Deployment, ToolError, from_command_line, from_config
+from ..tools.deployment import ToolError, deployment, from_command_line, policy_from_config
 from ..tools.probe import Answer, Expectation, Inform, Verdict, judge
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
 
@@ -62,16 +61,16 @@ def run(args: argparse.Namespace) -> int:
         return _fail("--timeout must be positive and --settle not negative", EXIT_CONFIG)
     try:
         expectation = _flag_expectation(args)
-        loaded = None if args.config is None else from_config(args.config)
+        policy = None if args.config is None else policy_from_config(args.config)
     except ToolError as error:
         return _fail(str(error), EXIT_CONFIG)
     try:
         interface = choose_interface(args.interface, args.server)
     except ToolError as error:
         return _fail(str(error), EXIT_RUNTIME)
-    if loaded is not None:
+    if policy is not None:
         try:
-            expectation = _config_expectation(loaded, args, interface, expectation)
+            expectation = _config_expectation(policy, args, interface, expectation)
         except ToolError as error:
             return _fail(str(error), EXIT_CONFIG)
     inform = Inform(
@@ -119,12 +118,8 @@ def _flag_expectation(args: argparse.Namespace) -> Expectation:
 
 
 def _config_expectation(
-    loaded: tuple[Config, Policy, Deployment],
-    args: argparse.Namespace,
-    interface: ProbeInterface,
-    flags: Expectation,
+    policy: Policy, args: argparse.Namespace, interface: ProbeInterface, flags: Expectation
 ) -> Expectation:
-    _, policy, deployment = loaded
     site_name = args.site
     if site_name is None:
         site = policy.site_for(interface.address.packed) or policy.default_site
@@ -134,7 +129,7 @@ def _config_expectation(
                 " default_site: give --site"
             )
         site_name = site.name
-    values = deployment.site(site_name)
+    values = deployment(policy).site(site_name)
     return Expectation(
         flags.sip_servers,
         flags.web_server,

@@ -7,9 +7,10 @@ the message's own options are framed by message.py, on the per-packet path.
 """
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from types import MappingProxyType
 from typing import Final
 
 from .errors import DecodeError
@@ -38,6 +39,15 @@ class OptionCode(IntEnum):
     END = 255
 
 
+# How the tools label the options a site can send (RFC 2132 §3.6, §8.3, §8.4; RFC 3361).
+OPTION_LABELS: Mapping[int, str] = MappingProxyType(
+    {
+        OptionCode.TIME_SERVER: "time servers",
+        OptionCode.NTP_SERVERS: "NTP servers",
+        OptionCode.VENDOR_SPECIFIC: "vendor specific",
+        OptionCode.SIP_SERVERS: "SIP servers",
+    }
+)
 _PAD: Final = int(OptionCode.PAD)
 _END: Final = int(OptionCode.END)
 MAX_OPTION_DATA = 255

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 from ..core.policy import Policy
+from ..core.routing import LIMITED_BROADCAST, SERVER_PORT
 from ..tools.client import (
-    BROADCAST,
-    SERVER_PORT,
     ProbeInterface,
     choose_interface,
     exchange,
@@ -79,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         ciaddr=interface.address,
         vendor_class=args.vendor_class.encode("latin-1"),
     )
-    destination = (str(args.server) if args.server else BROADCAST, SERVER_PORT)
+    destination = (str(args.server) if args.server else LIMITED_BROADCAST, SERVER_PORT)
     try:
         with open_client_socket(interface) as sock:
             result = exchange(sock, inform, destination, args.timeout, args.settle, random.Random())

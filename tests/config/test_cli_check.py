@@ -9,11 +9,10 @@ from importlib.metadata import version
 from pathlib import Path
 
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
-from tests.dhcp.request import tlv
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ucdhcp.example.toml"
-HQ_120 = tlv(120, OPTION_120_POOL01).hex()
-HQ_43 = tlv(43, OPTION_43_POOL01).hex()
+HQ_120 = OPTION_120_POOL01.hex().upper()  # data only, as `options` and the README show it
+HQ_43 = OPTION_43_POOL01.hex().upper()
 
 
 def ucdhcp_command() -> list[str]:
@@ -37,8 +36,8 @@ def test_check_example_exits_0_and_prints_option_hex_per_site() -> None:
     assert lines[0] == "site headquarters: subnets 10.1.2.0/24, 10.1.3.0/24"
     assert lines[1:4] == [
         "  ms-uc-client:",
-        f"    option 120: {HQ_120}",
-        f"    option 43: {HQ_43}",
+        f"    option 120 (SIP servers, 21 bytes): {HQ_120}",
+        f"    option 43 (vendor specific, 85 bytes): {HQ_43}",
     ]
     assert "site branch-oslo: subnets 10.20.0.0/22" in lines
     assert result.stderr == ""
@@ -52,8 +51,13 @@ def test_check_json_is_valid_json_with_the_same_hex() -> None:
     headquarters = sites[0]
     assert headquarters["default"] is False  # the example answers only its own subnets
     assert headquarters["subnets"] == ["10.1.2.0/24", "10.1.3.0/24"]
-    assert headquarters["profiles"] == {"ms-uc-client": {"120": HQ_120, "43": HQ_43}}
-    assert sites[1]["profiles"]["cpe-ocphone"]["43"] == "2b040a020078"
+    assert headquarters["profiles"] == {
+        "ms-uc-client": {
+            "120": {"name": "SIP servers", "hex": HQ_120, "length": 21},
+            "43": {"name": "vendor specific", "hex": HQ_43, "length": 85},
+        }
+    }
+    assert sites[1]["profiles"]["cpe-ocphone"]["43"]["hex"] == "0A020078"
 
 
 def test_check_json_on_a_bad_config_prints_the_problems_as_json(tmp_path: Path) -> None:
@@ -80,8 +84,23 @@ def test_check_text_and_json_show_the_same_option_bytes() -> None:
     sites = json.loads(run("check", "-c", str(EXAMPLE), "--json").stdout)["sites"]
     for site in sites:
         for options in site["profiles"].values():
-            for code, hex_tlv in options.items():
-                assert f"    option {code}: {hex_tlv}" in text.splitlines()
+            for code, value in options.items():
+                label = f"{value['name']}, {value['length']} bytes"
+                assert f"    option {code} ({label}): {value['hex']}" in text.splitlines()
+
+
+def test_check_shows_option_values_as_options_and_the_readme_do() -> None:
+    # One convention for option values in every tool (issue 9): data only, uppercase hex.
+    check = run("check", "-c", str(EXAMPLE)).stdout.splitlines()
+    options = run("options", "-c", str(EXAMPLE), "--site", "headquarters").stdout.splitlines()
+    readme = (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8").splitlines()
+    for code in (120, 43):
+        [shown] = [line for line in options if line.startswith(f"Option {code}: ")]
+        value = shown.removeprefix(f"Option {code}: ")
+        assert value in {HQ_120, HQ_43}
+        [checked] = [line for line in check[:4] if line.startswith(f"    option {code} (")]
+        assert checked.endswith(f" bytes): {value}")
+    assert f"option 120: {HQ_120}" in readme
 
 
 def test_check_bad_config_exits_2_with_one_line_per_problem_naming_file_and_path(
@@ -141,7 +160,8 @@ def test_module_entry_point_runs_check_like_the_console_script() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["sites"][0]["profiles"]["ms-uc-client"]["120"] == HQ_120
+    profile = json.loads(result.stdout)["sites"][0]["profiles"]["ms-uc-client"]
+    assert profile["120"]["hex"] == HQ_120
 
 
 def test_check_needs_no_live_interface_for_the_server_address(tmp_path: Path) -> None:
@@ -153,7 +173,8 @@ def test_check_needs_no_live_interface_for_the_server_address(tmp_path: Path) ->
     )
     result = run("check", "-c", str(path), "--json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["sites"][0]["profiles"]["ms-uc-client"]["120"] == HQ_120
+    profile = json.loads(result.stdout)["sites"][0]["profiles"]["ms-uc-client"]
+    assert profile["120"]["hex"] == HQ_120
 
 
 def test_check_runtime_reports_the_port_and_the_host_in_json(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """What a valid site's settings encode to: option 120, option 43 and the time servers."""
 
+import ipaddress
 from typing import Any
 
 import pytest
@@ -15,8 +16,9 @@ from tests.dhcp.golden import (
     option_43,
 )
 from tests.dhcp.request import tlv
-from ucdhcp.config import build_policy, parse_config
+from ucdhcp.config import ConfigError, build_policy, parse_config
 from ucdhcp.core.policy import Profile
+from ucdhcp.wire.options import SipEncoding
 
 
 def uc_options(**site: Any) -> dict[int, bytes]:
@@ -167,3 +169,40 @@ def test_default_site_is_resolved_to_the_named_site() -> None:
 def test_same_subnet_listed_twice_in_one_site_is_not_an_overlap() -> None:
     options = uc_options(sip_servers=["pool01.contoso.com"], subnets=["10.1.2.0/24", "10.1.2.0/25"])
     assert options[120] == tlv(120, OPTION_120_POOL01)
+
+
+@pytest.mark.parametrize("code", [4, 42, 43, 50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 82, 120])
+def test_site_extra_option_cannot_put_a_lease_or_owned_option_in_a_reply(code: int) -> None:
+    # RFC 2131 Table 3: 50, 51, 55, 57, 58, 59 MUST NOT be in a DHCPACK to an INFORM; 52 would
+    # misdescribe the reply; 53, 54, 61 and 82 are the responder's own (wire.reply.NEVER_SENT),
+    # 4, 42, 43 and 120 come from the site's own keys. Refused once, here: the policy trusts
+    # the typed SiteSpec it is given.
+    option = {"code": code, "hex": "00000e10"}
+    site = {"name": "hq", "sip_servers": ["pool01.contoso.com"], "options": [option]}
+    document: dict[str, object] = {"sites": [site]}
+    with pytest.raises(ConfigError) as raised:
+        parse_config(document, "test.toml")
+    [(where, why)] = raised.value.problems
+    assert where == "sites[0].options[0]"
+    assert "managed by ucdhcp" in why
+
+
+def test_site_spec_hands_the_policy_typed_values() -> None:
+    document: dict[str, object] = {
+        "sites": [
+            {
+                "name": "hq",
+                "subnets": ["10.1.2.0/24"],
+                "sip_servers": ["10.1.2.5"],
+                "sip_server_encoding": "ipv4",
+                "cert_provisioning_url": "https://pool01.contoso.com:4443/CertProv/x.svc",
+                "ntp_servers": ["10.1.2.1"],
+            }
+        ]
+    }
+    spec = parse_config(document, "test.toml").sites[0].spec()
+    assert spec.subnets == (ipaddress.IPv4Network("10.1.2.0/24"),)
+    assert spec.sip_servers == (ipaddress.IPv4Address("10.1.2.5"),)
+    assert spec.sip_encoding is SipEncoding.ADDRESSES
+    assert spec.ntp_servers == (ipaddress.IPv4Address("10.1.2.1"),)
+    assert spec.cert_provisioning.url == "https://pool01.contoso.com:4443/CertProv/x.svc"

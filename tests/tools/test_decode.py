@@ -5,8 +5,7 @@ import json
 import pytest
 
 from tests.dhcp.golden import PATH_SUBOPTION
-from ucdhcp.tools.decoding import inspect_option
-from ucdhcp.tools.inspection import parse_hex
+from ucdhcp.tools.inspection import inspect_option, parse_hex
 
 from .test_options import POOL01_43, POOL01_120
 from .tools import run, run_process

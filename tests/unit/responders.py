@@ -1,6 +1,7 @@
 """Sites, policies and a responder for the pure tests: `respond` runs a datagram through
 Responder.respond as if it had arrived at protocol.md §7's responder (10.1.2.10)."""
 
+import ipaddress
 from typing import Any
 
 from tests.dhcp.golden import SERVER_ID
@@ -16,9 +17,11 @@ def site_spec(
     **fields: Any,
 ) -> SiteSpec:
     web_server = fields.pop("web_server", sip_servers[0])
+    for key in ("ntp_servers", "time_servers"):  # typed, as config.py hands them over
+        fields[key] = tuple(map(ipaddress.IPv4Address, fields.get(key, ())))
     return SiteSpec(
         name=name,
-        subnets=subnets,
+        subnets=tuple(map(ipaddress.IPv4Network, subnets)),
         sip_servers=sip_servers,
         cert_provisioning=CertProvisioning(web_server),
         **fields,

@@ -1,5 +1,7 @@
 """protocol.md §7: the full DHCPINFORM / DHCPACK exchange, byte for byte."""
 
+import ipaddress
+
 from tests.dhcp.golden import INFORM, INFORM_REPLY, OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import reply_codes
 from ucdhcp.core.policy import Policy, Profile, SiteSpec, build_site
@@ -14,8 +16,8 @@ def pool01_responder() -> Responder:
     site = build_site(
         SiteSpec(
             name="pool01",
-            subnets=["10.1.2.0/24"],
-            sip_servers=["pool01.contoso.com"],
+            subnets=(ipaddress.IPv4Network("10.1.2.0/24"),),
+            sip_servers=("pool01.contoso.com",),
             cert_provisioning=CertProvisioning("pool01.contoso.com"),
         )
     )

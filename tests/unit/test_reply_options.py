@@ -125,21 +125,6 @@ def test_lease_and_request_only_options_are_never_in_a_reply():
     assert reply_codes(reply.payload) == [53, 54, 61, 43, 120]
 
 
-@pytest.mark.parametrize("code", [50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 82])
-def test_site_extra_option_cannot_put_a_lease_or_owned_option_in_a_reply(code):
-    # RFC 2131 Table 3: 50, 51, 55, 57, 58, 59 MUST NOT be in a DHCPACK to an INFORM; 52 would
-    # misdescribe the reply; 53, 54, 61 and 82 are the responder's own (wire.reply.NEVER_SENT).
-    # A site may either be refused at build time or have the option filtered out; it must
-    # never reach the wire.
-    try:
-        policy = responder(site_spec(extra_options={code: bytes.fromhex("00000e10")}))
-    except ValueError:
-        return
-    request = phone_request(parameters=bytes((code, 43, 120)))
-    codes = reply_codes(answered(respond(request, policy)).payload)
-    assert codes == [53, 54, 61, 43, 120]
-
-
 def test_short_reply_is_padded_to_exactly_300_bytes_after_end():
     reply = answered(respond(phone_request(parameters=b"\x78")))
     payload = reply.payload

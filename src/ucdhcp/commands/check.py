@@ -9,6 +9,7 @@ from ..core.policy import Policy
 from ..runtime.diagnosis import Finding, Severity, diagnose
 from ..runtime.netlink import list_ipv4_addresses
 from ..runtime.sockets import BindError, Listener, refuse_if_taken
+from ..tools.config_check import describe_error, describe_policy, render_policy
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
 
 
@@ -41,17 +42,9 @@ def run(args: argparse.Namespace) -> int:
         config, policy = loaded
     findings = runtime_findings(config, policy) if args.runtime else []
     if args.json:
-        document: dict[str, object] = {"sites": describe_policy(policy)}
-        if args.runtime:
-            document["runtime"] = [
-                {"event": f.event, "severity": str(f.severity), "message": f.message, **f.fields}
-                for f in findings
-            ]
-        print(json.dumps(document, indent=2))
+        print(json.dumps(describe_policy(policy, findings if args.runtime else None), indent=2))
     else:
-        print(render_policy(policy))
-        for finding in findings:
-            print(f"{finding.severity}: {finding.message}")
+        print(render_policy(policy, findings))
     failed = any(finding.severity is Severity.ERROR for finding in findings)
     return EXIT_RUNTIME if failed else EXIT_OK
 
@@ -74,36 +67,3 @@ def runtime_findings(config: Config, policy: Policy) -> list[Finding]:
     links = frozenset(name for _, name in socket.if_nameindex())
     relays = bool(config.replies.trusted_relays)
     return findings + diagnose(policy, list_ipv4_addresses(), server.interfaces, relays, links)
-
-
-def describe_error(error: ConfigError) -> dict[str, object]:
-    problems = [{"field": where, "reason": why} for where, why in error.problems]
-    return {"file": error.file, "problems": problems}
-
-
-def describe_policy(policy: Policy) -> list[dict[str, object]]:
-    """Per site: subnets and the exact option TLVs each vendor-class profile is answered with."""
-    return [
-        {
-            "site": site.name,
-            "subnets": [str(subnet) for subnet in site.subnets],
-            "default": site is policy.default_site,
-            "profiles": {
-                str(profile): {str(int(code)): tlv.hex() for code, tlv in options.items()}
-                for profile, options in site.options.items()
-            },
-        }
-        for site in policy.sites
-    ]
-
-
-def render_policy(policy: Policy) -> str:
-    lines = []
-    for site in policy.sites:
-        default = " (default site)" if site is policy.default_site else ""
-        subnets = ", ".join(str(subnet) for subnet in site.subnets) or "none"
-        lines.append(f"site {site.name}{default}: subnets {subnets}")
-        for profile, options in site.options.items():
-            lines.append(f"  {profile}:")
-            lines += [f"    option {int(code)}: {tlv.hex()}" for code, tlv in options.items()]
-    return "\n".join(lines)

@@ -5,8 +5,7 @@ import argparse
 import json
 import sys
 
-from ..tools.decoding import inspect_option
-from ..tools.inspection import parse_hex, render_inspection
+from ..tools.inspection import inspect_option, parse_hex, render_inspection
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
 
 

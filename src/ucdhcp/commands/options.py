@@ -70,8 +70,7 @@ def load_deployment(args: argparse.Namespace) -> Deployment:
     if args.config is not None and args.sip_server:
         raise ToolError("give either --sip-server or -c FILE, not both")
     if args.config is not None:
-        _, _, deployment = from_config(args.config)
-        return deployment.only(args.site)
+        return from_config(args.config).only(args.site)
     if not args.sip_server:
         raise ToolError("give --sip-server FQDN or -c FILE")
     if args.site is not None:

@@ -8,19 +8,17 @@ import random
 import sys
 from pathlib import Path
 
-from ..config import Config
 from ..core.policy import Policy
+from ..core.routing import LIMITED_BROADCAST, SERVER_PORT
 from ..tools.client import (
-    BROADCAST,
-    SERVER_PORT,
-    Exchange,
     ProbeInterface,
     choose_interface,
     exchange,
     open_client_socket,
 )
-from ..tools.deployment import Deployment, ToolError, from_command_line, from_config
-from ..tools.probe import Answer, Expectation, Inform, Verdict, judge
+from ..tools.deployment import ToolError, deployment, from_command_line, policy_from_config
+from ..tools.probe import Expectation, Inform, judge
+from ..tools.probe_report import describe_probe, render_probe
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
 
 
@@ -62,16 +60,16 @@ def run(args: argparse.Namespace) -> int:
         return _fail("--timeout must be positive and --settle not negative", EXIT_CONFIG)
     try:
         expectation = _flag_expectation(args)
-        loaded = None if args.config is None else from_config(args.config)
+        policy = None if args.config is None else policy_from_config(args.config)
     except ToolError as error:
         return _fail(str(error), EXIT_CONFIG)
     try:
         interface = choose_interface(args.interface, args.server)
     except ToolError as error:
         return _fail(str(error), EXIT_RUNTIME)
-    if loaded is not None:
+    if policy is not None:
         try:
-            expectation = _config_expectation(loaded, args, interface, expectation)
+            expectation = _config_expectation(policy, args, interface, expectation)
         except ToolError as error:
             return _fail(str(error), EXIT_CONFIG)
     inform = Inform(
@@ -80,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         ciaddr=interface.address,
         vendor_class=args.vendor_class.encode("latin-1"),
     )
-    destination = (str(args.server) if args.server else BROADCAST, SERVER_PORT)
+    destination = (str(args.server) if args.server else LIMITED_BROADCAST, SERVER_PORT)
     try:
         with open_client_socket(interface) as sock:
             result = exchange(sock, inform, destination, args.timeout, args.settle, random.Random())
@@ -90,9 +88,9 @@ def run(args: argparse.Namespace) -> int:
     window = f"{args.timeout:g} s on {interface.name} ({sent})"
     verdict = judge(result.answers, expectation, window)
     if args.json:
-        print(json.dumps(_describe(interface, inform, destination, result, verdict), indent=2))
+        print(json.dumps(describe_probe(interface, inform, destination, result, verdict), indent=2))
     else:
-        print(_render(interface, inform, destination, result, verdict))
+        print(render_probe(interface, inform, destination, result, verdict))
     if not verdict.ok:
         return _fail(verdict.reason, EXIT_RUNTIME)
     return EXIT_OK
@@ -119,12 +117,8 @@ def _flag_expectation(args: argparse.Namespace) -> Expectation:
 
 
 def _config_expectation(
-    loaded: tuple[Config, Policy, Deployment],
-    args: argparse.Namespace,
-    interface: ProbeInterface,
-    flags: Expectation,
+    policy: Policy, args: argparse.Namespace, interface: ProbeInterface, flags: Expectation
 ) -> Expectation:
-    _, policy, deployment = loaded
     site_name = args.site
     if site_name is None:
         site = policy.site_for(interface.address.packed) or policy.default_site
@@ -134,7 +128,7 @@ def _config_expectation(
                 " default_site: give --site"
             )
         site_name = site.name
-    values = deployment.site(site_name)
+    values = deployment(policy).site(site_name)
     return Expectation(
         flags.sip_servers,
         flags.web_server,
@@ -142,81 +136,3 @@ def _config_expectation(
         values.option_43,
         origin=f"site {values.name} of {args.config}",
     )
-
-
-def _render(
-    interface: ProbeInterface,
-    inform: Inform,
-    destination: tuple[str, int],
-    result: Exchange,
-    verdict: Verdict,
-) -> str:
-    lines = [
-        f"probe: DHCPINFORM xid 0x{inform.xid:08X} on {interface.name} ({interface.address},"
-        f" {inform.chaddr.hex(':')}), vendor class {inform.vendor_class.decode('latin-1')},"
-        f" to {destination[0]}:{destination[1]}"
-    ]
-    for number, answer in enumerate(result.answers, 1):
-        lines += _render_answer(number, answer)
-    count = len(result.answers)
-    lines.append(
-        f"sent {result.transmissions} INFORM{'s' if result.transmissions > 1 else ''},"
-        f" {count} answer{'' if count == 1 else 's'} in {result.listened:.1f} s"
-    )
-    lines += [f"note: {note}" for note in verdict.notes]
-    if verdict.ok:
-        lines.append(f"ok: {verdict.reason}")
-    return "\n".join(lines)
-
-
-def _render_answer(number: int, answer: Answer) -> list[str]:
-    server = f", server id {answer.server_id}" if answer.server_id else ""
-    lines = [
-        f"answer {number} after {answer.elapsed:.3f} s: {answer.kind} from {answer.source}{server}"
-    ]
-    for code, data, inspection in (
-        (120, answer.option_120, answer.sip),
-        (43, answer.option_43, answer.vendor),
-    ):
-        if data is None or inspection is None:
-            lines.append(f"  option {code}: absent")
-            continue
-        lines.append(f"  option {code} ({len(data)} bytes): {data.hex().upper()}")
-        lines += [f"    {line}" for line in inspection.lines]
-        lines += [f"    {lint}" for lint in inspection.lints]
-    return lines
-
-
-def _describe(
-    interface: ProbeInterface,
-    inform: Inform,
-    destination: tuple[str, int],
-    result: Exchange,
-    verdict: Verdict,
-) -> dict[str, object]:
-    return {
-        "ok": verdict.ok,
-        "reason": verdict.reason,
-        "interface": interface.name,
-        "ciaddr": str(interface.address),
-        "chaddr": inform.chaddr.hex(":"),
-        "xid": inform.xid,
-        "vendor_class": inform.vendor_class.decode("latin-1"),
-        "destination": f"{destination[0]}:{destination[1]}",
-        "transmissions": result.transmissions,
-        "listened": round(result.listened, 3),
-        "answers": [_describe_answer(answer) for answer in result.answers],
-        "chosen": None if verdict.chosen is None else result.answers.index(verdict.chosen),
-        "notes": list(verdict.notes),
-    }
-
-
-def _describe_answer(answer: Answer) -> dict[str, object]:
-    return {
-        "source": answer.source,
-        "message_type": answer.kind,
-        "server_id": answer.server_id,
-        "elapsed": round(answer.elapsed, 4),
-        "option_120": None if answer.sip is None else answer.sip.as_dict(),
-        "option_43": None if answer.vendor is None else answer.vendor.as_dict(),
-    }

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from ..tools.deployment import ToolError, from_config
+from ..tools.deployment import ToolError, load_checked
 from ..tools.watch.capture import Capture
 from ..tools.watch.report import describe_transaction, render_transaction
 from ..tools.watch.session import watch
@@ -95,7 +95,7 @@ def _expected_server(args: argparse.Namespace) -> str | None:
         return str(args.expect_server)
     if args.config is None:
         return None
-    config, _, _ = from_config(args.config)
+    config, _ = load_checked(args.config)
     server = config.server.server_id or config.server.address
     return None if server.is_unspecified else str(server)
 

@@ -6,9 +6,9 @@ import ipaddress
 import json
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     Strict,
     ValidationError,
     model_validator,
@@ -35,8 +36,7 @@ from ..core.policy import (
     VendorClassMatch,
     build_site,
 )
-from ..wire.options import SipEncoding
-from ..wire.reply import DEFAULT_MAX_MESSAGE
+from ..wire.reply import room_for_options
 from ..wire.vendor import CertProvisioning, VlanIdFormat
 
 DEFAULT_PATH = Path("/etc/ucdhcp/ucdhcp.toml")
@@ -44,6 +44,7 @@ DEFAULT_PATH_TEXT = "/CertProv/CertProvisioningService.svc"
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _TYPICAL_CLIENT_ID = 9  # option 61 for an Ethernet MAC: 2 + 1 + 6 bytes
+_T = TypeVar("_T")
 REQUESTS_BURST = 20  # logging.requests_rate: seconds' worth of events logged in one burst
 
 
@@ -263,6 +264,7 @@ class ExtraOption(Model):
     hex: str | None = None
     text: str | None = None
     addresses: list[Address] | None = None
+    _data: bytes = PrivateAttr(default=b"")  # the value, read once by the validator
 
     @model_validator(mode="after")
     def _one_value(self) -> Self:
@@ -271,15 +273,18 @@ class ExtraOption(Model):
             raise ValueError("give exactly one of hex, text or addresses")
         if self.code in RESERVED_CODES:
             raise ValueError(f"option {self.code} is managed by ucdhcp and cannot be set here")
-        self.data()  # surface a bad hex string as a validation error
+        self._data = self._read()  # a bad hex string is a validation error
         return self
 
-    def data(self) -> bytes:
+    def _read(self) -> bytes:
         if self.hex is not None:
             return bytes.fromhex(self.hex.replace(":", " "))
         if self.text is not None:
             return self.text.encode("utf-8")
         return b"".join(address.packed for address in self.addresses or ())
+
+    def data(self) -> bytes:
+        return self._data
 
 
 class SiteSection(Model):
@@ -297,6 +302,9 @@ class SiteSection(Model):
     ntp_servers: list[Address] = []
     time_servers: list[Address] = []
     options: list[ExtraOption] = []
+    # Typed by the validators below, once: spec() hands them over without parsing again.
+    _servers: tuple[str, ...] | tuple[ipaddress.IPv4Address, ...] = PrivateAttr(default=())
+    _provisioning: CertProvisioning | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _options_once(self) -> Self:
@@ -309,27 +317,23 @@ class SiteSection(Model):
     @model_validator(mode="after")
     def _sip_servers(self) -> Self:
         # Encoding 1 (RFC 3361 §3.2) is legal but Lync phones need an FQDN for TLS: opt-in only.
-        check = (
-            _fqdn if self.sip_server_encoding == "fqdn" else lambda v: str(ipaddress.IPv4Address(v))
-        )
-        for index, server in enumerate(self.sip_servers):
-            try:
-                check(server)
-            except ValueError as error:
-                raise FieldValueError(("sip_servers", index), str(error)) from None
-        if (
-            self.sip_server_encoding == "ipv4"
-            and self.web_server is None
-            and self.cert_provisioning_url is None
-        ):
+        if self.sip_server_encoding == "fqdn":
+            self._servers = _parse_each(self.sip_servers, _fqdn)
+            return self
+        self._servers = _parse_each(self.sip_servers, ipaddress.IPv4Address)
+        if self.web_server is None and self.cert_provisioning_url is None:
             raise FieldValueError(
                 ("web_server",), "required (an FQDN) when sip_server_encoding = 'ipv4'"
             )
         return self
 
     @model_validator(mode="after")
-    def _url_shortcut(self) -> Self:
+    def _cert_provisioning(self) -> Self:
         if self.cert_provisioning_url is None:
+            web_server = self.web_server or str(self._servers[0])  # DHCPUtil's default
+            self._provisioning = CertProvisioning(
+                web_server, self.scheme, self.port, self.cert_provisioning_path
+            )
             return self
         explicit = self.model_fields_set & {
             "web_server",
@@ -343,49 +347,52 @@ class SiteSection(Model):
                 " give one or the other"
             )
         try:
-            self.cert_provisioning()  # validate now, not per packet
+            self._provisioning = _from_url(self.cert_provisioning_url)
         except ValueError as error:
             raise FieldValueError(("cert_provisioning_url",), str(error)) from None
         return self
 
-    def cert_provisioning(self) -> CertProvisioning:
-        if self.cert_provisioning_url is None:
-            web_server = self.web_server or _fqdn(self.sip_servers[0])
-            return CertProvisioning(web_server, self.scheme, self.port, self.cert_provisioning_path)
-        parts = urlsplit(self.cert_provisioning_url)
-        if not parts.scheme or not parts.hostname or parts.query or parts.fragment:
-            raise ValueError(
-                f"cert_provisioning_url {self.cert_provisioning_url!r} must look like https://fqdn:443/path"
-            )
-        try:
-            port = parts.port  # urlsplit raises ValueError for a port outside 0-65535
-        except ValueError:
-            raise ValueError(
-                f"cert_provisioning_url {self.cert_provisioning_url!r}: bad port"
-            ) from None
-        if port is None:
-            port = 443 if parts.scheme == "https" else 80
-        if not 1 <= port <= 65535:
-            raise ValueError(f"cert_provisioning_url port {port} must be 1-65535")
-        return CertProvisioning(
-            _fqdn(parts.hostname), _scheme(parts.scheme), port, _path(parts.path or "/")
-        )
-
     def spec(self) -> SiteSpec:
+        """The site's typed values, as the validators left them."""
+        assert self._provisioning is not None  # set by _cert_provisioning
         return SiteSpec(
             name=self.name,
-            subnets=[str(subnet) for subnet in self.subnets],
-            sip_servers=[server.rstrip(".") for server in self.sip_servers],
-            cert_provisioning=self.cert_provisioning(),
-            sip_encoding=SipEncoding.NAMES
-            if self.sip_server_encoding == "fqdn"
-            else SipEncoding.ADDRESSES,
+            subnets=tuple(self.subnets),
+            sip_servers=self._servers,
+            cert_provisioning=self._provisioning,
             vlan_id=self.vlan_id,
             vlan_id_format=self.vlan_id_format,
-            ntp_servers=[str(address) for address in self.ntp_servers],
-            time_servers=[str(address) for address in self.time_servers],
+            ntp_servers=tuple(self.ntp_servers),
+            time_servers=tuple(self.time_servers),
             extra_options={option.code: option.data() for option in self.options},
         )
+
+
+def _parse_each(servers: Sequence[str], parse: Callable[[str], _T]) -> tuple[_T, ...]:
+    parsed = []
+    for index, server in enumerate(servers):
+        try:
+            parsed.append(parse(server))
+        except ValueError as error:
+            raise FieldValueError(("sip_servers", index), str(error)) from None
+    return tuple(parsed)
+
+
+def _from_url(url: str) -> CertProvisioning:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"cert_provisioning_url {url!r} must look like https://fqdn:443/path")
+    try:
+        port = parts.port  # urlsplit raises ValueError for a port outside 0-65535
+    except ValueError:
+        raise ValueError(f"cert_provisioning_url {url!r}: bad port") from None
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    if not 1 <= port <= 65535:
+        raise ValueError(f"cert_provisioning_url port {port} must be 1-65535")
+    return CertProvisioning(
+        _fqdn(parts.hostname), _scheme(parts.scheme), port, _path(parts.path or "/")
+    )
 
 
 class Config(Model):
@@ -531,7 +538,7 @@ def _check_fits(site: Site, where: str, file: str) -> None:
     # A reply without option 57 must hold 53, 54, a typical 61 and every option of a profile;
     # otherwise options would be dropped per packet, silently (RFC 2131 §2: a 576-byte
     # datagram, so a 548-byte DHCP message).
-    room = DEFAULT_MAX_MESSAGE - 240 - 3 - 6 - _TYPICAL_CLIENT_ID - 1
+    room = room_for_options(echoed=_TYPICAL_CLIENT_ID)
     for profile, options in site.options.items():
         size = sum(len(tlv) for tlv in options.values())
         if size > room:

@@ -6,7 +6,7 @@ bad value is a load-time error and a reply is a join of ready bytes.
 """
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -71,18 +71,26 @@ DEFAULT_VENDOR_CLASSES: Mapping[bytes, Profile] = {
 
 @dataclass(frozen=True, slots=True)
 class SiteSpec:
-    """A site as configured, in plain values; `build_site` encodes it."""
+    """A site as configured, in typed values that config.py has validated; `build_site`
+    encodes it. Extra options never use a code in RESERVED_CODES (config refuses them)."""
 
     name: str
-    subnets: Sequence[str]
-    sip_servers: Sequence[str]
+    subnets: tuple[ipaddress.IPv4Network, ...]
+    # FQDNs (RFC 3361 §3.1, encoding 0) or addresses (§3.2, encoding 1): never both
+    sip_servers: tuple[str, ...] | tuple[ipaddress.IPv4Address, ...]
     cert_provisioning: CertProvisioning
-    sip_encoding: SipEncoding = SipEncoding.NAMES
     vlan_id: int | None = None
     vlan_id_format: VlanIdFormat = VlanIdFormat.WORD
-    ntp_servers: Sequence[str] = ()
-    time_servers: Sequence[str] = ()
+    ntp_servers: tuple[ipaddress.IPv4Address, ...] = ()
+    time_servers: tuple[ipaddress.IPv4Address, ...] = ()
     extra_options: Mapping[int, bytes] = field(default_factory=dict)
+
+    @property
+    def sip_encoding(self) -> SipEncoding:
+        servers = self.sip_servers
+        if servers and isinstance(servers[0], ipaddress.IPv4Address):
+            return SipEncoding.ADDRESSES
+        return SipEncoding.NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,42 +98,38 @@ class Site:
     name: str
     subnets: tuple[ipaddress.IPv4Network, ...]
     options: Mapping[Profile, Mapping[int, bytes]]  # profile -> code -> encoded TLV(s)
+    payloads: Mapping[Profile, Mapping[int, bytes]]  # the same options' data, unframed
+    spec: SiteSpec  # the values it was built from, for the tools' view of it
 
 
 def build_site(spec: SiteSpec) -> Site:
     """Encode every option the site can send, once.
 
     Raises:
-        ValueError: a value that cannot be encoded (bad name, address, VLAN ID).
+        ValueError: a value that cannot be encoded (bad name, VLAN ID).
     """
-    refused = sorted(set(spec.extra_options) & RESERVED_CODES)
-    if refused:
-        raise ValueError(f"options {refused} are managed by ucdhcp or never sent in a reply")
-    common = {code: encode_option(code, data) for code, data in spec.extra_options.items()}
+    common = dict(spec.extra_options)
     if spec.ntp_servers:
-        common[OptionCode.NTP_SERVERS] = encode_option(
-            OptionCode.NTP_SERVERS, encode_ipv4_list(spec.ntp_servers)
-        )
+        common[OptionCode.NTP_SERVERS] = encode_ipv4_list(spec.ntp_servers)
     if spec.time_servers:
-        common[OptionCode.TIME_SERVER] = encode_option(
-            OptionCode.TIME_SERVER, encode_ipv4_list(spec.time_servers)
-        )
-    uc = dict(common)
-    uc[OptionCode.SIP_SERVERS] = encode_option(
-        OptionCode.SIP_SERVERS, encode_sip_servers(spec.sip_servers, spec.sip_encoding)
-    )
-    uc[OptionCode.VENDOR_SPECIFIC] = encode_option(
-        OptionCode.VENDOR_SPECIFIC, encode_ms_uc_client(spec.cert_provisioning)
-    )
-    options: dict[Profile, Mapping[int, bytes]] = {Profile.MS_UC_CLIENT: uc}
-    if spec.vlan_id is not None:
-        vlan = encode_vlan_id(spec.vlan_id, spec.vlan_id_format)
-        options[Profile.CPE_OCPHONE] = {
+        common[OptionCode.TIME_SERVER] = encode_ipv4_list(spec.time_servers)
+    payloads: dict[Profile, Mapping[int, bytes]] = {
+        Profile.MS_UC_CLIENT: {
             **common,
-            OptionCode.VENDOR_SPECIFIC: encode_option(OptionCode.VENDOR_SPECIFIC, vlan),
+            OptionCode.SIP_SERVERS: encode_sip_servers(spec.sip_servers, spec.sip_encoding),
+            OptionCode.VENDOR_SPECIFIC: encode_ms_uc_client(spec.cert_provisioning),
         }
-    subnets = tuple(ipaddress.IPv4Network(subnet) for subnet in spec.subnets)
-    return Site(spec.name, subnets, options)
+    }
+    if spec.vlan_id is not None:
+        payloads[Profile.CPE_OCPHONE] = {
+            **common,
+            OptionCode.VENDOR_SPECIFIC: encode_vlan_id(spec.vlan_id, spec.vlan_id_format),
+        }
+    options = {
+        profile: {code: encode_option(code, data) for code, data in by_code.items()}
+        for profile, by_code in payloads.items()
+    }
+    return Site(spec.name, spec.subnets, options, payloads, spec)
 
 
 class OptionSet(NamedTuple):

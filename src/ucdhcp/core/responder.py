@@ -7,9 +7,11 @@ Policy), and no object built that the reply does not need.
 """
 
 from enum import StrEnum
+from typing import Final
 
 from ..wire.errors import DecodeError
-from ..wire.message import Message, parse_message
+from ..wire.message import GIADDR, Message, MessageType, Op, parse_message
+from ..wire.options import OptionCode
 from ..wire.relay import link_selection
 from ..wire.reply import encode_reply
 from .limits import ReplyLimits
@@ -25,11 +27,19 @@ from .routing import (
     reply_destination,
 )
 
-_INFORM, _DISCOVER, _ACK, _OFFER = 8, 1, 5, 2
+# Plain ints, not enum members: read for every packet.
+_BOOTREQUEST: Final = int(Op.BOOTREQUEST)
+_INFORM: Final = int(MessageType.INFORM)
+_DISCOVER: Final = int(MessageType.DISCOVER)
+_ACK: Final = int(MessageType.ACK)
+_OFFER: Final = int(MessageType.OFFER)
+_PARAMETERS: Final = int(OptionCode.PARAMETER_REQUEST_LIST)
+_VENDOR_CLASS: Final = int(OptionCode.VENDOR_CLASS)
+_RELAY_AGENT_INFORMATION: Final = int(OptionCode.RELAY_AGENT_INFORMATION)
+_SUBNET_SELECTION: Final = int(OptionCode.SUBNET_SELECTION)
 _CIADDR, _RELAY = DestinationKind.CIADDR, DestinationKind.RELAY
 _BROADCAST = DestinationKind.BROADCAST
 _UNSPECIFIED = "0.0.0.0"
-_PARAMETERS, _VENDOR_CLASS, _RELAY_AGENT_INFORMATION, _SUBNET_SELECTION = 55, 60, 82, 118
 
 
 class Reason(StrEnum):
@@ -147,7 +157,7 @@ class Responder:
         if (
             limits is not None
             and limits.per_sender
-            and datagram[24:28] == ZERO  # giaddr: a relay speaks for many phones
+            and datagram[GIADDR] == ZERO  # a relay speaks for many phones
             and source[0] != _UNSPECIFIED
             and not limits.admit(source[0])
         ):
@@ -166,7 +176,7 @@ def _decide(
     arrival: Arrival,
     limits: ReplyLimits | None = None,
 ) -> Outcome:
-    if request.op != 1:
+    if request.op != _BOOTREQUEST:
         return Ignored(Reason.NOT_REQUEST, request)
     message_type = request.message_type
     if message_type == _INFORM:

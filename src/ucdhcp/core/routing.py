@@ -78,6 +78,6 @@ def reply_destination(
         return Destination(dotted(ciaddr), CLIENT_PORT, _CIADDR)
     if has_source:
         return Destination(address, CLIENT_PORT, _SOURCE)
-    if request.data[10] & 0x80:  # BROADCAST flag (RFC 2131 §2, Figure 2)
+    if request.broadcast:
         return Destination(LIMITED_BROADCAST, CLIENT_PORT, _BROADCAST)
     return None

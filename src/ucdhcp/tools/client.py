@@ -15,14 +15,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.routing import CLIENT_PORT
 from ..runtime.addresses import InterfaceAddress
 from ..runtime.netlink import list_ipv4_addresses
 from .deployment import ToolError
 from .probe import Answer, Inform, decode_answer, encode_inform, retransmit_schedule
-
-CLIENT_PORT = 68
-SERVER_PORT = 67
-BROADCAST = "255.255.255.255"
 
 
 @dataclass(frozen=True, slots=True)

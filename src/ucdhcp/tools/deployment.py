@@ -11,14 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import (
-    Config,
-    ConfigError,
-    SiteSection,
-    build_policy,
-    load_policy,
-    parse_config,
-)
+from ..config import Config, ConfigError, build_policy, load_policy, parse_config
 from ..core.policy import Policy, Profile, Site, VendorClassMatch
 from ..wire.options import OptionCode, SipEncoding
 from ..wire.vendor import MS_UC_CLIENT, CertProvisioning
@@ -52,7 +45,7 @@ class SiteValues:
     sip_servers: tuple[str, ...]
     sip_encoding: SipEncoding
     cert_provisioning: CertProvisioning
-    option_120: bytes  # data, without code and length (RFC 3396 instances concatenated)
+    option_120: bytes  # data, without code and length
     option_43: bytes
     default: bool = False
     other_options: tuple[tuple[int, str], ...] = ()  # (code, what) also sent by ucdhcp
@@ -112,72 +105,66 @@ def from_command_line(
     if vendor_classes:
         document["vendor_classes"] = {name: Profile.MS_UC_CLIENT.value for name in vendor_classes}
     try:
-        config = parse_config(document, "<command line>")
-        policy = build_policy(config, "<command line>")
+        policy = build_policy(parse_config(document, "<command line>"), "<command line>")
     except ConfigError as error:
         raise ToolError(_flag_problem(error, flag_prefix)) from None
-    return deployment(config, policy)
+    return deployment(policy)
 
 
-def from_config(path: Path) -> tuple[Config, Policy, Deployment]:
+def from_config(path: Path) -> Deployment:
+    """The deployment view of a config file; raises ToolError (see policy_from_config)."""
+    return deployment(policy_from_config(path))
+
+
+def policy_from_config(path: Path) -> Policy:
+    """Load a config file as `ucdhcp serve` would; raises ToolError (see load_checked)."""
+    return load_checked(path)[1]
+
+
+def load_checked(path: Path) -> tuple[Config, Policy]:
     """Load a config file as `ucdhcp serve` would.
 
     Raises:
         ToolError: unreadable or invalid file (the first problem, with its field path).
     """
     try:
-        config, policy = load_policy(path)
+        return load_policy(path)
     except ConfigError as error:
         where, why = error.problems[0]
         more = len(error.problems) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise ToolError(f"{error.file}: {where + ': ' if where else ''}{why}{suffix}") from None
-    return config, policy, deployment(config, policy)
 
 
-def deployment(config: Config, policy: Policy) -> Deployment:
-    """The MS-UC-Client view of a loaded config."""
-    sites = tuple(
-        _site_values(section, site, site is policy.default_site)
-        for section, site in zip(config.sites, policy.sites, strict=True)
-    )
+def deployment(policy: Policy) -> Deployment:
+    """The MS-UC-Client view of a policy: every site's values, from the policy alone."""
+    sites = tuple(_site_values(site, site is policy.default_site) for site in policy.sites)
     served = tuple(
         name for name, profile in policy.vendor_classes.items() if profile is Profile.MS_UC_CLIENT
     )
     return Deployment(sites, served, policy.vendor_class_match)
 
 
-def _site_values(section: SiteSection, site: Site, default: bool) -> SiteValues:
-    spec = section.spec()
-    options = site.options[Profile.MS_UC_CLIENT]
+def _site_values(site: Site, default: bool) -> SiteValues:
+    spec = site.spec
+    payloads = site.payloads[Profile.MS_UC_CLIENT]
     others = tuple(
         (int(code), _OPTION_LABELS.get(code, f"options (code {int(code)})"))
-        for code in options
+        for code in payloads
         if code not in (OptionCode.SIP_SERVERS, OptionCode.VENDOR_SPECIFIC)
     )
     return SiteValues(
         name=site.name,
         subnets=site.subnets,
-        sip_servers=tuple(spec.sip_servers),
+        sip_servers=tuple(str(server) for server in spec.sip_servers),
         sip_encoding=spec.sip_encoding,
         cert_provisioning=spec.cert_provisioning,
-        option_120=unframe(options[OptionCode.SIP_SERVERS]),
-        option_43=unframe(options[OptionCode.VENDOR_SPECIFIC]),
+        option_120=payloads[OptionCode.SIP_SERVERS],
+        option_43=payloads[OptionCode.VENDOR_SPECIFIC],
         default=default,
         other_options=others,
-        ntp_servers=tuple(spec.ntp_servers),
+        ntp_servers=tuple(str(server) for server in spec.ntp_servers),
     )
-
-
-def unframe(tlvs: bytes) -> bytes:
-    """The data of one option encoded as one or more TLV instances (RFC 3396 §5)."""
-    data = bytearray()
-    offset = 0
-    while offset < len(tlvs):
-        length = tlvs[offset + 1]
-        data += tlvs[offset + 2 : offset + 2 + length]
-        offset += 2 + length
-    return bytes(data)
 
 
 def _flag_problem(error: ConfigError, flag_prefix: str) -> str:

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from ..wire.errors import DecodeError
 from ..wire.message import MAGIC_COOKIE, MessageType, Op, parse_message
 from ..wire.options import OptionCode, encode_option
-from ..wire.vendor import MS_UC_CLIENT
-from .inspection import Inspection
+from ..wire.vendor import MS_UC_CLIENT, UcSubOption
+from .inspection import Inspection, inspect_sip_servers, inspect_vendor_specific
 from .lint import Severity
-from .sip_inspection import inspect_sip_servers
-from .vendor_inspection import inspect_vendor_specific
 
 PHONE_PARAMETERS = (1, 3, 6, 15, 42, 43, 120)  # what a Lync phone asks for (protocol.md §7)
 MIN_REQUEST = 300  # BOOTP minimum: some servers and relays drop shorter requests
@@ -228,13 +226,13 @@ def _mismatch(answer: Answer, expected: Expectation) -> str | None:
     want_names = [name.rstrip(".").lower() for name in expected.sip_servers]
     if want_names and got_names != want_names:
         return f"option 120 lists {', '.join(answer.fqdns)}, expected {', '.join(want_names)}"
-    value = answer.vendor.suboption(3) if answer.vendor else None
+    value = answer.vendor.suboption(UcSubOption.WEB_SERVER_FQDN) if answer.vendor else None
     web = None if value is None else value.decode("latin-1")
     if expected.web_server and str(web).lower() != expected.web_server.rstrip(".").lower():
         return f"option 43 names web server {web}, expected {expected.web_server}"
     for code, want, got in (
-        (120, expected.option_120, answer.option_120),
-        (43, expected.option_43, answer.option_43),
+        (OptionCode.SIP_SERVERS, expected.option_120, answer.option_120),
+        (OptionCode.VENDOR_SPECIFIC, expected.option_43, answer.option_43),
     ):
         if want is not None and got != want:
             return (

@@ -2,20 +2,10 @@
 whole option 43, the lengths and lint findings; and the same as a JSON-ready dict.
 """
 
-from ..wire.options import SipEncoding, decode_suboptions
-from ..wire.vendor import UcSubOption
+from ..wire.options import MAX_OPTION_DATA, OptionCode, SipEncoding, decode_suboptions
+from ..wire.vendor import SUBOPTION_NAMES
 from .deployment import COMMAND_LINE_SITE, Deployment, SiteValues
 from .lint import Lint, Severity, lint_cert_provisioning, lint_domains, lint_option_43_length
-
-# DHCPUtil's display names for the MS-UC-Client sub-options.
-SUBOPTION_NAMES: dict[int, str] = {
-    UcSubOption.UC_IDENTIFIER: "UC Identifier",
-    UcSubOption.URL_SCHEME: "URL Scheme",
-    UcSubOption.WEB_SERVER_FQDN: "Web Server FQDN",
-    UcSubOption.WEB_SERVER_PORT: "Port",
-    UcSubOption.CERT_PROV_REL_PATH: "Relative Path for Cert Prov",
-}
-MAX_OPTION = 255
 
 
 def lint_site(site: SiteValues, sip_domain: str | None = None) -> list[Lint]:
@@ -33,8 +23,11 @@ def lint_site(site: SiteValues, sip_domain: str | None = None) -> list[Lint]:
                 "option 120 carries addresses (encoding 1): Lync phones need an FQDN for TLS",
             )
         )
-    for code, data in ((120, site.option_120), (43, site.option_43)):
-        if len(data) > MAX_OPTION:
+    for code, data in (
+        (OptionCode.SIP_SERVERS, site.option_120),
+        (OptionCode.VENDOR_SPECIFIC, site.option_43),
+    ):
+        if len(data) > MAX_OPTION_DATA:
             found.append(
                 Lint(
                     Severity.WARNING,
@@ -64,7 +57,7 @@ def _render_site(site: SiteValues, deployment: Deployment, sip_domain: str | Non
         f"Option 43 (for vendor={_vendor_classes(deployment)}):",
     ]
     for code, value in decode_suboptions(site.option_43).items:
-        name = SUBOPTION_NAMES.get(code, f"sub-option {code}")
+        name = _display_name(code, f"sub-option {code}")
         lines.append(f"Sub-Option {code} <{name}>: {value.hex().upper()}")
     lines += [
         f"Option 43: {site.option_43.hex().upper()}",
@@ -101,7 +94,7 @@ def _describe_site(site: SiteValues, sip_domain: str | None) -> dict[str, object
             "suboptions": [
                 {
                     "code": code,
-                    "name": SUBOPTION_NAMES.get(code, ""),
+                    "name": _display_name(code, ""),
                     "hex": value.hex().upper(),
                     "text": value.decode("latin-1"),
                 }
@@ -114,3 +107,8 @@ def _describe_site(site: SiteValues, sip_domain: str | None) -> dict[str, object
 
 def _vendor_classes(deployment: Deployment) -> str:
     return ", ".join(name.decode("latin-1") for name in deployment.vendor_classes)
+
+
+def _display_name(code: int, unknown: str) -> str:
+    known = SUBOPTION_NAMES.get(code)
+    return unknown if known is None else known.display

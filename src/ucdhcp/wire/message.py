@@ -11,8 +11,10 @@ import re
 from collections.abc import Mapping
 from enum import IntEnum
 from types import MappingProxyType
+from typing import Final
 
 from .errors import DecodeError
+from .options import OptionCode
 
 HEADER_LENGTH = 236  # RFC 2131 §2, Figure 1: fixed fields up to the end of `file`
 MAGIC_COOKIE = b"\x63\x82\x53\x63"  # RFC 2131 §3
@@ -29,20 +31,37 @@ _NOT_PAD = re.compile(rb"[^\x00]")
 _Repeats = dict[int, list[memoryview]]
 _NONE_JOINED: Mapping[int, bytes] = MappingProxyType({})  # most messages repeat nothing
 BROADCAST_FLAG = 0x8000  # RFC 2131 §2, Figure 2
-
-# Plain ints, not OptionCode members: these are read for every packet.
-_PAD, _END, _OVERLOAD, _MESSAGE_TYPE = 0, 255, 52, 53
-_MAX_MESSAGE_SIZE, _VENDOR_CLASS, _PARAMETERS = 57, 60, 55
-# Lengths RFC 2132 (and RFC 3011 for 118) fixes for the options the decision reads;
-# anything else is malformed. Checked per instance while framing, and again on the
-# concatenation of repeated ones.
-_EXACT = {53: 1, 57: 2, 118: 4}
-_MINIMUM = {55: 1, 60: 1, 61: 2, 82: 2}
+BROADCAST_BIT: Final = BROADCAST_FLAG >> 8  # the flag in the first byte of `flags`
+FLAGS = slice(10, 12)
+CIADDR = slice(12, 16)
+GIADDR = slice(24, 28)
 
 
 class Op(IntEnum):
     BOOTREQUEST = 1
     BOOTREPLY = 2
+
+
+# Plain ints, not enum members: these are read for every packet.
+_BOOTREQUEST: Final = int(Op.BOOTREQUEST)
+_BOOTREPLY: Final = int(Op.BOOTREPLY)
+_PAD: Final = int(OptionCode.PAD)
+_END: Final = int(OptionCode.END)
+_OVERLOAD: Final = int(OptionCode.OVERLOAD)
+_MESSAGE_TYPE: Final = int(OptionCode.MESSAGE_TYPE)
+_MAX_MESSAGE_SIZE: Final = int(OptionCode.MAX_MESSAGE_SIZE)
+_VENDOR_CLASS: Final = int(OptionCode.VENDOR_CLASS)
+_PARAMETERS: Final = int(OptionCode.PARAMETER_REQUEST_LIST)
+# Lengths RFC 2132 (and RFC 3011 for 118) fixes for the options the decision reads;
+# anything else is malformed. Checked per instance while framing, and again on the
+# concatenation of repeated ones.
+_EXACT = {_MESSAGE_TYPE: 1, _MAX_MESSAGE_SIZE: 2, int(OptionCode.SUBNET_SELECTION): 4}
+_MINIMUM = {
+    _PARAMETERS: 1,
+    _VENDOR_CLASS: 1,
+    int(OptionCode.CLIENT_ID): 2,
+    int(OptionCode.RELAY_AGENT_INFORMATION): 2,
+}
 
 
 class MessageType(IntEnum):
@@ -69,8 +88,8 @@ class Message:
         self.offsets = offsets  # code -> offset of the value's first byte
         self.joined = joined  # code -> concatenated value, for codes seen more than once
         self.op: int = data[0]
-        self.ciaddr: bytes = data[12:16]
-        self.giaddr: bytes = data[24:28]
+        self.ciaddr: bytes = data[CIADDR]
+        self.giaddr: bytes = data[GIADDR]
         start = offsets.get(_MESSAGE_TYPE)
         self.message_type: int | None = None if start is None else data[start]
 
@@ -110,7 +129,12 @@ class Message:
 
     @property
     def flags(self) -> int:
-        return int.from_bytes(self.data[10:12], "big")
+        return int.from_bytes(self.data[FLAGS], "big")
+
+    @property
+    def broadcast(self) -> bool:
+        """The client's BROADCAST flag (RFC 2131 §2, Figure 2)."""
+        return bool(self.data[10] & BROADCAST_BIT)
 
     @property
     def yiaddr(self) -> bytes:
@@ -147,7 +171,7 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
         raise DecodeError(f"{len(packet)} bytes is shorter than a DHCP header")
     if len(packet) > MAX_DATAGRAM:
         raise DecodeError(f"{len(packet)} bytes is longer than any DHCP request ({MAX_DATAGRAM})")
-    if packet[0] != 1 and packet[0] != 2:
+    if packet[0] != _BOOTREQUEST and packet[0] != _BOOTREPLY:
         raise DecodeError(f"op {packet[0]} is neither BOOTREQUEST nor BOOTREPLY")
     if packet[2] > MAX_CHADDR:
         raise DecodeError(f"hlen {packet[2]} exceeds the 16-byte chaddr field")

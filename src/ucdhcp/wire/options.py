@@ -1,13 +1,17 @@
 """Option codes and the codecs of the options ucdhcp sends: TLV framing with RFC 3396
 splitting, option 120 (RFC 3361), option 43 encapsulation (RFC 2132 §8.4) and IPv4 lists.
 
-Every encoder has its decoder beside it; decoders raise only DecodeError.
+Every encoder has its decoder beside it; decoders raise only DecodeError. `split_tlvs` is the
+one strict walker of code/length/value runs inside an option (sub-options, RFC 3396 instances);
+the message's own options are framed by message.py, on the per-packet path.
 """
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from types import MappingProxyType
+from typing import Final
 
 from .errors import DecodeError
 from .names import decode_names, encode_name
@@ -35,7 +39,64 @@ class OptionCode(IntEnum):
     END = 255
 
 
+# How the tools label the options a site can send (RFC 2132 §3.6, §8.3, §8.4; RFC 3361).
+OPTION_LABELS: Mapping[int, str] = MappingProxyType(
+    {
+        OptionCode.TIME_SERVER: "time servers",
+        OptionCode.NTP_SERVERS: "NTP servers",
+        OptionCode.VENDOR_SPECIFIC: "vendor specific",
+        OptionCode.SIP_SERVERS: "SIP servers",
+    }
+)
+_PAD: Final = int(OptionCode.PAD)
+_END: Final = int(OptionCode.END)
 MAX_OPTION_DATA = 255
+
+
+@dataclass(frozen=True, slots=True)
+class SubOptions:
+    """TLVs found inside an option, in order; `has_end`: the walk stopped at an END byte."""
+
+    items: tuple[tuple[int, bytes], ...]
+    has_end: bool = False  # an END byte inside option 43 is legal but a sign of dnsmasq
+
+    def get(self, code: int) -> bytes | None:
+        return next((value for sub, value in self.items if sub == code), None)
+
+
+def split_tlvs(
+    data: bytes | memoryview, what: str = "option 43", *, pad_and_end: bool = True
+) -> SubOptions:
+    """Walk code/length/value runs; every byte must belong to one.
+
+    Args:
+        data: the bytes to walk.
+        what: the option being walked, for error messages.
+        pad_and_end: RFC 2132 §8.4 encapsulation: pad (0) is skipped and END (255) stops the
+            walk. Without it (RFC 3046 §2.0 sub-options, RFC 3396 instances) 0 and 255 are
+            codes like any other.
+
+    Raises:
+        DecodeError: a length byte missing or running past the end, or bytes after END that
+        are not pad.
+    """
+    items: list[tuple[int, bytes]] = []
+    offset = 0
+    while offset < len(data):
+        code = data[offset]
+        if pad_and_end and code == _PAD:
+            offset += 1
+            continue
+        if pad_and_end and code == _END:
+            if any(data[offset + 1 :]):
+                raise DecodeError(f"data after END inside {what}")
+            return SubOptions(tuple(items), has_end=True)
+        if offset + 1 >= len(data) or offset + 2 + data[offset + 1] > len(data):
+            raise DecodeError(f"{what} sub-option {code} runs past the end")
+        stop = offset + 2 + data[offset + 1]
+        items.append((code, bytes(data[offset + 2 : stop])))
+        offset = stop
+    return SubOptions(tuple(items))
 
 
 def encode_option(code: int, data: bytes) -> bytes:
@@ -44,6 +105,22 @@ def encode_option(code: int, data: bytes) -> bytes:
         return bytes((code, 0))
     chunks = (data[i : i + MAX_OPTION_DATA] for i in range(0, len(data), MAX_OPTION_DATA))
     return b"".join(bytes((code, len(chunk))) + chunk for chunk in chunks)
+
+
+def decode_option(tlvs: bytes, code: int) -> bytes:
+    """The data of one option framed as one or more instances of `code` (RFC 3396 §5),
+    concatenated: the inverse of encode_option.
+
+    Raises:
+        DecodeError: not a whole number of TLVs, or an instance of another code.
+    """
+    items = split_tlvs(tlvs, f"option {code}", pad_and_end=False).items
+    if not items:
+        raise DecodeError(f"no option {code} to decode")
+    stray = next((other for other, _ in items if other != code), None)
+    if stray is not None:
+        raise DecodeError(f"option {stray} found where option {code} was expected")
+    return b"".join(value for _, value in items)
 
 
 # --- option 120: SIP servers (RFC 3361) ------------------------------------------------
@@ -61,7 +138,9 @@ class SipServers:
     compressed: bool = False
 
 
-def encode_sip_servers(servers: Sequence[str], encoding: SipEncoding = SipEncoding.NAMES) -> bytes:
+def encode_sip_servers(
+    servers: Sequence[str | ipaddress.IPv4Address], encoding: SipEncoding = SipEncoding.NAMES
+) -> bytes:
     """Option 120 data: the encoding byte, then uncompressed names or 4-byte addresses.
 
     Raises:
@@ -70,7 +149,7 @@ def encode_sip_servers(servers: Sequence[str], encoding: SipEncoding = SipEncodi
     if not servers:
         raise ValueError("at least one SIP server is required")
     if encoding is SipEncoding.NAMES:
-        return bytes((encoding,)) + b"".join(encode_name(name) for name in servers)
+        return bytes((encoding,)) + b"".join(encode_name(str(name)) for name in servers)
     return bytes((encoding,)) + encode_ipv4_list(servers)
 
 
@@ -118,7 +197,7 @@ def decode_sip_server_instances(instances: Sequence[bytes]) -> SipServers:
 # --- IPv4 address lists: options 4, 42 (RFC 2132 §3.6, §8.3) and 120 encoding 1 ----------
 
 
-def encode_ipv4_list(addresses: Iterable[str]) -> bytes:
+def encode_ipv4_list(addresses: Iterable[str | ipaddress.IPv4Address]) -> bytes:
     """Concatenate 4-byte addresses. Raises ValueError on a bad address."""
     return b"".join(ipaddress.IPv4Address(address).packed for address in addresses)
 
@@ -131,15 +210,6 @@ def decode_ipv4_list(data: bytes) -> tuple[str, ...]:
 
 
 # --- option 43: encapsulated vendor-specific sub-options (RFC 2132 §8.4) ----------------
-
-
-@dataclass(frozen=True, slots=True)
-class SubOptions:
-    items: tuple[tuple[int, bytes], ...]
-    has_end: bool = False  # an END byte inside option 43 is legal but a sign of dnsmasq
-
-    def get(self, code: int) -> bytes | None:
-        return next((value for sub, value in self.items if sub == code), None)
 
 
 def encode_suboptions(items: Iterable[tuple[int, bytes]]) -> bytes:
@@ -159,25 +229,9 @@ def encode_suboptions(items: Iterable[tuple[int, bytes]]) -> bytes:
 
 
 def decode_suboptions(data: bytes) -> SubOptions:
-    """Walk sub-option TLVs; pad (0) is skipped, END (255) stops the walk.
+    """Walk option 43 sub-options; pad (0) is skipped, END (255) stops the walk.
 
     Raises:
         DecodeError: a length running past the end, or bytes after END that are not pad.
     """
-    items: list[tuple[int, bytes]] = []
-    offset = 0
-    while offset < len(data):
-        code = data[offset]
-        if code == OptionCode.PAD:
-            offset += 1
-            continue
-        if code == OptionCode.END:
-            if any(data[offset + 1 :]):
-                raise DecodeError("data after END inside option 43")
-            return SubOptions(tuple(items), has_end=True)
-        if offset + 1 >= len(data) or offset + 2 + data[offset + 1] > len(data):
-            raise DecodeError(f"sub-option {code} runs past the end of option 43")
-        length = data[offset + 1]
-        items.append((code, bytes(data[offset + 2 : offset + 2 + length])))
-        offset += 2 + length
-    return SubOptions(tuple(items))
+    return split_tlvs(data, "option 43")

@@ -7,6 +7,7 @@ is interpreted, to choose the site.
 from collections.abc import Iterable
 
 from .errors import DecodeError
+from .options import split_tlvs
 
 LINK_SELECTION = 5  # RFC 3527 §3
 
@@ -18,13 +19,8 @@ def decode_relay_agent_information(data: bytes | memoryview) -> dict[int, bytes]
         DecodeError: a sub-option length that runs past the end (RFC 3046 §2.0 has no pad).
     """
     subs: dict[int, bytes] = {}
-    offset = 0
-    while offset < len(data):
-        if offset + 1 >= len(data) or offset + 2 + data[offset + 1] > len(data):
-            raise DecodeError(f"option 82 sub-option {data[offset]} runs past the end")
-        stop = offset + 2 + data[offset + 1]
-        subs.setdefault(data[offset], bytes(data[offset + 2 : stop]))
-        offset = stop
+    for code, value in split_tlvs(data, "option 82", pad_and_end=False).items:
+        subs.setdefault(code, value)
     return subs
 
 

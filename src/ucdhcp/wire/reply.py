@@ -6,8 +6,9 @@ reply past the client's size limit are left out rather than truncated.
 """
 
 from collections.abc import Sequence
+from typing import Final
 
-from .message import MAGIC_COOKIE, Message
+from .message import BROADCAST_BIT, FLAGS, MAGIC_COOKIE, OPTIONS_START, Message
 from .options import OptionCode, encode_option
 
 MIN_REPLY = 300  # BOOTP minimum (RFC 951 §3); some relays and clients drop shorter packets
@@ -17,20 +18,25 @@ MIN_REPLY = 300  # BOOTP minimum (RFC 951 §3); some relays and clients drop sho
 IP_UDP_HEADERS = 28
 DEFAULT_MAX_MESSAGE = 576 - IP_UDP_HEADERS
 MAX_MESSAGE_CAP = 1500 - IP_UDP_HEADERS  # never rely on fragmentation: one Ethernet frame
-_END = b"\xff"
+# Every reply carries, besides the options chosen for it: the header and cookie, option 53
+# (code, length, type), option 54 (code, length, 4-byte address) and End.
+MESSAGE_TYPE_SIZE = 3
+SERVER_ID_SIZE = 6
+END_SIZE = 1
+FIXED_SIZE = OPTIONS_START + MESSAGE_TYPE_SIZE + SERVER_ID_SIZE  # before the echoed options
+
+_END = bytes((OptionCode.END,))
 _ZERO_YIADDR_SIADDR = bytes(8)
 _ZERO_SNAME_FILE_COOKIE = bytes(192) + MAGIC_COOKIE
 _PAD = bytes(MIN_REPLY)
-_BUDGET = DEFAULT_MAX_MESSAGE - 1  # keep room for End
+_BUDGET = DEFAULT_MAX_MESSAGE - END_SIZE
 # Plain ints on the per-packet path (an IntEnum member lookup costs more than the work).
-_MESSAGE_TYPE, _SERVER_ID, _CLIENT_ID, _RELAY_AGENT_INFORMATION, _MAX_MESSAGE_SIZE = (
-    53,
-    54,
-    61,
-    82,
-    57,
-)
-_SUBNET_SELECTION = 118
+_MESSAGE_TYPE: Final = int(OptionCode.MESSAGE_TYPE)
+_SERVER_ID: Final = int(OptionCode.SERVER_ID)
+_CLIENT_ID: Final = int(OptionCode.CLIENT_ID)
+_RELAY_AGENT_INFORMATION: Final = int(OptionCode.RELAY_AGENT_INFORMATION)
+_MAX_MESSAGE_SIZE: Final = int(OptionCode.MAX_MESSAGE_SIZE)
+_SUBNET_SELECTION: Final = int(OptionCode.SUBNET_SELECTION)
 
 # Options a server must never put in a reply to INFORM, or that ucdhcp owns (RFC 2131 Table 3).
 NEVER_SENT = frozenset(
@@ -51,6 +57,12 @@ NEVER_SENT = frozenset(
         OptionCode.END,
     }
 )
+
+
+def room_for_options(echoed: int = 0, limit: int = DEFAULT_MAX_MESSAGE) -> int:
+    """Bytes left for the chosen options in a reply of at most `limit` bytes that echoes
+    `echoed` bytes of the client's options (61, 118, 82)."""
+    return limit - FIXED_SIZE - echoed - END_SIZE
 
 
 def max_reply_size(request: Message) -> int:
@@ -88,19 +100,19 @@ def encode_reply(
         them would be useless and could shadow another server's).
     """
     data = request.data
-    flags = data[10:12]
-    if broadcast and not data[10] & 0x80:
-        flags = bytes((data[10] | 0x80, data[11]))
-    budget = max_reply_size(request) - 1 if _MAX_MESSAGE_SIZE in request.offsets else _BUDGET
+    flags = data[FLAGS]
+    if broadcast and not request.broadcast:
+        flags = bytes((data[10] | BROADCAST_BIT, data[11]))
     offsets = request.offsets
+    budget = max_reply_size(request) - END_SIZE if _MAX_MESSAGE_SIZE in offsets else _BUDGET
     echoed = _echo(request, _CLIENT_ID) if _CLIENT_ID in offsets else b""  # RFC 6842 §3
     if _SUBNET_SELECTION in offsets:
         # RFC 3011 §2: a server that uses option 118 returns an identical copy, and clients
         # discard an ACK without it.
         echoed += _echo(request, _SUBNET_SELECTION)
-    size = 249 + len(echoed)
+    size = FIXED_SIZE + len(echoed)
     if size > budget:  # a client identifier too big to fit is not echoed (rare: > 250 bytes)
-        echoed, size = b"", 249
+        echoed, size = b"", FIXED_SIZE
     body = b"".join(options) if joined is None else joined
     if size + len(body) > budget:
         body = _fitting(options, budget - size)
@@ -112,7 +124,7 @@ def encode_reply(
         tail = _echo(request, _RELAY_AGENT_INFORMATION)
         if size + len(tail) > budget:
             tail = b""
-    size += len(tail) + 1
+    size += len(tail) + END_SIZE
     reply = b"".join((
         b"\x02", data[1:3], b"\x00", data[4:8], b"\x00\x00", flags, data[12:16],
         _ZERO_YIADDR_SIADDR, data[24:44], _ZERO_SNAME_FILE_COOKIE,

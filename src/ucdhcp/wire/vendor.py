@@ -5,8 +5,11 @@ digits, exactly as Microsoft's DHCPUtil emits them. `CPE-OCPHONE`: sub-option 10
 ID, whose wire form is not settled (a 2-byte word or ASCII digits), so both are offered.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
+from types import MappingProxyType
+from typing import NamedTuple
 
 from .errors import DecodeError
 from .options import SubOptions, decode_suboptions, encode_suboptions
@@ -22,6 +25,41 @@ class UcSubOption(IntEnum):
     WEB_SERVER_PORT = 4
     CERT_PROV_REL_PATH = 5
     VLAN_ID = 10  # CPE-OCPHONE
+
+
+MS_UC_CLIENT_SUBOPTIONS = (
+    UcSubOption.UC_IDENTIFIER,
+    UcSubOption.URL_SCHEME,
+    UcSubOption.WEB_SERVER_FQDN,
+    UcSubOption.WEB_SERVER_PORT,
+    UcSubOption.CERT_PROV_REL_PATH,
+)
+
+
+class SubOptionName(NamedTuple):
+    """How a sub-option is named: by DHCPUtil (`ucdhcp options` and `decode` print it), and as
+    a vendor option on a Windows DHCP server (DHCPConfigScript.bat's name and comment; empty
+    for the VLAN ID, which that script does not define)."""
+
+    display: str
+    windows: str = ""
+    comment: str = ""
+
+
+SUBOPTION_NAMES: Mapping[int, SubOptionName] = MappingProxyType(
+    {
+        UcSubOption.UC_IDENTIFIER: SubOptionName("UC Identifier", "UCIdentifier", "UC Identifier"),
+        UcSubOption.URL_SCHEME: SubOptionName("URL Scheme", "URLScheme", "URL Scheme"),
+        UcSubOption.WEB_SERVER_FQDN: SubOptionName(
+            "Web Server FQDN", "WebServerFqdn", "Web Server Fqdn"
+        ),
+        UcSubOption.WEB_SERVER_PORT: SubOptionName("Port", "WebServerPort", "Web Server Port"),
+        UcSubOption.CERT_PROV_REL_PATH: SubOptionName(
+            "Relative Path for Cert Prov", "CertProvRelPath", "Cert Prov Relative Path"
+        ),
+        UcSubOption.VLAN_ID: SubOptionName("VLAN ID"),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +98,7 @@ def decode_ms_uc_client(data: bytes) -> CertProvisioning:
         (a 2-byte binary port is a known mistake of some tools).
     """
     subs = decode_suboptions(data)
-    text = {code: _ascii(subs, code) for code in UcSubOption if code != UcSubOption.VLAN_ID}
+    text = {code: _ascii(subs, code) for code in MS_UC_CLIENT_SUBOPTIONS}
     port = text[UcSubOption.WEB_SERVER_PORT]
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise DecodeError(f"sub-option 4 (port) must be ASCII digits 1-65535, got {port!r}")

@@ -5,9 +5,10 @@ import ipaddress
 import random
 from dataclasses import dataclass
 
+from ...core.routing import LIMITED_BROADCAST, SERVER_PORT
 from ...wire.errors import DecodeError
 from ...wire.vendor import decode_ms_uc_client
-from ..client import BROADCAST, SERVER_PORT, choose_interface, exchange, open_client_socket
+from ..client import choose_interface, exchange, open_client_socket
 from ..deployment import ToolError
 from ..probe import Expectation, Inform, judge
 from .checklist import Check, Step, fail, ok, warn
@@ -32,7 +33,7 @@ def probe_targets(
         inform = Inform(
             random.getrandbits(32), interface.mac, interface.address, request.vendor_class
         )
-        destination = (str(request.server) if request.server else BROADCAST, SERVER_PORT)
+        destination = (str(request.server) if request.server else LIMITED_BROADCAST, SERVER_PORT)
         with open_client_socket(interface) as sock:
             result = exchange(
                 sock, inform, destination, request.timeout, request.settle, random.Random()

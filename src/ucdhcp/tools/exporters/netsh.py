@@ -3,15 +3,14 @@ its cleanup. Windows sends a vendor class's options as option 43 sub-options in 
 which is DHCPUtil's 1..5 layout; option 120 is a Binary option."""
 
 from ...wire.options import decode_suboptions
+from ...wire.vendor import MS_UC_CLIENT_SUBOPTIONS, SUBOPTION_NAMES
 from .plan import ExportPlan, header, vendor_class_texts
 
 TITLE = "Windows DHCP server, netsh commands (run as an administrator on the DHCP server)"
-SUBOPTION_DEFINITIONS = (
-    (1, "UCIdentifier", "UC Identifier"),
-    (2, "URLScheme", "URL Scheme"),
-    (3, "WebServerFqdn", "Web Server Fqdn"),
-    (4, "WebServerPort", "Web Server Port"),
-    (5, "CertProvRelPath", "Cert Prov Relative Path"),
+# (code, name, comment) of each vendor option, as DHCPConfigScript.bat defines them
+SUBOPTION_DEFINITIONS = tuple(
+    (int(code), SUBOPTION_NAMES[code].windows, SUBOPTION_NAMES[code].comment)
+    for code in MS_UC_CLIENT_SUBOPTIONS
 )
 
 

@@ -4,9 +4,8 @@ target server does nothing else (then other clients are silenced, as ucdhcp is s
 from dataclasses import dataclass
 
 from ...core.policy import VendorClassMatch
+from ...wire.options import MAX_OPTION_DATA
 from ..deployment import Deployment, SiteValues
-
-MAX_OPTION = 255  # one TLV; longer values need RFC 3396 splitting, which the targets lack
 
 
 class ExportError(Exception):
@@ -49,10 +48,11 @@ class ExportPlan:
         """Raises ExportError for an option over 255 bytes (ucdhcp splits it; peers do not)."""
         for site in self.deployment.sites:
             for code, data in ((120, site.option_120), (43, site.option_43)):
-                if len(data) > MAX_OPTION:
+                # longer than one TLV: RFC 3396 splitting, which the targets lack
+                if len(data) > MAX_OPTION_DATA:
                     raise ExportError(
                         f"site {site.name}: option {code} is {len(data)} bytes; {format_name}"
-                        f" cannot send an option longer than {MAX_OPTION} bytes (shorten the"
+                        f" cannot send an option longer than {MAX_OPTION_DATA} bytes (shorten the"
                         " FQDNs or use ucdhcp)"
                     )
 

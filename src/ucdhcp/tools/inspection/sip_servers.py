@@ -1,41 +1,58 @@
 """Decode and lint option 120 values (RFC 3361) copied from another server or a capture.
 
-Strategy: the strict wire decoder is tried first; when it refuses a value, a lenient walk finds
-out *why* (a missing root label, a repeated or mixed encoding byte, a dotted label, plain text)
-so the report names the mistake instead of only failing.
+Strategy: the strict wire decoder (decode_sip_servers) is tried first; only when it refuses a
+value does a lenient walk find out *why* (a missing root label, a repeated or mixed encoding
+byte, plain text), so the report names the mistake instead of only failing. Values it accepts
+are still linted (compression, a dotted label, a name that is not fully qualified).
 """
 
 import re
 
-from ..wire.errors import DecodeError
-from ..wire.names import decode_names
-from ..wire.options import decode_ipv4_list
-from .inspection import Inspection, failed
-from .lint import Lint, Severity
+from ...wire.errors import DecodeError
+from ...wire.options import OptionCode, SipEncoding, decode_ipv4_list, decode_sip_servers
+from ..lint import Lint, Severity
+from .result import Inspection, failed
 
+_SIP_SERVERS = OptionCode.SIP_SERVERS
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
 def inspect_sip_servers(data: bytes) -> Inspection:
     """Option 120 data: encoding byte, then names (0) or IPv4 addresses (1), RFC 3361."""
-    if not data:
-        return failed(120, data, "option 120 is empty")
-    encoding, body = data[0], data[1:]
-    if encoding == 1:
-        return _inspect_addresses(data, body)
-    if encoding != 0:
-        hint = _plain_text_hint(data)
-        return failed(120, data, f"unknown encoding byte {encoding} (0 names, 1 addresses){hint}")
-    lints: list[Lint] = []
     try:
-        names, compressed = decode_names(body)
+        servers = decode_sip_servers(data)
     except DecodeError as strict_error:
-        lenient, repaired = _lenient_names(body)
-        if lenient is None:
-            reason = f"names do not decode: {strict_error}{_plain_text_hint(body)}"
-            return failed(120, data, reason)
-        names, compressed = lenient, False
-        lints += repaired
+        return _describe_rejected(data, strict_error)
+    body = data[1:]
+    if servers.encoding is SipEncoding.ADDRESSES:
+        return _addresses(data, servers.servers, [], [])
+    return _names(data, body, list(servers.servers), servers.compressed, [])
+
+
+def _describe_rejected(data: bytes, strict_error: DecodeError) -> Inspection:
+    """Why the strict decoder refused the value, read leniently."""
+    if not data:
+        return failed(_SIP_SERVERS, data, "option 120 is empty")
+    encoding, body = data[0], data[1:]
+    if encoding == SipEncoding.ADDRESSES:
+        mixed = _addresses_then_names(body)
+        if mixed is None:
+            return failed(_SIP_SERVERS, data, str(strict_error), [_encoding_1_lint()])
+        return _addresses(data, *mixed, [_mixed_lint()])
+    if encoding != SipEncoding.NAMES:
+        hint = _plain_text_hint(data)
+        reason = f"unknown encoding byte {encoding} (0 names, 1 addresses){hint}"
+        return failed(_SIP_SERVERS, data, reason)
+    lenient, repaired = _lenient_names(body)
+    if lenient is None:
+        reason = f"names do not decode: {strict_error}{_plain_text_hint(body)}"
+        return failed(_SIP_SERVERS, data, reason)
+    return _names(data, body, lenient, False, repaired)
+
+
+def _names(
+    data: bytes, body: bytes, names: list[str], compressed: bool, lints: list[Lint]
+) -> Inspection:
     if compressed:
         lints.append(
             Lint(
@@ -59,33 +76,28 @@ def inspect_sip_servers(data: bytes) -> Inspection:
     else:
         lints += _lint_names(names)
     lines = ["Encoding: 0 (DNS names)", *(f"SIP server: {name}" for name in names)]
-    return Inspection(120, data, tuple(lines), tuple(lints), 0, tuple(names))
+    return Inspection(_SIP_SERVERS, data, tuple(lines), tuple(lints), 0, tuple(names))
 
 
-def _inspect_addresses(data: bytes, body: bytes) -> Inspection:
-    lints = [
-        Lint(
-            Severity.ERROR,
-            "encoding_1",
-            "encoding 1 (IPv4 addresses): legal per RFC 3361, but Lync phones need an FQDN"
-            " (encoding 0) to open TLS to the registrar",
-        )
-    ]
-    mixed = _addresses_then_names(body)
-    if mixed is not None:
-        addresses, names = mixed
-        lints.append(_mixed_lint())
-    else:
-        try:
-            addresses, names = decode_ipv4_list(body), []
-        except DecodeError as error:
-            return failed(120, data, str(error), lints)
+def _addresses(
+    data: bytes, addresses: tuple[str, ...], names: list[str], lints: list[Lint]
+) -> Inspection:
+    lints = [_encoding_1_lint(), *lints]
     lines = [
         "Encoding: 1 (IPv4 addresses)",
         *(f"SIP server address: {address}" for address in addresses),
         *(f"SIP server (after a second encoding byte): {name}" for name in names),
     ]
-    return Inspection(120, data, tuple(lines), tuple(lints), 1, (*addresses, *names))
+    return Inspection(_SIP_SERVERS, data, tuple(lines), tuple(lints), 1, (*addresses, *names))
+
+
+def _encoding_1_lint() -> Lint:
+    return Lint(
+        Severity.ERROR,
+        "encoding_1",
+        "encoding 1 (IPv4 addresses): legal per RFC 3361, but Lync phones need an FQDN"
+        " (encoding 0) to open TLS to the registrar",
+    )
 
 
 def _addresses_then_names(body: bytes) -> tuple[tuple[str, ...], list[str]] | None:

@@ -1,10 +1,9 @@
-"""A decoded option value with its lint findings, and the helpers every inspector shares:
-reading pasted hex, dropping a copied code/length header, rendering."""
+"""What an option value decodes to, with its lint findings; rendered for people or as JSON."""
 
-import re
 from dataclasses import dataclass
 
-from .lint import Lint, Severity
+from ...wire.options import OptionCode
+from ..lint import Lint, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +34,7 @@ class Inspection:
         }
 
     def _fields(self) -> dict[str, object]:
-        if self.option == 120:
+        if self.option == OptionCode.SIP_SERVERS:
             return {"encoding": self.encoding, "sip_servers": list(self.sip_servers)}
         suboptions = [
             {"code": code, "hex": value.hex().upper(), "text": value.decode("latin-1")}
@@ -45,38 +44,6 @@ class Inspection:
 
     def suboption(self, code: int) -> bytes | None:
         return next((value for sub, value in self.suboptions if sub == code), None)
-
-
-def parse_hex(text: str) -> bytes:
-    """Hex as people paste it: `0006706f`, `00:06:70:6f`, `0x00,0x06`, `0006.706f`, spaced.
-
-    Raises:
-        ValueError: nothing given, a character that is not a hex digit, or an odd count.
-    """
-    cleaned = re.sub(r"0x", "", text.strip(), flags=re.IGNORECASE)
-    cleaned = re.sub(r"[\s:.,\-]", "", cleaned)
-    shown = repr(text.strip()[:60])
-    if not cleaned:
-        raise ValueError("no hex digits given")
-    stray = re.search(r"[^0-9A-Fa-f]", cleaned)
-    if stray:
-        raise ValueError(f"not hex: {stray.group()!r} is not a hex digit in {shown}")
-    if len(cleaned) % 2:
-        raise ValueError(f"not an even number of hex digits: {shown}")
-    return bytes.fromhex(cleaned)
-
-
-def strip_option_header(option: int, data: bytes) -> tuple[bytes, list[Lint]]:
-    """Drop a leading code and length byte that were copied along with the data."""
-    if len(data) >= 2 and data[0] == option and data[1] == len(data) - 2:
-        note = Lint(
-            Severity.NOTE,
-            "option_header_included",
-            f"the value starts with the option code {option} and its length: decoded the"
-            f" {len(data) - 2} data bytes after them",
-        )
-        return data[2:], [note]
-    return data, []
 
 
 def failed(option: int, data: bytes, reason: str, lints: list[Lint] | None = None) -> Inspection:

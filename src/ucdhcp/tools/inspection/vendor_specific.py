@@ -1,27 +1,41 @@
 """Decode and lint MS-UC-Client option 43 values (RFC 2132 §8.4 sub-options 1-5, or
 CPE-OCPHONE's VLAN ID 10) copied from another server or a capture: reordered, truncated,
-END-terminated, binary-port and NUL-terminated values are named as such."""
+END-terminated, binary-port and NUL-terminated values are named as such.
 
-from ..wire.vendor import CertProvisioning, UcSubOption
-from .inspection import Inspection
-from .lint import (
+Strategy: the sub-options are split by the strict wire walker (decode_suboptions); only a
+value it rejects, or one it reads with pad or END bytes ucdhcp would not send, is walked
+leniently to say where those bytes are.
+"""
+
+from ...wire.errors import DecodeError
+from ...wire.options import OptionCode, decode_suboptions, encode_suboptions
+from ...wire.vendor import (
+    MS_UC_CLIENT_SUBOPTIONS,
+    SUBOPTION_NAMES,
+    CertProvisioning,
+    UcSubOption,
+)
+from ..lint import (
     CISCO_HEX_LIMIT,
     Lint,
     Severity,
     lint_cert_provisioning,
 )
-from .report import SUBOPTION_NAMES
+from .result import Inspection
 
-_UC_CODES = tuple(int(code) for code in UcSubOption if code != UcSubOption.VLAN_ID)
+_VENDOR_SPECIFIC = OptionCode.VENDOR_SPECIFIC
+_UC_CODES = tuple(int(code) for code in MS_UC_CLIENT_SUBOPTIONS)
 
 
 def inspect_vendor_specific(data: bytes) -> Inspection:
     """MS-UC-Client option 43 data: sub-options 1-5 (or CPE-OCPHONE's 10), RFC 2132 §8.4."""
-    items, lints = _walk_suboptions(data)
+    items, lints = _split_suboptions(data)
     lines = [_suboption_line(code, value) for code, value in items]
     codes = [code for code, _ in items]
     if UcSubOption.VLAN_ID in codes and not set(codes) & set(_UC_CODES):
-        return Inspection(43, data, tuple(lines), tuple(lints), suboptions=tuple(items))
+        return Inspection(
+            _VENDOR_SPECIFIC, data, tuple(lines), tuple(lints), suboptions=tuple(items)
+        )
     lints += _lint_suboption_set(codes)
     values = dict(reversed(items))  # the first instance of a code wins
     lints += [lint for code in _UC_CODES if (lint := _lint_value(code, values)) is not None]
@@ -30,10 +44,23 @@ def inspect_vendor_specific(data: bytes) -> Inspection:
         lines.append(f"Certificate Provisioning Service URL: {provisioning.url}")
         lints += lint_cert_provisioning(provisioning)
     url = provisioning.url if provisioning is not None else None
-    return Inspection(43, data, tuple(lines), tuple(lints), suboptions=tuple(items), url=url)
+    return Inspection(
+        _VENDOR_SPECIFIC, data, tuple(lines), tuple(lints), suboptions=tuple(items), url=url
+    )
+
+
+def _split_suboptions(data: bytes) -> tuple[list[tuple[int, bytes]], list[Lint]]:
+    try:
+        items = decode_suboptions(data).items
+    except DecodeError:
+        return _walk_suboptions(data)
+    if encode_suboptions(items) != data:  # pad or END that ucdhcp would not send: say where
+        return _walk_suboptions(data)
+    return list(items), []
 
 
 def _walk_suboptions(data: bytes) -> tuple[list[tuple[int, bytes]], list[Lint]]:
+    """The lenient walk: past pad and END, up to the first sub-option that runs past the end."""
     items: list[tuple[int, bytes]] = []
     lints: list[Lint] = []
     offset = 0
@@ -169,8 +196,10 @@ def _suboption_line(code: int, value: bytes) -> str:
     if code == UcSubOption.VLAN_ID:
         word = int.from_bytes(value, "big") if len(value) == 2 else None
         digits = int(value) if value.isdigit() else None
-        return f"Sub-Option 10 <VLAN ID>: {value.hex().upper()} (word {word}, ASCII {digits})"
-    name = SUBOPTION_NAMES.get(code, "unknown")
+        name = SUBOPTION_NAMES[code].display
+        return f"Sub-Option 10 <{name}>: {value.hex().upper()} (word {word}, ASCII {digits})"
+    known = SUBOPTION_NAMES.get(code)
+    name = known.display if known is not None else "unknown"
     printable = value.decode("latin-1") if all(0x20 <= b < 0x7F for b in value) else None
     shown = f" {printable!r}" if printable is not None else ""
     return f"Sub-Option {code} <{name}>: {value.hex().upper()}{shown}"

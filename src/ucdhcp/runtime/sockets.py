@@ -41,7 +41,8 @@ def udp_socket(listener: Listener, interface: str | None = None) -> socket.socke
         if interface is not None:
             # Before bind(): sockets bound to different devices may then share the port.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
-        set_receive_buffer(sock, listener.receive_buffer)
+        if listener.receive_buffer:  # 0: the kernel's default (a tool's socket)
+            set_receive_buffer(sock, listener.receive_buffer)
         sock.bind((listener.address, listener.port))
     except OSError:
         sock.close()

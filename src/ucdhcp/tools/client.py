@@ -18,6 +18,7 @@ from pathlib import Path
 from ..core.routing import CLIENT_PORT
 from ..runtime.addresses import InterfaceAddress
 from ..runtime.netlink import list_ipv4_addresses
+from ..runtime.sockets import Listener, udp_socket
 from .deployment import ToolError
 from .probe import Answer, Inform, decode_answer, encode_inform, retransmit_schedule
 
@@ -80,15 +81,11 @@ def open_client_socket(interface: ProbeInterface, port: int = CLIENT_PORT) -> so
     Raises:
         ToolError: missing privileges or the port is taken.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.name.encode())
-        sock.bind(("0.0.0.0", port))
+        sock = udp_socket(Listener("0.0.0.0", port, receive_buffer=0), interface=interface.name)
     except OSError as error:
-        sock.close()
         raise ToolError(f"cannot open UDP {port} on {interface.name}: {_why(error)}") from None
+    sock.setblocking(True)  # as a plain socket is: the probe waits with select() first
     return sock
 
 

@@ -30,7 +30,7 @@ from typing import Final
 import structlog
 
 from ..core.responder import Reply
-from ..core.routing import DestinationKind
+from ..core.routing import CLIENT_PORT, SERVER_PORT, DestinationKind
 from .addresses import InterfaceAddress
 from .stats import Statistics
 
@@ -41,7 +41,6 @@ _ARPHRD_ETHER: Final = 1
 _SIOCGIFHWADDR: Final = 0x8927
 _BROADCAST_MAC: Final = b"\xff" * 6
 _LIMITED_BROADCAST: Final = b"\xff" * 4
-_SERVER_PORT: Final = 67
 _IPV4_UDP = struct.Struct("!BBHHHBBH4s4sHHHH")  # RFC 791 header (no options) + RFC 768 header
 _PSEUDO = struct.Struct("!4s4sBBH")  # RFC 768 pseudo header
 _DF: Final = 0x4000  # don't fragment: a DHCP reply fits one frame (RFC 2131 §2: 576 bytes)
@@ -72,10 +71,10 @@ def ip_udp_packet(payload: bytes, source: bytes, destination: bytes, port: int) 
     """An IPv4 datagram from `source`:67 to `destination`:`port` carrying `payload`."""
     udp_length = 8 + len(payload)
     pseudo = _PSEUDO.pack(source, destination, 0, _UDP, udp_length)
-    udp_sum = checksum(pseudo + struct.pack("!HHHH", _SERVER_PORT, port, udp_length, 0) + payload)
+    udp_sum = checksum(pseudo + struct.pack("!HHHH", SERVER_PORT, port, udp_length, 0) + payload)
     header = _IPV4_UDP.pack(
         0x45, 0, 20 + udp_length, 0, _DF, _TTL, _UDP, 0, source, destination,
-        _SERVER_PORT, port, udp_length, udp_sum,
+        SERVER_PORT, port, udp_length, udp_sum,
     )  # fmt: skip
     ip_sum = checksum(header[:20])
     return header[:10] + ip_sum.to_bytes(2, "big") + header[12:] + payload
@@ -162,7 +161,7 @@ class ReplySender:
         if kind is _BROADCAST:
             mac, address = _BROADCAST_MAC, _LIMITED_BROADCAST
             source = None if self.on_link is None else self.on_link.primary
-        elif kind is _CIADDR or (kind is _SOURCE and destination.port == 68):
+        elif kind is _CIADDR or (kind is _SOURCE and destination.port == CLIENT_PORT):
             data = request.data
             if data[1] != 1 or data[2] != 6 or self.on_link is None:  # htype Ethernet, hlen 6
                 return False

@@ -147,6 +147,14 @@ async def test_a_flood_of_ignored_requests_is_logged_at_the_configured_rate(tmp_
     assert next_event["suppressed_before"] == 27
 
 
+NO_LIMITS = {
+    "replies_per_client": 0,
+    "replies_per_destination": 0,
+    "replies_per_port": 0,
+    "requests_per_source": 0,
+}
+
+
 @pytest.mark.asyncio
 async def test_requests_rate_bounds_the_events_and_counts_what_it_left_out(
     tmp_path: Path,
@@ -154,10 +162,7 @@ async def test_requests_rate_bounds_the_events_and_counts_what_it_left_out(
     # 5 events/s with a burst of 20 s' worth (100): a flood of 300 requests is answered whole
     # but logged in part, and the next event logged says how many were left out.
     document = example_document(requests=True, requests_rate=5)
-    document["limits"] = {
-        "replies_per_client": 0, "replies_per_destination": 0, "replies_per_port": 0,
-        "requests_per_source": 0,
-    }  # fmt: skip
+    document["limits"] = NO_LIMITS  # one client, address and port send every request
     async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
         with capture_logs() as events:
             for xid in range(300):
@@ -176,10 +181,7 @@ async def test_requests_rate_bounds_the_events_and_counts_what_it_left_out(
 @pytest.mark.asyncio
 async def test_requests_rate_zero_logs_every_request(tmp_path: Path) -> None:
     document = example_document(requests=True, requests_rate=0)
-    document["limits"] = {
-        "replies_per_client": 0, "replies_per_destination": 0, "replies_per_port": 0,
-        "requests_per_source": 0,
-    }  # fmt: skip
+    document["limits"] = NO_LIMITS  # one client, address and port send every request
     async with serving_document(document, tmp_path / "ucdhcp.toml") as loopback:
         with capture_logs() as events:
             for xid in range(150):

@@ -204,5 +204,8 @@ def test_stop_while_a_reload_waits_for_a_writer_is_prompt_and_quiet(tmp_path: Pa
         stopped = serve.wait_for("server_stopped")
         assert serve.process.wait(STOP_WAIT) == 0  # well before the reload would give up
     assert stopped["reloads"] == {"ok": 0, "failed": 0}
-    assert [event["event"] for event in serve.seen] == ["server_started", "server_stopped"]
+    # Nothing between start and stop: no reload outcome, no error (a receive_buffer_capped
+    # warning at start-up is the host's, when net.core.rmem_max is low and we are not root).
+    events = [e["event"] for e in serve.seen if e["event"] != "receive_buffer_capped"]
+    assert events == ["server_started", "server_stopped"]
     assert (tmp_path / "serve.stderr").read_text(encoding="utf-8") == ""

@@ -5,8 +5,12 @@ with its fix; the healthy lab passes."""
 
 from pathlib import Path
 
+import pytest
+
 from .peers import Segment, start_ucdhcp
 from .world import CERTPROV, DOMAIN, POOL, SERVER, Authority, World, flags, healthy, make_world
+
+pytestmark = pytest.mark.needs_root  # network namespaces
 
 
 def failures(document: dict) -> list[dict]:

@@ -7,10 +7,14 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
+
 from .rivals import ROGUE, UCDHCP
 from .rivals import make_segment as make_rivals
 from .tools import ucdhcp_command
 from .world import POOL, make_world
+
+pytestmark = pytest.mark.needs_root  # network namespaces
 
 ROOT = Path(__file__).resolve().parents[2]
 VARYING = [

@@ -3,8 +3,12 @@ the same phone's INFORM (tests/network/phone.py), the watch listening on the pho
 
 import signal
 
+import pytest
+
 from .peers import serve_config
 from .rivals import PHONE, ROGUE, UCDHCP, make_segment
+
+pytestmark = pytest.mark.needs_root  # network namespaces
 
 DURATION = ("--duration", "5", "--settle", "1")  # the exchanges below end within 2 s
 

@@ -204,3 +204,17 @@ def test_missing_root_label_names_the_public_example_that_makes_the_mistake():
 
 def test_unusable_value_exits_1():
     assert run("decode", "--option", "120", "010A010203").returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("0A020078", "Sub-Option 10 <VLAN ID>: 0078 (as a word: 120; not ASCII digits)"),
+        ("0A03313230", "Sub-Option 10 <VLAN ID>: 313230 (as ASCII digits: 120)"),
+        ("0A023132", "Sub-Option 10 <VLAN ID>: 3132 (as a word: 12594; as ASCII digits: 12)"),
+    ],
+)
+def test_a_vlan_id_is_shown_in_each_reading_that_applies(value: str, shown: str) -> None:
+    # CPE-OCPHONE's sub-option 10 may be a word or ASCII digits (protocol.md §4).
+    result = run("decode", "--option", "43", value)
+    assert shown in result.stdout.splitlines(), result.stdout

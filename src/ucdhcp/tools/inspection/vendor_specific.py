@@ -194,10 +194,13 @@ def _provisioning(values: dict[int, bytes]) -> CertProvisioning | None:
 
 def _suboption_line(code: int, value: bytes) -> str:
     if code == UcSubOption.VLAN_ID:
-        word = int.from_bytes(value, "big") if len(value) == 2 else None
-        digits = int(value) if value.isdigit() else None
+        # The VLAN ID's form is not settled (protocol.md §4): show each reading that applies.
+        readings = []
+        if len(value) == 2:
+            readings.append(f"as a word: {int.from_bytes(value, 'big')}")
+        readings.append(f"as ASCII digits: {int(value)}" if value.isdigit() else "not ASCII digits")
         name = SUBOPTION_NAMES[code].display
-        return f"Sub-Option 10 <{name}>: {value.hex().upper()} (word {word}, ASCII {digits})"
+        return f"Sub-Option 10 <{name}>: {value.hex().upper()} ({'; '.join(readings)})"
     known = SUBOPTION_NAMES.get(code)
     name = known.display if known is not None else "unknown"
     printable = value.decode("latin-1") if all(0x20 <= b < 0x7F for b in value) else None

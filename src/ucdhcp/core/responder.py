@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Final
 
 from ..wire.errors import DecodeError
-from ..wire.message import GIADDR, Message, MessageType, Op, parse_message
+from ..wire.message import Message, MessageType, Op, parse_message
 from ..wire.options import OptionCode
 from ..wire.relay import link_selection
 from ..wire.reply import encode_reply
@@ -157,7 +157,7 @@ class Responder:
         if (
             limits is not None
             and limits.per_sender
-            and datagram[GIADDR] == ZERO  # a relay speaks for many phones
+            and datagram[24:28] == ZERO  # GIADDR: a relay speaks for many phones
             and source[0] != _UNSPECIFIED
             and not limits.admit(source[0])
         ):

@@ -8,7 +8,7 @@ reply past the client's size limit are left out rather than truncated.
 from collections.abc import Sequence
 from typing import Final
 
-from .message import BROADCAST_BIT, FLAGS, MAGIC_COOKIE, OPTIONS_START, Message
+from .message import BROADCAST_BIT, MAGIC_COOKIE, OPTIONS_START, Message
 from .options import OptionCode, encode_option
 
 MIN_REPLY = 300  # BOOTP minimum (RFC 951 §3); some relays and clients drop shorter packets
@@ -100,7 +100,7 @@ def encode_reply(
         them would be useless and could shadow another server's).
     """
     data = request.data
-    flags = data[FLAGS]
+    flags = data[10:12]  # FLAGS, spelled out for mypyc (wire/message.py)
     if broadcast and not request.broadcast:
         flags = bytes((data[10] | BROADCAST_BIT, data[11]))
     offsets = request.offsets

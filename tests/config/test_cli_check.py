@@ -142,7 +142,7 @@ def test_check_invalid_toml_exits_2_naming_the_file(tmp_path: Path) -> None:
 def test_version_flag_prints_the_package_version_and_build() -> None:
     result = run("--version")
     assert result.returncode == 0
-    # .venv's editable install is never compiled (setup.py); tests/build covers "compiled".
+    # .venv's editable install is never compiled (setup.py); tests/packaging covers "compiled".
     assert result.stdout == f"ucdhcp {version('ucdhcp')} (pure Python)\n"
 
 

@@ -13,11 +13,21 @@
 ARG BASE=python:3.11-slim
 
 # --- build: wheels of ucdhcp and of its dependencies (the only stage that needs an index) ---
+# ucdhcp's wheel holds its core compiled by mypyc (setup.py): gcc and the Python headers are
+# installed here, and only here; the final stage has no compiler. (python:3.11-slim ships the
+# headers of its /usr/local Python; a Debian base needs python3-dev.)
 FROM ${BASE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
-RUN python3 -m venv /opt/build
+RUN set -eu \
+    && packages="gcc libc6-dev" \
+    && include=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])') \
+    && { [ -e "$include/Python.h" ] || packages="$packages python3-dev"; } \
+    && apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes \
+        apt-get install -y -qq --no-install-recommends $packages >/dev/null \
+    && python3 -m venv /opt/build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY src ./src
 RUN /opt/build/bin/pip wheel --quiet --wheel-dir /wheels .
 
@@ -66,7 +76,7 @@ RUN set -eu \
     && setcap cap_net_bind_service,cap_net_raw=+ep python-frames \
     && getcap python | grep -qx 'python cap_net_bind_service=ep' \
     && getcap python-frames | grep -qx 'python-frames cap_net_bind_service,cap_net_raw=ep' \
-    && /opt/ucdhcp/bin/ucdhcp --version
+    && /opt/ucdhcp/bin/ucdhcp --version | grep -x 'ucdhcp .* (compiled)' # not a fallback
 
 COPY container/entrypoint.sh /opt/ucdhcp/bin/ucdhcp-entrypoint
 COPY container/healthcheck.py /opt/ucdhcp/bin/ucdhcp-healthcheck

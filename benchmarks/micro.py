@@ -23,13 +23,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import structlog
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline_responder import FixedReply, build_reply
 
-from ucdhcp.config import build_policy, parse_config
+from ucdhcp.config import LoggingSection, build_policy, parse_config
 from ucdhcp.core.limits import ReplyLimits
 from ucdhcp.core.responder import Arrival, Reply, Responder
 from ucdhcp.runtime.logs import configure_logging
@@ -37,7 +35,6 @@ from ucdhcp.runtime.protocol import Handling, ResponderProtocol
 from ucdhcp.runtime.request_log import RequestLog, describe
 from ucdhcp.runtime.sender import ReplySender
 from ucdhcp.runtime.stats import Statistics
-from ucdhcp.runtime.throttle import KeyedRateLimit
 from ucdhcp.wire.message import parse_message
 from ucdhcp.wire.reply import encode_reply
 
@@ -46,6 +43,7 @@ SOURCE = ("10.1.2.50", 68)
 ACK = 5  # DHCP message type of the reply (encode_reply takes a plain int)
 PARAMETERS = 55
 RESPOND, PARSE, ENCODE = "Responder.respond", "parse_message", "encode_reply (alone)"
+GENERAL = "Responder.respond, general path (lean=False)"
 
 # protocol.md §7: phone 10.1.2.50, MAC 00:04:13:aa:bb:cc, xid 0x12345678, no relay.
 INFORM = (
@@ -130,10 +128,32 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
     policy = build_policy(parse_config(CONFIG))
     # As the service runs it: the per-client reply limit counts each reply (default 20/s per
     # chaddr, reset every second by a timer); set out of reach so no call here is refused.
-    responder = Responder(policy, ReplyLimits(per_client=10**9, per_destination=0))
+    # The highest count a cell holds is 0xFFFF: `windowed` starts a new window every 2**15
+    # calls, as the service's timer would, or every later call would be refused.
+    limits = ReplyLimits(per_client=10**9, per_destination=0)
+    responder = Responder(policy, limits)
+    general = Responder(policy, ReplyLimits(per_client=10**9, per_destination=0), lean=False)
+
+    def windowed(function: Callable[[], object]) -> Callable[[], object]:
+        calls = 0
+
+        def call() -> object:
+            nonlocal calls
+            calls += 1
+            if not calls & 0x7FFF:
+                limits.new_window()
+                assert general.limits is not None
+                general.limits.new_window()
+            return function()
+
+        return call
+
     arrival = Arrival(server_id=bytes((10, 1, 2, 10)))
     outcome = responder.respond(INFORM, SOURCE, arrival)
     assert type(outcome) is Reply and len(outcome.payload) == 369, outcome
+    import ucdhcp  # noqa: PLC0415
+
+    print(f"ucdhcp {ucdhcp.__version__} ({ucdhcp.build()})", file=sys.stderr)
     request = parse_message(INFORM)
     chosen = policy.option_set(outcome.site, outcome.profile, request.option(PARAMETERS) or b"")
     assert chosen is not None and len(chosen.tlvs) == 2, chosen  # 43 and 120, in 55's order
@@ -149,8 +169,9 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
     quiet = protocol(responder, arrival)
     # As the service does with logging.requests = true and requests_rate = 0: every request.
     configure_logging("json")
-    log = structlog.get_logger("ucdhcp.requests")
-    logging = protocol(responder, arrival, RequestLog(log.info, None, KeyedRateLimit(10.0)))
+    request_log = RequestLog.configured(LoggingSection(requests=True, requests_rate=0))
+    assert request_log is not None
+    logging = protocol(responder, arrival, request_log)
     fields = describe(outcome, SOURCE)[1]
     baseline = FixedReply(*build_reply(bytes((10, 1, 2, 10))), echo=False)
     baseline.connection_made(NullSocket())  # type: ignore[arg-type]
@@ -162,12 +183,22 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         ("minimal parse (header + TLV dict)", lambda: minimal_parse(INFORM)),
         (PARSE, lambda: parse_message(INFORM)),
         (ENCODE, encode),
-        (RESPOND, lambda: responder.respond(INFORM, SOURCE, arrival)),
+        (RESPOND, windowed(lambda: responder.respond(INFORM, SOURCE, arrival))),
+        (
+            GENERAL,
+            windowed(lambda: general.respond(INFORM, SOURCE, arrival)),
+        ),
         ("Statistics.record", lambda: stats.record(outcome)),
-        ("server callback, logging off", lambda: quiet.datagram_received(INFORM, SOURCE)),
-        ("server callback, logging on", lambda: logging.datagram_received(INFORM, SOURCE)),
+        (
+            "server callback, logging off",
+            windowed(lambda: quiet.datagram_received(INFORM, SOURCE)),
+        ),
+        (
+            "server callback, logging on",
+            windowed(lambda: logging.datagram_received(INFORM, SOURCE)),
+        ),
         ("  of which describe()", lambda: describe(outcome, SOURCE)),
-        ("  of which structlog info() to JSON", lambda: log.info("reply_sent", **fields)),
+        ("  of which structlog info() to JSON", lambda: request_log.emit("reply_sent", **fields)),
     ]
 
 
@@ -183,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
         results = {name: per_call_ns(function, seconds) for name, function in cases()}
     items = list(results.items())
-    decide = results[RESPOND] - results[PARSE] - results[ENCODE]  # from public calls only
-    results = dict([*items[:4], ("decide (respond - parse - encode)", decide), *items[4:]])
+    decide = results[GENERAL] - results[PARSE] - results[ENCODE]  # from public calls only
+    name = "decide (general respond - parse - encode)"
+    results = dict([*items[:4], (name, decide), *items[4:]])
     minimal = results["minimal parse (header + TLV dict)"]
     print(f"{'step (protocol.md §7 INFORM, 276 bytes)':<46}{'ns/packet':>10}{'x minimal':>11}")
     for name, ns in results.items():

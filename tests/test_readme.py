@@ -59,5 +59,7 @@ def test_the_set_up_installs_every_debian_package_a_test_names() -> None:
         "udhcpc",  # real DHCP clients
         "dhcpcd-base",
         "python3-venv",  # the set-up's own .venv
+        "gcc",  # the compiled build, tests/packaging/test_compiled.py
+        "python3-dev",
     }
     assert named <= setup_packages()

@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from . import __version__, build
 from .commands import EXIT_CONFIG
 
 # name -> one-line help; each name is a module of ucdhcp.commands with register(subparsers).
@@ -43,7 +43,7 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ucdhcp", description="Options-only DHCP responder for Microsoft UC (Lync) phones."
     )
-    parser.add_argument("--version", action="version", version=f"ucdhcp {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print the version and build")
     commands = parser.add_subparsers(metavar="COMMAND")
     for name, text in COMMANDS.items():
         if chosen is None or name == chosen:
@@ -51,6 +51,15 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         else:
             commands.add_parser(name, help=text)
     return parser
+
+
+class _Version(argparse.Action):
+    """`--version`: the version and whether the core runs compiled or as Python source (the
+    core is imported only when asked, so other commands do not pay for it)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        sys.stdout.write(f"ucdhcp {__version__} ({build()})\n")
+        parser.exit()
 
 
 def _chosen(arguments: Sequence[str]) -> str | None:

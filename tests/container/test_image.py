@@ -317,6 +317,12 @@ def test_image_serves_a_phone_on_a_macvlan_as_non_root(lab: Lab, tmp_path: Path)
         podman("inspect", "--type", "image", "--format", "{{json .HealthCheck}}", IMAGE).stdout
     )
     assert healthcheck and healthcheck["Test"][0] == "CMD", healthcheck  # kept: --format docker
+    # The core was compiled in the build stage; the image itself has no compiler.
+    compilers = podman(
+        *("run", "--rm", "--network", "none", "--entrypoint", "/opt/ucdhcp/bin/python3", IMAGE),
+        *("-c", "import shutil; print([shutil.which(c) for c in ('cc', 'gcc', 'c99')])"),
+    ).stdout
+    assert compilers == "[None, None, None]\n"
 
     container_ns, client_ns = segment(lab)
     # The directory is mounted, not the file: a file replaced by rename (editors, config
@@ -343,6 +349,7 @@ def test_image_serves_a_phone_on_a_macvlan_as_non_root(lab: Lab, tmp_path: Path)
         )
         started = wait_for_event(name, "server_started")
         assert started["interfaces"] == ["eth0"], started  # its only link: the macvlan
+        assert started["compiled"] is True, started  # the build stage compiled the core
 
     def check_capabilities(name: str, held: int) -> None:
         """ucdhcp holds exactly `held`, and sends frames exactly when it holds CAP_NET_RAW."""

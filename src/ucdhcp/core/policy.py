@@ -139,6 +139,16 @@ class OptionSet(NamedTuple):
     joined: bytes
 
 
+class LeanPlan(NamedTuple):
+    """What the responder's lean INFORM path sends for one (option 60, option 55, site,
+    server identifier): the site and profile, and the reply's options pre-encoded."""
+
+    site: Site
+    profile: Profile
+    prefix: bytes  # options 53 (ACK) and 54
+    body: bytes  # the chosen option TLVs, joined
+
+
 CACHE_LIMIT = 4096  # entries per memo; a full memo is emptied, so memory stays bounded
 
 
@@ -167,6 +177,10 @@ class Policy:
     _option_sets: dict[tuple[str, Profile, bytes], OptionSet] = field(
         init=False, repr=False, compare=False
     )
+    # The lean INFORM path's memo (responder.py), here so that a reload empties it.
+    lean_plans: dict[tuple[bytes, bytes, str, bytes], "LeanPlan | None"] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         routes = [
@@ -178,6 +192,7 @@ class Policy:
         object.__setattr__(self, "_routes", tuple(route[:3] for route in routes))
         object.__setattr__(self, "_sites_by_address", {})
         object.__setattr__(self, "_option_sets", {})
+        object.__setattr__(self, "lean_plans", {})
 
     def profile_for(self, vendor_class: bytes) -> Profile | None:
         """The profile serving this option 60 value, or None."""

@@ -3,18 +3,21 @@
 
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 import structlog
 
 from ..config import REQUESTS_BURST, LoggingSection
-from ..core.responder import Ignored, Outcome, Reply
-from ..core.routing import dotted
+from ..core.policy import Profile
+from ..core.responder import Ignored, Outcome, Reason, Reply
+from ..core.routing import DestinationKind, dotted
 from ..wire.message import Message, MessageType
 from ..wire.options import OptionCode
 from .throttle import KeyedRateLimit
 
 _REQUESTS = "requests"  # the one key of the volume bound
+_VENDOR_CLASS = int(OptionCode.VENDOR_CLASS)
 
 
 class RequestLog:
@@ -40,7 +43,9 @@ class RequestLog:
         buckets of `previous` whose rates did not change, so a reload forgets no count."""
         if not settings.requests:
             return None
-        logger = structlog.get_logger("ucdhcp.requests")
+        # Bound now, once per configuration (a reload reconfigures logging, then calls this):
+        # the lazy proxy get_logger() returns would rebuild the bound logger on every event.
+        logger = structlog.get_logger("ucdhcp.requests").bind()
         emit = logger.info if settings.request_level == "info" else logger.debug
         rate = settings.requests_rate
         volume = previous.volume if previous is not None else None
@@ -76,40 +81,55 @@ def describe(
     outcome: Outcome, source: tuple[str, int], dropped: str | None = None
 ) -> tuple[str, dict[str, Any]]:
     """The event name and its fields; `dropped`: why a Reply could not be sent."""
-    fields: dict[str, Any] = {"source": f"{source[0]}:{source[1]}"}
-    if outcome.request is not None:
-        fields.update(describe_request(outcome.request))
+    request = outcome.request
+    if request is None:
+        fields: dict[str, Any] = {"source": f"{source[0]}:{source[1]}"}
+    else:
+        fields = describe_request(request, source)
     if isinstance(outcome, Reply):
         destination = outcome.destination
-        fields.update(
-            site=outcome.site.name,
-            profile=str(outcome.profile),
-            destination=f"{destination.address}:{destination.port}",
-            destination_kind=str(destination.kind),
-            size=len(outcome.payload),
-        )
+        fields["site"] = outcome.site.name
+        fields["profile"] = _TEXT[outcome.profile]
+        fields["destination"] = f"{destination.address}:{destination.port}"
+        fields["destination_kind"] = _TEXT[destination.kind]
+        fields["size"] = len(outcome.payload)
         if dropped is not None:
             fields["error"] = dropped
             return "reply_dropped", fields
         return "reply_sent", fields
-    fields["reason"] = str(outcome.reason)
+    fields["reason"] = _TEXT[outcome.reason]
     if outcome.detail:
         fields["detail"] = outcome.detail
     return "request_ignored", fields
 
 
-def describe_request(request: Message) -> dict[str, Any]:
+# Formatted once rather than per event: the names of message types, profiles, destination
+# kinds and reasons.
+_TYPE_NAMES: dict[int | None, str] = {int(kind): kind.name for kind in MessageType}
+_TYPE_NAMES[None] = "BOOTP"
+_TEXT: dict[StrEnum, str] = {
+    member: str(member) for enum in (Profile, DestinationKind, Reason) for member in enum
+}
+
+
+def describe_request(request: Message, source: tuple[str, int] | None = None) -> dict[str, Any]:
+    """The request's fields of an event (with `source` first, when given)."""
     message_type = request.message_type
-    try:
-        type_name = MessageType(message_type).name if message_type is not None else "BOOTP"
-    except ValueError:
-        type_name = str(message_type)
-    vendor_class = request.option(OptionCode.VENDOR_CLASS)
-    return {
-        "xid": f"0x{request.xid:08x}",
-        "chaddr": request.chaddr.hex(":"),
-        "message_type": type_name,
-        "vendor_class": None if vendor_class is None else vendor_class.decode("latin-1"),
-        "ciaddr": dotted(request.ciaddr),
-        "giaddr": dotted(request.giaddr),
-    }
+    type_name = _TYPE_NAMES.get(message_type)
+    data = request.data
+    start = request.offsets.get(_VENDOR_CLASS)
+    vendor_class = None
+    if start is not None:
+        vendor_class = (
+            request.option(_VENDOR_CLASS)
+            if request.joined
+            else (data[start : start + data[start - 1]])
+        )
+    fields: dict[str, Any] = {} if source is None else {"source": f"{source[0]}:{source[1]}"}
+    fields["xid"] = "0x" + data[4:8].hex()
+    fields["chaddr"] = request.chaddr.hex(":")
+    fields["message_type"] = str(message_type) if type_name is None else type_name
+    fields["vendor_class"] = None if vendor_class is None else vendor_class.decode("latin-1")
+    fields["ciaddr"] = dotted(request.ciaddr)
+    fields["giaddr"] = dotted(request.giaddr)
+    return fields

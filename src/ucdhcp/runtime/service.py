@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 
-from .. import __version__
+from .. import __version__, compiled
 from ..config import Config, ConfigError, load_policy
 from ..config.settled import UnsettledFileError, read_settled
 from ..core.policy import Policy
@@ -79,6 +79,7 @@ class Service:
         log.info(
             "server_started",
             version=__version__,
+            compiled=compiled(),
             address=str(server.address),
             port=self.bound_port,
             worker=self.worker,

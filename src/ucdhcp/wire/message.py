@@ -35,6 +35,8 @@ BROADCAST_BIT: Final = BROADCAST_FLAG >> 8  # the flag in the first byte of `fla
 FLAGS = slice(10, 12)
 CIADDR = slice(12, 16)
 GIADDR = slice(24, 28)
+# The per-packet code slices with literal bounds (the slices above, spelled out): mypyc
+# compiles `bytes[slice_object]` as an integer index, which raises TypeError.
 
 
 class Op(IntEnum):
@@ -88,8 +90,8 @@ class Message:
         self.offsets = offsets  # code -> offset of the value's first byte
         self.joined = joined  # code -> concatenated value, for codes seen more than once
         self.op: int = data[0]
-        self.ciaddr: bytes = data[CIADDR]
-        self.giaddr: bytes = data[GIADDR]
+        self.ciaddr: bytes = data[12:16]  # CIADDR
+        self.giaddr: bytes = data[24:28]  # GIADDR
         start = offsets.get(_MESSAGE_TYPE)
         self.message_type: int | None = None if start is None else data[start]
 
@@ -129,7 +131,7 @@ class Message:
 
     @property
     def flags(self) -> int:
-        return int.from_bytes(self.data[FLAGS], "big")
+        return int.from_bytes(self.data[10:12], "big")  # FLAGS
 
     @property
     def broadcast(self) -> bool:

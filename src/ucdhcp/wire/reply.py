@@ -8,7 +8,7 @@ reply past the client's size limit are left out rather than truncated.
 from collections.abc import Sequence
 from typing import Final
 
-from .message import BROADCAST_BIT, FLAGS, MAGIC_COOKIE, OPTIONS_START, Message
+from .message import BROADCAST_BIT, MAGIC_COOKIE, OPTIONS_START, Message
 from .options import OptionCode, encode_option
 
 MIN_REPLY = 300  # BOOTP minimum (RFC 951 §3); some relays and clients drop shorter packets
@@ -100,7 +100,7 @@ def encode_reply(
         them would be useless and could shadow another server's).
     """
     data = request.data
-    flags = data[FLAGS]
+    flags = data[10:12]  # FLAGS, spelled out for mypyc (wire/message.py)
     if broadcast and not request.broadcast:
         flags = bytes((data[10] | BROADCAST_BIT, data[11]))
     offsets = request.offsets
@@ -131,6 +131,39 @@ def encode_reply(
         bytes((_MESSAGE_TYPE, 1, message_type, _SERVER_ID, 4)), server_id,
         echoed, body, tail, _END,
     ))  # fmt: skip
+    return reply if size >= MIN_REPLY else reply + _PAD[: MIN_REPLY - size]
+
+
+def ack_prefix(message_type: int, server_id: bytes) -> bytes:
+    """Options 53 and 54 as every reply of `message_type` from `server_id` starts them: the
+    piece `encode_plain_reply` takes pre-encoded."""
+    return bytes((_MESSAGE_TYPE, 1, message_type, _SERVER_ID, 4)) + server_id
+
+
+def encode_plain_reply(request: Message, prefix: bytes, body: bytes) -> bytes | None:
+    """`encode_reply` for a request without options 57, 82 and 118, none of them repeated,
+    with the BROADCAST flag copied: the same bytes, from pre-encoded pieces.
+
+    Args:
+        prefix: `ack_prefix(message_type, server_id)`.
+        body: the chosen option TLVs, joined.
+
+    Returns:
+        The datagram; None when the options do not all fit in 548 bytes (encode_reply then
+        decides which to leave out).
+    """
+    data = request.data
+    start = request.offsets.get(_CLIENT_ID)
+    # RFC 6842 §3: the client identifier, echoed as sent.
+    echoed = b"" if start is None else data[start - 2 : start + data[start - 1]]
+    size = FIXED_SIZE + len(echoed) + len(body)
+    if size > _BUDGET:
+        return None
+    reply = b"".join((
+        b"\x02", data[1:3], b"\x00", data[4:8], b"\x00\x00", data[10:16],
+        _ZERO_YIADDR_SIADDR, data[24:44], _ZERO_SNAME_FILE_COOKIE, prefix, echoed, body, _END,
+    ))  # fmt: skip
+    size += END_SIZE
     return reply if size >= MIN_REPLY else reply + _PAD[: MIN_REPLY - size]
 
 

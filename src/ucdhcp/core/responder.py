@@ -19,7 +19,6 @@ from .policy import CACHE_LIMIT, LeanPlan, Policy, Profile, Site
 from .routing import (
     CLIENT_PORT,
     LIMITED_BROADCAST,
-    SERVER_PORT,
     ZERO,
     Destination,
     DestinationKind,
@@ -205,17 +204,14 @@ def _lean_inform(
         or _SUBNET_SELECTION in offsets
     ):
         return None
-    # routing.reply_destination for a request without giaddr that has a source or a ciaddr.
-    ciaddr = request.ciaddr
-    address, port = source
-    if address != _UNSPECIFIED and port not in (CLIENT_PORT, SERVER_PORT):
-        destination = Destination(address, port, _SOURCE)
-    elif ciaddr != ZERO:
-        destination = Destination(dotted(ciaddr), CLIENT_PORT, _CIADDR)
-    else:
+    # Only the unicast destinations of a request without giaddr: a tool's source port, or
+    # ciaddr:68 (RFC 2131 §4.1, routing.py); the rest go the general way.
+    destination = reply_destination(request, source, policy.relayed_inform)
+    if destination is None or (destination.port == CLIENT_PORT and destination.kind is not _CIADDR):
         return None
     if _refused(destination, request, arrival):
         return None
+    ciaddr = request.ciaddr
     site = policy.site_or_default(ciaddr if ciaddr != ZERO else arrival.address)
     if site is None:
         return None

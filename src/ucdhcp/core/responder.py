@@ -39,7 +39,7 @@ _RELAY_AGENT_INFORMATION: Final = int(OptionCode.RELAY_AGENT_INFORMATION)
 _SUBNET_SELECTION: Final = int(OptionCode.SUBNET_SELECTION)
 _MAX_MESSAGE_SIZE: Final = int(OptionCode.MAX_MESSAGE_SIZE)
 _CIADDR, _RELAY = DestinationKind.CIADDR, DestinationKind.RELAY
-_BROADCAST, _SOURCE = DestinationKind.BROADCAST, DestinationKind.SOURCE
+_BROADCAST = DestinationKind.BROADCAST
 _UNSPECIFIED = "0.0.0.0"
 
 

@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline_responder import FixedReply, build_reply
 
-from ucdhcp.config import LoggingSection, build_policy, parse_config
+from ucdhcp.config.loading import build_policy, parse_config
+from ucdhcp.config.model import LoggingSection
 from ucdhcp.core.limits import ReplyLimits
 from ucdhcp.core.responder import Arrival, Reply, Responder
 from ucdhcp.runtime.logs import configure_logging
@@ -169,7 +170,7 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
     quiet = protocol(responder, arrival)
     # As the service does with logging.requests = true and requests_rate = 0: every request.
     configure_logging("json")
-    request_log = RequestLog.configured(LoggingSection(requests=True, requests_rate=0))
+    request_log = RequestLog.configured(LoggingSection(requests=True, requests_rate=0).settings())
     assert request_log is not None
     logging = protocol(responder, arrival, request_log)
     fields = describe(outcome, SOURCE)[1]

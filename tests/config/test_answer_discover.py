@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ucdhcp.config import ConfigError, load_policy, parse_config
+from ucdhcp.config.errors import ConfigError
+from ucdhcp.config.loading import load_policy, parse_config
 from ucdhcp.core.policy import Profile
 
 SITE = '[[sites]]\nname = "hq"\nsubnets = ["10.1.2.0/24"]\nsip_servers = ["pool01.contoso.com"]\n'

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ucdhcp.config import ConfigError, load_policy
+from ucdhcp.config.errors import ConfigError
+from ucdhcp.config.loading import load_policy
 
 LONG_LABEL = "a" * 64
 LONG_NAME = ".".join(["a" * 50] * 5) + ".com"  # 258 characters, every label legal

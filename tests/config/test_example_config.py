@@ -4,7 +4,7 @@ from pathlib import Path
 
 from tests.dhcp.golden import CERT_PATH, OPTION_43_POOL01, OPTION_120_POOL01, option_43
 from tests.dhcp.request import tlv
-from ucdhcp.config import load_policy
+from ucdhcp.config.loading import load_policy
 from ucdhcp.core.policy import Profile
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ucdhcp.example.toml"

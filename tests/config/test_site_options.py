@@ -16,7 +16,8 @@ from tests.dhcp.golden import (
     option_43,
 )
 from tests.dhcp.request import tlv
-from ucdhcp.config import ConfigError, build_policy, parse_config
+from ucdhcp.config.errors import ConfigError
+from ucdhcp.config.loading import build_policy, parse_config
 from ucdhcp.core.policy import Profile
 from ucdhcp.wire.options import SipEncoding
 

@@ -15,7 +15,9 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel
 
-from ucdhcp.config import Config, ConfigError, load_config, parse_config
+from ucdhcp.config.errors import ConfigError
+from ucdhcp.config.loading import load_config, parse_config
+from ucdhcp.config.model import Config
 
 from .test_cli_check import run
 

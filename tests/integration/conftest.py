@@ -14,7 +14,7 @@ import structlog
 
 from tests.dhcp.reply import xid_of
 from tests.dhcp.request import phone_request
-from ucdhcp.config import build_policy, load_policy, parse_config
+from ucdhcp.config.loading import build_policy, load_settings, parse_config
 from ucdhcp.runtime.service import Service
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ucdhcp.example.toml"
@@ -109,14 +109,15 @@ async def serving(service: Service) -> AsyncIterator[Loopback]:
 @asynccontextmanager
 async def serving_document(document: dict[str, Any], config_path: Path) -> AsyncIterator[Loopback]:
     config = parse_config(document, str(config_path))
-    async with serving(Service(config_path, config, build_policy(config))) as loopback:
+    service = Service(config_path, config.settings(), build_policy(config))
+    async with serving(service) as loopback:
         yield loopback
 
 
 @asynccontextmanager
 async def serving_file(config_path: Path) -> AsyncIterator[Loopback]:
-    config, policy = load_policy(config_path)
-    async with serving(Service(config_path, config, policy)) as loopback:
+    settings, policy = load_settings(config_path)
+    async with serving(Service(config_path, settings, policy)) as loopback:
         yield loopback
 
 

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.dhcp.request import phone_request
-from ucdhcp.config import build_policy, parse_config
+from ucdhcp.config.loading import build_policy, parse_config
 from ucdhcp.runtime.service import Service
 
 from ..integration.conftest import Loopback, example_document, serving
@@ -37,7 +37,7 @@ def metrics_service(tmp_path: Path) -> Service:
     document = example_document()
     document["metrics"] = {"listen": "127.0.0.1:0"}
     config = parse_config(document, str(tmp_path / "ucdhcp.toml"))
-    return Service(tmp_path / "ucdhcp.toml", config, build_policy(config))
+    return Service(tmp_path / "ucdhcp.toml", config.settings(), build_policy(config))
 
 
 @pytest.mark.asyncio
@@ -88,7 +88,7 @@ async def test_metrics_endpoint_answers_other_paths_with_404(tmp_path: Path) -> 
 
 
 def test_metrics_listen_must_be_address_and_port() -> None:
-    from ucdhcp.config import ConfigError  # noqa: PLC0415
+    from ucdhcp.config.errors import ConfigError  # noqa: PLC0415
 
     document = example_document()
     document["metrics"] = {"listen": "localhost"}

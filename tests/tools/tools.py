@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ucdhcp.cli import main
-from ucdhcp.config import load_policy
+from ucdhcp.config.loading import load_policy
 from ucdhcp.core.policy import Profile
 
 HERE = Path(__file__).resolve().parent

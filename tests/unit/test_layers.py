@@ -1,6 +1,7 @@
 """The tree shows the layers, and imports only point down them:
 
-    wire (pure codec) -> core (pure decision) -> config (pydantic) -> runtime (sockets, asyncio)
+    wire (pure codec) -> core (pure decision) -> config (pydantic, in a child process for the
+    server) -> runtime (sockets, asyncio)
     -> tools (what the tool commands do) -> commands (arguments, exit codes) -> cli
 
 and the pure modules do no I/O: they import no asyncio, socket, structlog or pydantic, neither
@@ -137,7 +138,10 @@ import ucdhcp
 after_package = sorted(sys.modules)
 import ucdhcp.core.responder, ucdhcp.core.limits
 import ucdhcp.runtime.stats, ucdhcp.runtime.diagnosis, ucdhcp.runtime.throttle
-print(json.dumps({"package": after_package, "responder": sorted(sys.modules)}))
+after_pure = sorted(sys.modules)
+import ucdhcp.cli
+ucdhcp.cli.build_parser("serve")  # what `ucdhcp serve` imports
+print(json.dumps({"package": after_package, "responder": after_pure, "serve": sorted(sys.modules)}))
 """
 
 
@@ -160,3 +164,10 @@ def test_importing_the_pure_modules_does_not_load(forbidden, loaded_modules):
         else "a module under the pure modules' imports"
     )
     assert forbidden not in loaded_modules["responder"], f"{forbidden} is loaded by {culprit}"
+
+
+def test_the_serving_process_does_not_load_pydantic(loaded_modules):
+    # config/isolated.py validates in a child: the server keeps plain settings (issue 11).
+    assert "ucdhcp.runtime.service" in loaded_modules["serve"]
+    assert "ucdhcp.config.isolated" in loaded_modules["serve"]
+    assert not {name for name in loaded_modules["serve"] if name.split(".")[0] == "pydantic"}

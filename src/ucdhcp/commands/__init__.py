@@ -4,9 +4,14 @@ parser and sets `handler` to a function `(argparse.Namespace) -> int` (the exit 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..config import DEFAULT_PATH, Config, ConfigError, load_policy
+from ..config.errors import ConfigError
+from ..config.settings import DEFAULT_PATH
 from ..core.policy import Policy
+
+if TYPE_CHECKING:  # pydantic: imported by the commands that read a whole config, not `serve`
+    from ..config.model import Config
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1  # the command could not do its job (port taken, no answer, ...)
@@ -23,8 +28,10 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_or_report(path: Path) -> tuple[Config, Policy] | None:
+def load_or_report(path: Path) -> "tuple[Config, Policy] | None":
     """The config and its policy, or None after printing every problem to stderr."""
+    from ..config.loading import load_policy  # noqa: PLC0415 - see TYPE_CHECKING above
+
     try:
         return load_policy(path)
     except ConfigError as error:

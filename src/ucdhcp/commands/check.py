@@ -4,7 +4,9 @@ import argparse
 import json
 import socket
 
-from ..config import Config, ConfigError, load_policy
+from ..config.errors import ConfigError
+from ..config.loading import load_policy
+from ..config.model import Config
 from ..core.policy import Policy
 from ..runtime.diagnosis import Finding, Severity, diagnose
 from ..runtime.netlink import list_ipv4_addresses

@@ -7,11 +7,13 @@ import sys
 
 import uvloop
 
+from ..config.errors import ConfigError
+from ..config.isolated import validate
 from ..runtime.logs import configure_logging
 from ..runtime.service import serve
 from ..runtime.sockets import BindError
 from ..runtime.workers import Supervisor
-from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
+from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -31,10 +33,12 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 def run(args: argparse.Namespace) -> int:
     # Until the service installs its reload handler, a SIGHUP must not kill the process.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    loaded = load_or_report(args.config)
-    if loaded is None:
+    try:
+        # Validated in a child process: this one never imports pydantic (config/isolated.py).
+        config, policy = validate(args.config)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
         return EXIT_CONFIG
-    config, policy = loaded
     if not 1 <= args.workers <= max(64, os.cpu_count() or 1):
         print(f"ucdhcp: --workers must be 1-{max(64, os.cpu_count() or 1)}", file=sys.stderr)
         return EXIT_CONFIG

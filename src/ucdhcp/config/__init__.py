@@ -1,30 +1,11 @@
-"""The TOML configuration: pydantic models that forbid unknown keys, loading with errors that
-name the file, the field path and the reason, and the translation into a pure Policy.
+"""The TOML configuration. Import from the modules, not from here: the serving process imports
+settings.py, errors.py and isolated.py only, never pydantic (isolated.py says why).
+
+- model.py: the pydantic models (strict TOML types, unknown keys forbidden, field checks);
+- loading.py: TOML to the models, errors naming the file, the field path and the reason, and
+  the models to a pure Policy;
+- settings.py: what the server keeps of a config, as plain dataclasses;
+- isolated.py: validation in a child process, for the server;
+- settled.py: reading a file its writer has finished;
+- errors.py: ConfigError.
 """
-
-from .errors import ConfigError, FieldValueError
-from .loading import build_policy, load_config, load_policy, parse_config, read_config
-from .model import (
-    DEFAULT_PATH,
-    REQUESTS_BURST,
-    Config,
-    LimitsSection,
-    LoggingSection,
-    ServerSection,
-)
-
-__all__ = [
-    "DEFAULT_PATH",
-    "REQUESTS_BURST",
-    "Config",
-    "ConfigError",
-    "FieldValueError",
-    "LimitsSection",
-    "LoggingSection",
-    "ServerSection",
-    "build_policy",
-    "load_config",
-    "load_policy",
-    "parse_config",
-    "read_config",
-]

@@ -18,6 +18,7 @@ from ..core.policy import (
 from ..wire.reply import room_for_options
 from .errors import ConfigError, FieldValueError
 from .model import Config
+from .settings import Settings
 
 _TYPICAL_CLIENT_ID = 9  # option 61 for an Ethernet MAC: 2 + 1 + 6 bytes
 
@@ -149,3 +150,9 @@ def load_policy(path: Path, data: bytes | None = None) -> tuple[Config, Policy]:
     raises ConfigError."""
     config = load_config(path) if data is None else read_config(data, str(path))
     return config, build_policy(config, str(path))
+
+
+def load_settings(path: Path, data: bytes | None = None) -> tuple[Settings, Policy]:
+    """load_policy, keeping of the config only what the serving process reads."""
+    config, policy = load_policy(path, data)
+    return config.settings(), policy

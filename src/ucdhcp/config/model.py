@@ -4,7 +4,6 @@ forbidden, and the checks that blame one field."""
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Annotated, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
@@ -31,13 +30,18 @@ from ..core.policy import (
 )
 from ..wire.vendor import CertProvisioning, VlanIdFormat
 from .errors import FieldValueError
+from .settings import (
+    LimitSettings,
+    LoggingSettings,
+    MetricsSettings,
+    ServerSettings,
+    Settings,
+)
 
-DEFAULT_PATH = Path("/etc/ucdhcp/ucdhcp.toml")
 DEFAULT_PATH_TEXT = "/CertProv/CertProvisioningService.svc"
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _T = TypeVar("_T")
-REQUESTS_BURST = 20  # logging.requests_rate: seconds' worth of events logged in one burst
 
 
 def _fqdn(value: str) -> str:
@@ -143,6 +147,12 @@ class ServerSection(Model):
             )
         return self
 
+    def settings(self) -> ServerSettings:
+        interfaces = None if self.interfaces is None else tuple(self.interfaces)
+        return ServerSettings(
+            self.address, self.port, interfaces, self.server_id, self.receive_buffer
+        )
+
 
 def _proxy_offer_profiles(profiles: list[Profile]) -> list[Profile]:
     # MS-UC-Client phones get 120/43 by INFORM once they have a lease; anything that sends
@@ -191,6 +201,15 @@ class LimitsSection(Model):
     # many chaddrs and ciaddrs it makes up.
     requests_per_source: Limit = 100
 
+    def settings(self) -> LimitSettings:
+        return LimitSettings(
+            self.replies_per_client,
+            self.replies_per_destination,
+            self.replies_per_relay,
+            self.replies_per_port,
+            self.requests_per_source,
+        )
+
 
 class MetricsSection(Model):
     listen: str | None = None  # "HOST:PORT" for the Prometheus endpoint; None: off
@@ -214,6 +233,9 @@ class MetricsSection(Model):
             raise FieldValueError(("listen",), f"{self.listen!r}: port must be 0-65535")
         return str(address), int(port)
 
+    def settings(self) -> MetricsSettings:
+        return MetricsSettings(self.listen, None if self.listen is None else self.endpoint())
+
 
 class LoggingSection(Model):
     format: Literal["auto", "json", "console"] = "auto"
@@ -227,6 +249,16 @@ class LoggingSection(Model):
     # of REQUESTS_BURST seconds' worth so a 20,000-phone boot storm is logged whole; what is
     # left out is counted on the next event as `not_logged_before`. 0: no bound.
     requests_rate: Annotated[float, Field(ge=0, le=10_000_000)] = 1000.0
+
+    def settings(self) -> LoggingSettings:
+        return LoggingSettings(
+            self.format,
+            self.level,
+            self.requests,
+            self.request_level,
+            self.ignored_rate,
+            self.requests_rate,
+        )
 
 
 class ExtraOption(Model):
@@ -389,6 +421,16 @@ class Config(Model):
             )
         _check_overlaps(self.sites)
         return self
+
+    def settings(self) -> Settings:
+        """What the serving process keeps (settings.py)."""
+        return Settings(
+            server=self.server.settings(),
+            logging=self.logging.settings(),
+            metrics=self.metrics.settings(),
+            limits=self.limits.settings(),
+            relays_configured=bool(self.replies.trusted_relays),
+        )
 
 
 def _check_overlaps(sites: Sequence[SiteSection]) -> None:

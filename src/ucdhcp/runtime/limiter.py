@@ -3,17 +3,17 @@ window, in one object the service starts, reconfigures on reload and stops."""
 
 import asyncio
 
-from ..config import LimitsSection
+from ..config.settings import LimitSettings
 from ..core.limits import ReplyLimits
 
 
 class Limiter:
-    def __init__(self, settings: LimitsSection) -> None:
+    def __init__(self, settings: LimitSettings) -> None:
         self.limits = ReplyLimits(0, 0)
         self._window: asyncio.TimerHandle | None = None
         self.apply(settings)
 
-    def apply(self, settings: LimitsSection) -> None:
+    def apply(self, settings: LimitSettings) -> None:
         """Take new limits (a reload); the counts of the current window are kept."""
         limits = self.limits
         limits.per_client = settings.replies_per_client

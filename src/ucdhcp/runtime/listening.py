@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import structlog
 
-from ..config import ServerSection
+from ..config.settings import ServerSettings
 from ..core.responder import Arrival
 from ..core.routing import dotted
 from .addresses import InterfaceAddress, subnet_edges
@@ -50,7 +50,7 @@ class Endpoint:
 class Listening:
     """The open endpoints by name (an interface, or the bound address)."""
 
-    def __init__(self, handling: Handling, server: ServerSection, reuse_port: bool) -> None:
+    def __init__(self, handling: Handling, server: ServerSettings, reuse_port: bool) -> None:
         self.handling = handling
         self.server = server
         self.reuse_port = reuse_port  # one of several --workers sharing the port
@@ -126,7 +126,7 @@ class InterfaceListening(Listening):
     def __init__(
         self,
         handling: Handling,
-        server: ServerSection,
+        server: ServerSettings,
         reuse_port: bool,
         first_scan: Callable[[list[InterfaceAddress]], None] = lambda _: None,
     ) -> None:

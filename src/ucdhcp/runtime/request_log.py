@@ -8,7 +8,7 @@ from typing import Any
 
 import structlog
 
-from ..config import REQUESTS_BURST, LoggingSection
+from ..config.settings import REQUESTS_BURST, LoggingSettings
 from ..core.policy import Profile
 from ..core.responder import Ignored, Outcome, Reason, Reply
 from ..core.routing import DestinationKind, dotted
@@ -37,7 +37,7 @@ class RequestLog:
 
     @classmethod
     def configured(
-        cls, settings: LoggingSection, previous: "RequestLog | None" = None
+        cls, settings: LoggingSettings, previous: "RequestLog | None" = None
     ) -> "RequestLog | None":
         """The log `settings` ask for (None when per-request logging is off), keeping the
         buckets of `previous` whose rates did not change, so a reload forgets no count."""

@@ -2,6 +2,7 @@
 and an atomic policy swap on reload. The config file is the only input."""
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import socket
@@ -11,7 +12,9 @@ from typing import Any
 import structlog
 
 from .. import __version__, compiled
-from ..config import Config, ConfigError, load_policy
+from ..config.errors import ConfigError
+from ..config.isolated import validate_async
+from ..config.settings import Settings, described
 from ..config.settled import UnsettledFileError, read_settled
 from ..core.policy import Policy
 from ..core.responder import Responder
@@ -41,7 +44,7 @@ class Service:
     """
 
     def __init__(
-        self, config_path: Path, config: Config, policy: Policy, *, worker: int | None = None
+        self, config_path: Path, config: Settings, policy: Policy, *, worker: int | None = None
     ) -> None:
         self.config_path = config_path
         self.worker = worker  # index among --workers processes sharing the port, else None
@@ -103,12 +106,12 @@ class Service:
 
     async def _start_metrics(self) -> None:
         settings = self.config.metrics
-        if settings.listen is None:
+        if settings.endpoint is None:
             return
         # Imported only when metrics are on: prometheus_client is memory a quiet box can keep.
         from .metrics import CountersCollector, registry_for, start_metrics_server  # noqa: PLC0415
 
-        host, port = settings.endpoint()
+        host, port = settings.endpoint
         if self.worker is not None and port:
             port += self.worker  # each worker has its own counters, so its own endpoint
         collector = CountersCollector(self.counters, lambda: len(self.listening.endpoints))
@@ -152,14 +155,14 @@ class Service:
             self.responder.policy,
             addresses,
             self.config.server.interfaces,
-            relays_configured=bool(self.config.replies.trusted_relays),
+            relays_configured=self.config.relays_configured,
             links=frozenset(name for _, name in socket.if_nameindex()),
         )
 
     def protocols(self) -> list[ResponderProtocol]:
         return self.listening.protocols()
 
-    def _apply_logging(self, config: Config) -> None:
+    def _apply_logging(self, config: Settings) -> None:
         # Only at start and on reload: configuring structlog is not free, and a new socket
         # finds the current request log on the shared Handling.
         settings = config.logging
@@ -194,7 +197,7 @@ class Service:
         except UnsettledFileError as error:
             done = self._reload_failed(ConfigError(str(self.config_path), [("", str(error))]))
         else:
-            done = self._reload(data)
+            done = await self._reload(data)
         # Not in a `finally`: a reload cancelled by a stop must not say READY after STOPPING.
         self.notifier.ready(self._status())
         return done
@@ -208,9 +211,10 @@ class Service:
         )
         return False
 
-    def _reload(self, data: bytes) -> bool:
+    async def _reload(self, data: bytes) -> bool:
         try:
-            config, policy = load_policy(self.config_path, data)
+            # In a child process (config/isolated.py): this one keeps answering meanwhile.
+            config, policy = await validate_async(self.config_path, data)
         except Exception as error:  # whatever breaks, the old config keeps serving
             if not isinstance(error, ConfigError):
                 error = ConfigError(
@@ -218,17 +222,19 @@ class Service:
                 )
             return self._reload_failed(error)
         self.handling.responder.policy = policy  # one reference swap: atomic between datagrams
-        for section in ("server", "metrics"):
-            running, configured = getattr(self.config, section), getattr(config, section)
+        for section, running, configured in (
+            ("server", self.config.server, config.server),
+            ("metrics", self.config.metrics, config.metrics),
+        ):
             if running != configured:
                 log.warning(
                     "config_change_needs_restart",
                     section=section,
-                    running=running.model_dump(mode="json"),
-                    configured=configured.model_dump(mode="json"),
+                    running=described(running),
+                    configured=described(configured),
                 )
-        self.config = config.model_copy(
-            update={"server": self.config.server, "metrics": self.config.metrics}
+        self.config = dataclasses.replace(
+            config, server=self.config.server, metrics=self.config.metrics
         )
         self._apply_logging(config)
         self.limiter.apply(config.limits)
@@ -283,6 +289,6 @@ class Service:
 
 
 async def serve(
-    config_path: Path, config: Config, policy: Policy, worker: int | None = None
+    config_path: Path, config: Settings, policy: Policy, worker: int | None = None
 ) -> None:
     await Service(config_path, config, policy, worker=worker).run()

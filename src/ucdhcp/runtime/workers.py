@@ -26,7 +26,7 @@ from pathlib import Path
 
 import structlog
 
-from ..config import Config
+from ..config.settings import Settings
 from .notify import Notifier, watchdog_interval
 from .sockets import Listener, refuse_if_taken
 
@@ -74,7 +74,7 @@ class RestartBudget:
 
 
 class Supervisor:
-    def __init__(self, config_path: Path, config: Config, count: int) -> None:
+    def __init__(self, config_path: Path, config: Settings, count: int) -> None:
         self.config_path = config_path
         self.config = config
         self.count = count

@@ -3,7 +3,7 @@ what `serve` would find on this host (the command finds it). Option values are s
 everywhere else in the tools and the README: labelled, data only (no code and length),
 uppercase hex."""
 
-from ..config import ConfigError
+from ..config.errors import ConfigError
 from ..core.policy import Policy, Site
 from ..runtime.diagnosis import Finding
 from ..wire.options import OPTION_LABELS

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Config, ConfigError, build_policy, load_policy, parse_config
+from ..config.errors import ConfigError
+from ..config.loading import build_policy, load_policy, parse_config
+from ..config.model import Config
 from ..core.policy import Policy, Profile, Site, VendorClassMatch
 from ..wire.options import OptionCode, SipEncoding
 from ..wire.vendor import MS_UC_CLIENT, CertProvisioning

@@ -199,7 +199,10 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
             windowed(lambda: logging.datagram_received(INFORM, SOURCE)),
         ),
         ("  of which describe()", lambda: describe(outcome, SOURCE)),
-        ("  of which structlog info() to JSON", lambda: request_log.emit("reply_sent", **fields)),
+        (
+            "  of which the structlog event to JSON",
+            lambda: request_log.logger.write("info", "reply_sent", fields),
+        ),
     ]
 
 

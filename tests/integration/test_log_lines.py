@@ -1,7 +1,8 @@
-"""The JSON log lines configure_logging writes: one write() per event (lines from workers
-sharing stdout stay whole), the values structlog's json.dumps renderer would give, and an ISO
+"""The JSON log lines configure_logging writes: whole lines in each write() (lines from workers
+sharing stdout stay whole), per-request lines batched until the event loop's turn ends, the values structlog's json.dumps renderer would give, and an ISO
 8601 UTC timestamp with microseconds."""
 
+import asyncio
 import contextlib
 import io
 import json
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 import structlog
 
-from ucdhcp.runtime.logs import configure_logging
+from ucdhcp.runtime.logs import PIPE_BUF, REQUESTS, configure_logging
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
@@ -101,3 +102,48 @@ def test_an_exception_is_rendered_into_the_line(stdout: RecordingRaw) -> None:
     [line] = stdout.writes
     event = json.loads(line)
     assert "ValueError: bad value" in event["exception"]
+
+
+def test_request_events_of_one_loop_turn_share_writes_of_whole_lines_in_order(
+    stdout: RecordingRaw,
+) -> None:
+    # Per-request lines wait for the end of the event loop's turn (one write for several),
+    # each write whole lines and at most PIPE_BUF bytes; another event follows them in order.
+    async def one_turn() -> None:
+        requests = structlog.get_logger(REQUESTS).bind()
+        requests.info("reply_sent", n=0, **FIELDS)
+        assert stdout.writes == []  # nothing written yet: the turn goes on
+        for n in range(1, 40):  # ~400 bytes each: several PIPE_BUFs' worth
+            requests.info("reply_sent", n=n, **FIELDS)
+        structlog.get_logger("ucdhcp.test").warning("reply_dropped", n=40)  # after them
+
+    with logging_to(stdout):
+        asyncio.run(one_turn())
+    assert 4 <= len(stdout.writes) <= 10  # 41 lines of ~400 bytes, up to 3072 + 1 line per write
+    lines = []
+    for write in stdout.writes:
+        assert len(write) <= PIPE_BUF and write.endswith(b"\n")
+        lines += write.splitlines()
+    assert [json.loads(line)["n"] for line in lines] == list(range(41))
+
+
+def test_request_events_are_written_at_the_end_of_the_loop_turn(stdout: RecordingRaw) -> None:
+    async def two_turns() -> None:
+        requests = structlog.get_logger(REQUESTS).bind()
+        requests.info("reply_sent", n=0)
+        requests.info("reply_sent", n=1)
+        await asyncio.sleep(0)  # the turn ends: both lines go out, in one write
+        assert [json.loads(line)["n"] for line in stdout.writes[0].splitlines()] == [0, 1]
+        requests.info("reply_sent", n=2)
+
+    with logging_to(stdout):
+        asyncio.run(two_turns())
+    assert len(stdout.writes) == 2
+    assert json.loads(stdout.writes[1])["n"] == 2
+
+
+def test_request_events_outside_an_event_loop_are_written_at_once(stdout: RecordingRaw) -> None:
+    with logging_to(stdout):
+        structlog.get_logger(REQUESTS).bind().info("reply_sent", n=0)
+        assert len(stdout.writes) == 1
+    assert json.loads(stdout.writes[0])["n"] == 0

@@ -2,18 +2,26 @@
 
 JSON is set up for throughput, as structlog's performance guidance says, because per-request
 logging writes one event per packet: orjson renders bytes written straight to stdout's binary
-buffer, and the timestamp reuses the formatted second. The per-request log binds its logger
-once per configuration (request_log.py)."""
+buffer, several per-request lines per write() (_Output), and the timestamp reuses the
+formatted second. The per-request log binds its logger once per configuration
+(request_log.py)."""
 
+import asyncio
+import atexit
 import logging
 import os
 import sys
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any, BinaryIO, Literal, TextIO
 
 import orjson
 import structlog
+
+REQUESTS = "ucdhcp.requests"  # the per-request log's logger name (request_log.py)
+PIPE_BUF = 4096  # bytes a pipe writes atomically (Linux, POSIX minimum 512)
+BATCH = 3072  # deferred bytes that are written without waiting for the loop's turn to end
+_output: "_Output | None" = None
 
 
 class _SafeWriteLogger(structlog.WriteLogger):
@@ -32,30 +40,95 @@ class _SafeWriteLogger(structlog.WriteLogger):
     fatal = failure = err = error = critical = exception = msg
 
 
-class _SafeBytesLogger(structlog.BytesLogger):
-    """_SafeWriteLogger for rendered bytes, written to the binary buffer under `stdout` (or,
-    for a text-only stream such as a test's, decoded). Each event is one write() of the line
-    and its newline, flushed at once: lines from several workers sharing stdout never
-    interleave."""
+class _Output:
+    """Rendered lines to the binary buffer under `stdout` (or, for a text-only stream such as
+    a test's, decoded), never an error: once writing fails (EPIPE, closed file), lines go to
+    /dev/null, as logging must never stop the responder.
+
+    Lines stay whole when workers share stdout: each write() holds whole lines and at most
+    PIPE_BUF bytes (POSIX: atomic on a pipe) unless one line is longer. Per-request lines are
+    `deferred`: collected until the event loop's turn ends (a batch of datagrams) or BATCH bytes,
+    then written together, so logging every request costs one write() per several lines, not
+    one each (issue 11). Any other event is written at once, after what is pending, in order.
+    """
+
+    __slots__ = ("flushing", "pending", "size", "write")
 
     def __init__(self, stdout: TextIO) -> None:
         buffer: BinaryIO | None = getattr(stdout, "buffer", None)
+        self.write: Callable[[bytes], object]
         if buffer is not None:
-            super().__init__(buffer)
+            self.write = _unbuffered(buffer)
         else:
-            super().__init__(stdout)  # type: ignore[arg-type]  # written as text below
-            self._write = lambda line: stdout.write(line.decode())
+            self.write = lambda data: (stdout.write(data.decode()), stdout.flush())
+        self.pending: list[bytes] = []
+        self.size = 0
+        self.flushing = False  # a flush is scheduled for the end of the loop's turn
 
-    def msg(self, message: bytes) -> None:
+    def now(self, message: bytes) -> None:
+        line = message + b"\n"
+        if self.pending:
+            self._append(line)
+            self.flush()
+        else:
+            self._write(line)
+
+    def deferred(self, message: bytes) -> None:
+        self._append(message + b"\n")
+        if self.size >= BATCH:
+            self.flush()
+        elif not self.flushing:
+            try:
+                asyncio.get_running_loop().call_soon(self.flush)
+                self.flushing = True
+            except RuntimeError:  # no loop runs: nothing would flush later
+                self.flush()
+
+    def _append(self, line: bytes) -> None:
+        if self.size + len(line) > PIPE_BUF:
+            self.flush()
+        self.pending.append(line)
+        self.size += len(line)
+
+    def flush(self) -> None:
+        self.flushing = False
+        if self.pending:
+            data = b"".join(self.pending)
+            self.pending.clear()
+            self.size = 0
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:
         try:
-            super().msg(message)
+            self.write(data)
         except (OSError, ValueError):
             quiet = open(os.devnull, "wb")  # noqa: SIM115 - kept for the process's lifetime
-            self._write, self._flush = quiet.write, quiet.flush
+            self.write = quiet.write
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - as in _SafeWriteLogger
 
-    log = debug = info = warn = warning = msg
-    fatal = failure = err = error = critical = exception = msg
+
+def _unbuffered(buffer: BinaryIO) -> Callable[[bytes], object]:
+    """write() then flush() on a buffered binary stream: one system call per call."""
+    write, flush = buffer.write, buffer.flush
+
+    def write_through(data: bytes) -> None:
+        write(data)
+        flush()
+
+    return write_through
+
+
+class _BytesLogger:
+    """A structlog logger of rendered bytes; `deferred` for per-request events."""
+
+    __slots__ = ("msg",)
+
+    def __init__(self, output: _Output, deferred: bool) -> None:
+        self.msg = output.deferred if deferred else output.now
+
+    def __getattr__(self, name: str) -> Callable[[bytes], None]:
+        # log, debug, info, warning, error, ...: structlog calls the level's method
+        return self.msg
 
 
 class _Timestamp:
@@ -71,13 +144,34 @@ class _Timestamp:
     def __call__(
         self, _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
-        now = time.time()
-        second = int(now)
+        micro = time.time_ns() // 1000
+        second = micro // 1_000_000
         if second != self.second:
             self.second = second
-            self.text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        event_dict["timestamp"] = f"{self.text}.{int((now - second) * 1e6):06d}Z"
+            self.text = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+        # Six digits of microseconds without a format specification: 1,000,000 + them, less
+        # the leading 1.
+        event_dict["timestamp"] = self.text + str(micro - second * 1_000_000 + 1_000_000)[1:] + "Z"
         return event_dict
+
+
+def _bytes_loggers(stdout: TextIO) -> Callable[..., _BytesLogger]:
+    """The logger factory of a configuration: every logger shares one _Output (the order of
+    lines is kept); REQUESTS' loggers defer their lines. The previous configuration's pending
+    lines are written first (a reload), and any left at exit too."""
+    global _output  # noqa: PLW0603 - the one stdout, shared by every logger
+    if _output is not None:
+        _output.flush()
+    else:
+        atexit.register(_flush_at_exit)
+    output = _output = _Output(stdout)
+    immediate, deferred = _BytesLogger(output, False), _BytesLogger(output, True)
+    return lambda *args: deferred if args[:1] == (REQUESTS,) else immediate
+
+
+def _flush_at_exit() -> None:
+    if _output is not None:
+        _output.flush()
 
 
 def _orjson_dumps(value: Any, default: Any = None) -> bytes:
@@ -98,7 +192,7 @@ def configure_logging(
     else:
         # Unknown values are rendered as structlog's json.dumps renders them (repr()).
         renderer = structlog.processors.JSONRenderer(serializer=_orjson_dumps)
-        factory = lambda *_: _SafeBytesLogger(sys.stdout)  # noqa: E731
+        factory = _bytes_loggers(sys.stdout)
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,

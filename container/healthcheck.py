@@ -32,7 +32,10 @@ import sys
 import time
 from pathlib import Path
 
-from ucdhcp.config import DEFAULT_PATH, Config, ConfigError, load_policy
+from ucdhcp.config.errors import ConfigError
+from ucdhcp.config.loading import load_policy
+from ucdhcp.config.model import Config
+from ucdhcp.config.settings import DEFAULT_PATH
 from ucdhcp.core.policy import Policy
 from ucdhcp.core.responder import Arrival, Reply, Responder
 from ucdhcp.runtime.diagnosis import served_interfaces

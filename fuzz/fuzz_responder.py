@@ -16,7 +16,7 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from ucdhcp.config import build_policy, parse_config
+    from ucdhcp.config.loading import build_policy, parse_config
     from ucdhcp.core.limits import ReplyLimits
     from ucdhcp.core.responder import Arrival, Ignored, Reply, Responder
     from ucdhcp.wire.errors import DecodeError

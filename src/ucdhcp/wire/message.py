@@ -1,7 +1,9 @@
-"""Framing of a received BOOTP/DHCP message over a memoryview of the datagram.
+"""Framing of a received BOOTP/DHCP message.
 
 Strategy: the option TLVs are framed without copying anything: each code maps to the offset
-of its value in the datagram (the length is the byte before it). A code seen more than once
+of its value in the datagram (the length is the byte before it). Framing reads the datagram's
+own bytes object (bytes indexing is native C when compiled; a memoryview is a generic object
+there); instances of a repeated option are memoryview slices of it. A code seen more than once
 is concatenated (RFC 3396 §7) into `joined`, the rare case. Only values the decision needs
 are ever materialised, and only when asked for. A Message refers to the datagram, so it is
 request-scoped and must never be cached.
@@ -64,6 +66,18 @@ _MINIMUM = {
     int(OptionCode.CLIENT_ID): 2,
     int(OptionCode.RELAY_AGENT_INFORMATION): 2,
 }
+
+
+def _length_table(lengths: Mapping[int, int]) -> bytes:
+    table = bytearray(256)
+    for code, length in lengths.items():
+        table[code] = length
+    return bytes(table)
+
+
+# The same, indexed by code (0: no rule): one native byte read per option, no dict look-up.
+_EXACT_LENGTH: Final = _length_table(_EXACT)
+_MINIMUM_LENGTH: Final = _length_table(_MINIMUM)
 
 
 class MessageType(IntEnum):
@@ -168,24 +182,26 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
         an option running past its field, a bad length for an option the decision reads).
     """
     data = datagram if type(datagram) is bytes else bytes(datagram)
-    packet = memoryview(data)
-    if len(packet) < OPTIONS_START:
-        raise DecodeError(f"{len(packet)} bytes is shorter than a DHCP header")
-    if len(packet) > MAX_DATAGRAM:
-        raise DecodeError(f"{len(packet)} bytes is longer than any DHCP request ({MAX_DATAGRAM})")
-    if packet[0] != _BOOTREQUEST and packet[0] != _BOOTREPLY:
-        raise DecodeError(f"op {packet[0]} is neither BOOTREQUEST nor BOOTREPLY")
-    if packet[2] > MAX_CHADDR:
-        raise DecodeError(f"hlen {packet[2]} exceeds the 16-byte chaddr field")
-    if packet[3] > MAX_HOPS:
-        raise DecodeError(f"hops {packet[3]} exceeds {MAX_HOPS}: a relay loop (RFC 1542 §4.1.1)")
-    if data[HEADER_LENGTH:OPTIONS_START] != MAGIC_COOKIE:
+    size = len(data)
+    if size < OPTIONS_START:
+        raise DecodeError(f"{size} bytes is shorter than a DHCP header")
+    if size > MAX_DATAGRAM:
+        raise DecodeError(f"{size} bytes is longer than any DHCP request ({MAX_DATAGRAM})")
+    op = data[0]
+    if op not in (_BOOTREQUEST, _BOOTREPLY):
+        raise DecodeError(f"op {op} is neither BOOTREQUEST nor BOOTREPLY")
+    if data[2] > MAX_CHADDR:
+        raise DecodeError(f"hlen {data[2]} exceeds the 16-byte chaddr field")
+    if data[3] > MAX_HOPS:
+        raise DecodeError(f"hops {data[3]} exceeds {MAX_HOPS}: a relay loop (RFC 1542 §4.1.1)")
+    if data[236:240] != MAGIC_COOKIE:  # HEADER_LENGTH:OPTIONS_START, spelled out for mypyc
         raise DecodeError("missing DHCP magic cookie")
+    packet = memoryview(data)
     offsets: dict[int, int] = {}
     repeats: _Repeats = {}
-    _frame(packet, OPTIONS_START, len(packet), offsets, repeats)
+    _frame(data, packet, OPTIONS_START, size, offsets, repeats)
     if _OVERLOAD in offsets:
-        _frame_overload(packet, data, offsets, repeats)
+        _frame_overload(data, packet, offsets, repeats)
     if not repeats:
         return Message(packet, data, offsets, _NONE_JOINED)
     # Joined once at the end: linear in the datagram, however many instances there are.
@@ -196,7 +212,7 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
 
 
 def _frame_overload(
-    packet: memoryview, data: bytes, offsets: dict[int, int], repeats: _Repeats
+    data: bytes, packet: memoryview, offsets: dict[int, int], repeats: _Repeats
 ) -> None:
     # RFC 2131 §4.1: read `options`, then `file`, then `sname`. Option 52 found inside those
     # fields is not followed again, so a crafted overload cannot loop.
@@ -206,44 +222,54 @@ def _frame_overload(
     overload = data[start]
     for field, bit in ((FILE, 1), (SNAME, 2)):
         if overload & bit:
-            _frame(packet, field.start, field.stop, offsets, repeats)
+            _frame(data, packet, field.start, field.stop, offsets, repeats)
     offsets.pop(_OVERLOAD, None)
     repeats.pop(_OVERLOAD, None)
 
 
 def _frame(
-    packet: memoryview, offset: int, end: int, offsets: dict[int, int], repeats: _Repeats
+    data: bytes,
+    packet: memoryview,
+    offset: int,
+    end: int,
+    offsets: dict[int, int],
+    repeats: _Repeats,
 ) -> None:
+    """Frame the TLVs of data[offset:end]; `packet` (a view of `data`) gives the instances of
+    a repeated option without copying them."""
     while offset < end:
-        code = packet[offset]
+        code = data[offset]
         if code == _PAD:
-            # A run of Pad is skipped in one scan: junk full of zeros costs no Python loop.
-            found = _NOT_PAD.search(packet, offset, end)
-            if found is None:
-                return
-            offset = found.start()
+            offset += 1
+            if offset < end and data[offset] == _PAD:
+                # A run of Pad is skipped in one scan: junk full of zeros costs no Python loop.
+                found = _NOT_PAD.search(data, offset, end)
+                if found is None:
+                    return
+                offset = found.start()
             continue
         if code == _END:
             return
         if offset + 1 >= end:
             raise DecodeError(f"option {code} has no length byte")
         start = offset + 2
-        length = packet[offset + 1]
+        length = data[offset + 1]
         offset = start + length
         if offset > end:
             raise DecodeError(f"option {code} runs past the end of its field")
-        if code in _EXACT:  # checked inline: this runs for every option of every packet
-            if length != _EXACT[code]:
-                raise DecodeError(f"option {code} must be {_EXACT[code]} bytes, got {length}")
-        elif length < 2 and length < _MINIMUM.get(code, 0):
+        exact = _EXACT_LENGTH[code]  # checked inline: this runs for every option of every packet
+        if exact:
+            if length != exact:
+                raise DecodeError(f"option {code} must be {exact} bytes, got {length}")
+        elif length < _MINIMUM_LENGTH[code]:
             raise DecodeError(
-                f"option {code} must be at least {_MINIMUM[code]} bytes, got {length}"
+                f"option {code} must be at least {_MINIMUM_LENGTH[code]} bytes, got {length}"
             )
         if code in offsets:  # RFC 3396 §7: instances are concatenated in order of appearance
             parts = repeats.get(code)
             if parts is None:
                 first = offsets[code]
-                parts = repeats[code] = [packet[first : first + packet[first - 1]]]
+                parts = repeats[code] = [packet[first : first + data[first - 1]]]
             if len(parts) >= MAX_INSTANCES:
                 raise DecodeError(f"option {code} appears more than {MAX_INSTANCES} times")
             parts.append(packet[start:offset])
@@ -252,8 +278,10 @@ def _frame(
 
 
 def _check_length(code: int, length: int) -> None:
-    exact = _EXACT.get(code)
-    if exact is not None and length != exact:
+    exact = _EXACT_LENGTH[code]
+    if exact and length != exact:
         raise DecodeError(f"option {code} must be {exact} bytes, got {length}")
-    if length < _MINIMUM.get(code, 0):
-        raise DecodeError(f"option {code} must be at least {_MINIMUM[code]} bytes, got {length}")
+    if length < _MINIMUM_LENGTH[code]:
+        raise DecodeError(
+            f"option {code} must be at least {_MINIMUM_LENGTH[code]} bytes, got {length}"
+        )

@@ -32,6 +32,9 @@ DEPTH: Final = 3
 _MASK: Final = WIDTH - 1
 _CEILING: Final = 0xFFFF  # a 16-bit cell
 _SPREAD: Final = 0x9E3779B97F4A7C15  # 2**64 / the golden ratio (Fibonacci hashing)
+# The 48 bits of a key's hash that pick its cells (16 per row): masked once, the index
+# arithmetic stays within a machine word (compiled, a 64-bit hash is often a big int).
+_DIGEST: Final = (1 << 16 * DEPTH) - 1
 
 
 class Counts:
@@ -123,7 +126,7 @@ class ReplyLimits:
 
     def admit(self, sender: str) -> bool:
         """Count one request from `sender` (not a relay); False when it is over its limit."""
-        return self.senders.charge(hash(sender), self.per_sender)
+        return self.senders.charge(hash(sender) & _DIGEST, self.per_sender)
 
     def allow(self, chaddr: bytes, address: str, port: int, shared: bool) -> bool:
         """Charge one reply to its keys; False (nothing charged) when any is over its limit.
@@ -136,7 +139,7 @@ class ReplyLimits:
         client_limit = min(self.per_client, _CEILING)
         client = client_count = 0
         if client_limit:
-            client = hash(chaddr)
+            client = hash(chaddr) & _DIGEST
             client_count = self.clients.get(client)
             if client_count >= client_limit:
                 return False
@@ -144,12 +147,12 @@ class ReplyLimits:
         address_limit = min(self.per_shared if shared else self.per_destination, _CEILING)
         destination = address_count = 0
         if address_limit:
-            destination = hash(address)
+            destination = hash(address) & _DIGEST
             address_count = addresses.get(destination)
             if address_count >= address_limit:
                 return False
         port_limit = 0 if port in SHARED_PORTS else self.per_port
-        if port_limit and not self.ports.charge(port * _SPREAD, port_limit):
+        if port_limit and not self.ports.charge(port * _SPREAD & _DIGEST, port_limit):
             return False
         if client_limit:
             self.clients.raise_to(client, client_count + 1)

@@ -9,7 +9,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from ..wire.options import (
     OptionCode,
@@ -154,7 +154,7 @@ class LeanPlan:
         self.body = body  # the chosen option TLVs, joined
 
 
-CACHE_LIMIT = 4096  # entries per memo; a full memo is emptied, so memory stays bounded
+CACHE_LIMIT: Final = 4096  # entries per memo; a full memo is emptied, so memory stays bounded
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,9 +54,11 @@ class Destination:
         )
 
 
-_CIADDR, _RELAY = DestinationKind.CIADDR, DestinationKind.RELAY
-_SOURCE, _BROADCAST = DestinationKind.SOURCE, DestinationKind.BROADCAST
-_VIA_CIADDR = RelayedInform.CIADDR
+_CIADDR: Final = DestinationKind.CIADDR
+_RELAY: Final = DestinationKind.RELAY
+_SOURCE: Final = DestinationKind.SOURCE
+_BROADCAST: Final = DestinationKind.BROADCAST
+_VIA_CIADDR: Final = RelayedInform.CIADDR
 
 
 # str(int) is the slow part of formatting

@@ -18,21 +18,21 @@ from typing import Final
 from .errors import DecodeError
 from .options import OptionCode
 
-HEADER_LENGTH = 236  # RFC 2131 §2, Figure 1: fixed fields up to the end of `file`
-MAGIC_COOKIE = b"\x63\x82\x53\x63"  # RFC 2131 §3
-OPTIONS_START = HEADER_LENGTH + 4
+HEADER_LENGTH: Final = 236  # RFC 2131 §2, Figure 1: fixed fields up to the end of `file`
+MAGIC_COOKIE: Final = b"\x63\x82\x53\x63"  # RFC 2131 §3
+OPTIONS_START: Final = HEADER_LENGTH + 4
 SNAME = slice(44, 108)
 FILE = slice(108, 236)
-MAX_CHADDR = 16
-MAX_HOPS = 16  # RFC 1542 §4.1.1: relays discard beyond this; more means a loop
+MAX_CHADDR: Final = 16
+MAX_HOPS: Final = 16  # RFC 1542 §4.1.1: relays discard beyond this; more means a loop
 # No DHCP client sends more than an Ethernet frame's worth; refusing longer datagrams before
 # framing bounds what one junk datagram can cost.
-MAX_DATAGRAM = 1500
-MAX_INSTANCES = 255  # of one option code: more is junk, not RFC 3396 splitting
-_NOT_PAD = re.compile(rb"[^\x00]")
+MAX_DATAGRAM: Final = 1500
+MAX_INSTANCES: Final = 255  # of one option code: more is junk, not RFC 3396 splitting
+_NOT_PAD: Final = re.compile(rb"[^\x00]")
 _Repeats = dict[int, list[memoryview]]
 _NONE_JOINED: Mapping[int, bytes] = MappingProxyType({})  # most messages repeat nothing
-BROADCAST_FLAG = 0x8000  # RFC 2131 §2, Figure 2
+BROADCAST_FLAG: Final = 0x8000  # RFC 2131 §2, Figure 2
 BROADCAST_BIT: Final = BROADCAST_FLAG >> 8  # the flag in the first byte of `flags`
 FLAGS = slice(10, 12)
 CIADDR = slice(12, 16)

@@ -30,9 +30,12 @@ RUN_TIMEOUT = 120
 REPLY_TIMEOUT = 5.0
 LOOPBACK = "127.0.0.1"
 COMPILED = [
-    f"ucdhcp/{layer}/{path.stem}"
-    for layer in ("wire", "core")
-    for path in sorted((ROOT / "src" / "ucdhcp" / layer).glob("*.py"))
+    *(
+        f"ucdhcp/{layer}/{path.stem}"
+        for layer in ("wire", "core")
+        for path in sorted((ROOT / "src" / "ucdhcp" / layer).glob("*.py"))
+    ),
+    *(f"ucdhcp/runtime/{name}" for name in ("protocol", "sender", "stats")),
 ]
 # The §7 exchange through the installed package, in whatever build the interpreter runs.
 GOLDEN = """

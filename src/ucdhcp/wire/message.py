@@ -3,10 +3,10 @@
 Strategy: the option TLVs are framed without copying anything: each code maps to the offset
 of its value in the datagram (the length is the byte before it). Framing reads the datagram's
 own bytes object (bytes indexing is native C when compiled; a memoryview is a generic object
-there); instances of a repeated option are memoryview slices of it. A code seen more than once
-is concatenated (RFC 3396 §7) into `joined`, the rare case. Only values the decision needs
-are ever materialised, and only when asked for. A Message refers to the datagram, so it is
-request-scoped and must never be cached.
+there). A code seen more than once is concatenated (RFC 3396 §7) into `joined`, the rare case,
+from memoryview slices of the datagram. Only values the decision needs are ever materialised,
+and only when asked for. A Message refers to the datagram, so it is request-scoped and must
+never be cached.
 """
 
 import re
@@ -30,7 +30,7 @@ MAX_HOPS: Final = 16  # RFC 1542 §4.1.1: relays discard beyond this; more means
 MAX_DATAGRAM: Final = 1500
 MAX_INSTANCES: Final = 255  # of one option code: more is junk, not RFC 3396 splitting
 _NOT_PAD: Final = re.compile(rb"[^\x00]")
-_Repeats = dict[int, list[memoryview]]
+_Repeats = dict[int, list[int]]  # code -> offset of each instance's value
 _NONE_JOINED: Mapping[int, bytes] = MappingProxyType({})  # most messages repeat nothing
 BROADCAST_FLAG: Final = 0x8000  # RFC 2131 §2, Figure 2
 BROADCAST_BIT: Final = BROADCAST_FLAG >> 8  # the flag in the first byte of `flags`
@@ -94,13 +94,10 @@ class MessageType(IntEnum):
 class Message:
     """A framed request. Header fields the decision always needs are read once."""
 
-    __slots__ = ("ciaddr", "data", "giaddr", "joined", "message_type", "offsets", "op", "packet")
+    __slots__ = ("ciaddr", "data", "giaddr", "joined", "message_type", "offsets", "op")
 
-    def __init__(
-        self, packet: memoryview, data: bytes, offsets: dict[int, int], joined: Mapping[int, bytes]
-    ) -> None:
-        self.packet = packet
-        self.data = data  # the datagram as bytes: the same buffer, for cheap small slices
+    def __init__(self, data: bytes, offsets: dict[int, int], joined: Mapping[int, bytes]) -> None:
+        self.data = data  # the datagram
         self.offsets = offsets  # code -> offset of the value's first byte
         self.joined = joined  # code -> concatenated value, for codes seen more than once
         self.op: int = data[0]
@@ -122,6 +119,11 @@ class Message:
     def options(self) -> dict[int, bytes]:
         """Every option present, materialised (for tools and tests, not the hot path)."""
         return {code: value for code in self.offsets if (value := self.option(code)) is not None}
+
+    @property
+    def packet(self) -> memoryview:
+        """The datagram as a memoryview (slices of it copy nothing)."""
+        return memoryview(self.data)
 
     @property
     def htype(self) -> int:
@@ -196,24 +198,26 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
         raise DecodeError(f"hops {data[3]} exceeds {MAX_HOPS}: a relay loop (RFC 1542 §4.1.1)")
     if data[236:240] != MAGIC_COOKIE:  # HEADER_LENGTH:OPTIONS_START, spelled out for mypyc
         raise DecodeError("missing DHCP magic cookie")
-    packet = memoryview(data)
     offsets: dict[int, int] = {}
     repeats: _Repeats = {}
-    _frame(data, packet, OPTIONS_START, size, offsets, repeats)
+    _frame(data, OPTIONS_START, size, offsets, repeats)
     if _OVERLOAD in offsets:
-        _frame_overload(data, packet, offsets, repeats)
+        _frame_overload(data, offsets, repeats)
     if not repeats:
-        return Message(packet, data, offsets, _NONE_JOINED)
-    # Joined once at the end: linear in the datagram, however many instances there are.
-    joined = {code: b"".join(parts) for code, parts in repeats.items()}
+        return Message(data, offsets, _NONE_JOINED)
+    # Joined once at the end, from views of the datagram: linear in the datagram, however
+    # many instances there are.
+    packet = memoryview(data)
+    joined = {
+        code: b"".join([packet[start : start + data[start - 1]] for start in starts])
+        for code, starts in repeats.items()
+    }
     for code, value in joined.items():
         _check_length(code, len(value))
-    return Message(packet, data, offsets, joined)
+    return Message(data, offsets, joined)
 
 
-def _frame_overload(
-    data: bytes, packet: memoryview, offsets: dict[int, int], repeats: _Repeats
-) -> None:
+def _frame_overload(data: bytes, offsets: dict[int, int], repeats: _Repeats) -> None:
     # RFC 2131 §4.1: read `options`, then `file`, then `sname`. Option 52 found inside those
     # fields is not followed again, so a crafted overload cannot loop.
     start = offsets.pop(_OVERLOAD)
@@ -222,21 +226,12 @@ def _frame_overload(
     overload = data[start]
     for field, bit in ((FILE, 1), (SNAME, 2)):
         if overload & bit:
-            _frame(data, packet, field.start, field.stop, offsets, repeats)
+            _frame(data, field.start, field.stop, offsets, repeats)
     offsets.pop(_OVERLOAD, None)
     repeats.pop(_OVERLOAD, None)
 
 
-def _frame(
-    data: bytes,
-    packet: memoryview,
-    offset: int,
-    end: int,
-    offsets: dict[int, int],
-    repeats: _Repeats,
-) -> None:
-    """Frame the TLVs of data[offset:end]; `packet` (a view of `data`) gives the instances of
-    a repeated option without copying them."""
+def _frame(data: bytes, offset: int, end: int, offsets: dict[int, int], repeats: _Repeats) -> None:
     while offset < end:
         code = data[offset]
         if code == _PAD:
@@ -266,13 +261,12 @@ def _frame(
                 f"option {code} must be at least {_MINIMUM_LENGTH[code]} bytes, got {length}"
             )
         if code in offsets:  # RFC 3396 §7: instances are concatenated in order of appearance
-            parts = repeats.get(code)
-            if parts is None:
-                first = offsets[code]
-                parts = repeats[code] = [packet[first : first + data[first - 1]]]
-            if len(parts) >= MAX_INSTANCES:
+            starts = repeats.get(code)
+            if starts is None:
+                starts = repeats[code] = [offsets[code]]
+            if len(starts) >= MAX_INSTANCES:
                 raise DecodeError(f"option {code} appears more than {MAX_INSTANCES} times")
-            parts.append(packet[start:offset])
+            starts.append(start)
         else:
             offsets[code] = start
 

@@ -1,5 +1,6 @@
-"""Builds the pure core (src/ucdhcp/wire, src/ucdhcp/core) with mypyc when a wheel is built
-(`pip install .`, `pip wheel .`, the Dockerfile), and nothing else.
+"""Builds the pure core (src/ucdhcp/wire, src/ucdhcp/core) and the per-packet glue around it
+(runtime/protocol.py, sender.py, stats.py) with mypyc when a wheel is built (`pip install .`,
+`pip wheel .`, the Dockerfile), and nothing else.
 
 Everything else about the package is in pyproject.toml. The compiled modules sit next to the
 .py sources in the wheel, which Python's import system prefers; `UCDHCP_PURE=1` makes ucdhcp
@@ -22,6 +23,10 @@ from setuptools.command.build_ext import build_ext
 # The per-packet path: every module of these two layers (the layers' __init__ files too, so a
 # package and its modules are either all compiled or all not).
 COMPILED_LAYERS = ("wire", "core")
+# The runtime modules every datagram runs through: the asyncio callback, the send path and the
+# counters. mypyc type-checks what they import (request_log -> config, structlog), which is
+# why pyproject.toml's build requirements name those packages.
+COMPILED_GLUE = ("runtime/protocol.py", "runtime/sender.py", "runtime/stats.py")
 # setuptools commands that build a wheel's contents; anything else (metadata, sdist,
 # editable_wheel) must not run mypyc, which takes seconds.
 _BUILDING = {"bdist_wheel", "build", "build_ext", "install"}
@@ -33,9 +38,8 @@ def _warn(message: str) -> None:
 
 def _compiled_sources() -> list[str]:
     package = Path("src", "ucdhcp")
-    return [
-        str(path) for layer in COMPILED_LAYERS for path in sorted((package / layer).glob("*.py"))
-    ]
+    layers = [path for layer in COMPILED_LAYERS for path in sorted((package / layer).glob("*.py"))]
+    return [str(path) for path in [*layers, *(package / name for name in COMPILED_GLUE)]]
 
 
 def _ext_modules() -> list[Any]:

@@ -32,6 +32,9 @@ DEPTH: Final = 3
 _MASK: Final = WIDTH - 1
 _CEILING: Final = 0xFFFF  # a 16-bit cell
 _SPREAD: Final = 0x9E3779B97F4A7C15  # 2**64 / the golden ratio (Fibonacci hashing)
+# The 48 bits of a key's hash that pick its cells (16 per row): masked once, the index
+# arithmetic stays within a machine word (compiled, a 64-bit hash is often a big int).
+_DIGEST: Final = (1 << 16 * DEPTH) - 1
 
 
 class Counts:
@@ -56,18 +59,10 @@ class Counts:
     def charge(self, digest: int, limit: int) -> bool:
         """Count one for the key of `digest` (its hash) unless its count has reached `limit`;
         True when counted."""
-        cells = self.cells
-        if cells is None:
-            cells = self.cells = array("H", bytes(2 * DEPTH * WIDTH))
-        first = digest & _MASK
-        second = WIDTH + ((digest >> 16) & _MASK)
-        third = 2 * WIDTH + ((digest >> 32) & _MASK)
-        count = min(cells[first], cells[second], cells[third])
+        count = self.get(digest)
         if count >= limit or count == _CEILING:  # a limit above 0xFFFF counts as 0xFFFF
             return False
-        count += 1
-        for index in (first, second, third):
-            cells[index] = max(cells[index], count)
+        self.raise_to(digest, count + 1)
         return True
 
     def get(self, digest: int) -> int:
@@ -75,11 +70,22 @@ class Counts:
         cells = self.cells
         if cells is None:
             return 0
-        return min(
-            cells[digest & _MASK],
-            cells[WIDTH + ((digest >> 16) & _MASK)],
-            cells[2 * WIDTH + ((digest >> 32) & _MASK)],
-        )
+        # Two-argument min()s and no tuple: compiled, each is a comparison.
+        lowest = min(cells[digest & _MASK], cells[WIDTH + ((digest >> 16) & _MASK)])
+        return min(lowest, cells[2 * WIDTH + ((digest >> 32) & _MASK)])
+
+    def raise_to(self, digest: int, count: int) -> None:
+        """Raise the cells of the key of `digest` that are below `count` to it (conservative
+        update: `count` is one more than the key's estimate, `get`)."""
+        cells = self.cells
+        if cells is None:
+            cells = self.cells = array("H", bytes(2 * DEPTH * WIDTH))
+        index = digest & _MASK
+        cells[index] = max(cells[index], count)
+        index = WIDTH + ((digest >> 16) & _MASK)
+        cells[index] = max(cells[index], count)
+        index = 2 * WIDTH + ((digest >> 32) & _MASK)
+        cells[index] = max(cells[index], count)
 
     def clear(self) -> None:
         self.cells = None
@@ -120,7 +126,7 @@ class ReplyLimits:
 
     def admit(self, sender: str) -> bool:
         """Count one request from `sender` (not a relay); False when it is over its limit."""
-        return self.senders.charge(hash(sender), self.per_sender)
+        return self.senders.charge(hash(sender) & _DIGEST, self.per_sender)
 
     def allow(self, chaddr: bytes, address: str, port: int, shared: bool) -> bool:
         """Charge one reply to its keys; False (nothing charged) when any is over its limit.
@@ -128,23 +134,30 @@ class ReplyLimits:
         `shared`: the address is a relay or the broadcast address, not one client's.
         """
         # All keys are checked before any is charged: a refused reply must not use up the
-        # allowance of the keys that were still under their limits.
+        # allowance of the keys that were still under their limits. Each key's cells are read
+        # once: its estimate decides, and the charge raises its cells to one more.
         client_limit = min(self.per_client, _CEILING)
-        client = hash(chaddr)
-        if client_limit and self.clients.get(client) >= client_limit:
-            return False
+        client = client_count = 0
+        if client_limit:
+            client = hash(chaddr) & _DIGEST
+            client_count = self.clients.get(client)
+            if client_count >= client_limit:
+                return False
         addresses = self.shared if shared else self.addresses
         address_limit = min(self.per_shared if shared else self.per_destination, _CEILING)
-        destination = hash(address)
-        if address_limit and addresses.get(destination) >= address_limit:
-            return False
+        destination = address_count = 0
+        if address_limit:
+            destination = hash(address) & _DIGEST
+            address_count = addresses.get(destination)
+            if address_count >= address_limit:
+                return False
         port_limit = 0 if port in SHARED_PORTS else self.per_port
-        if port_limit and not self.ports.charge(port * _SPREAD, port_limit):
+        if port_limit and not self.ports.charge(port * _SPREAD & _DIGEST, port_limit):
             return False
         if client_limit:
-            self.clients.charge(client, client_limit)
+            self.clients.raise_to(client, client_count + 1)
         if address_limit:
-            addresses.charge(destination, address_limit)
+            addresses.raise_to(destination, address_count + 1)
         return True
 
     def new_window(self) -> None:

@@ -9,7 +9,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from ..wire.options import (
     OptionCode,
@@ -139,17 +139,22 @@ class OptionSet(NamedTuple):
     joined: bytes
 
 
-class LeanPlan(NamedTuple):
+class LeanPlan:
     """What the responder's lean INFORM path sends for one (option 60, option 55, site,
-    server identifier): the site and profile, and the reply's options pre-encoded."""
+    server identifier): the site and profile, and the reply's options pre-encoded. A plain
+    class: its fields are read per packet, which is native when compiled (a NamedTuple's are
+    not)."""
 
-    site: Site
-    profile: Profile
-    prefix: bytes  # options 53 (ACK) and 54
-    body: bytes  # the chosen option TLVs, joined
+    __slots__ = ("body", "prefix", "profile", "site")
+
+    def __init__(self, site: Site, profile: Profile, prefix: bytes, body: bytes) -> None:
+        self.site = site
+        self.profile = profile
+        self.prefix = prefix  # options 53 (ACK) and 54
+        self.body = body  # the chosen option TLVs, joined
 
 
-CACHE_LIMIT = 4096  # entries per memo; a full memo is emptied, so memory stays bounded
+CACHE_LIMIT: Final = 4096  # entries per memo; a full memo is emptied, so memory stays bounded
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,9 +38,10 @@ _VENDOR_CLASS: Final = int(OptionCode.VENDOR_CLASS)
 _RELAY_AGENT_INFORMATION: Final = int(OptionCode.RELAY_AGENT_INFORMATION)
 _SUBNET_SELECTION: Final = int(OptionCode.SUBNET_SELECTION)
 _MAX_MESSAGE_SIZE: Final = int(OptionCode.MAX_MESSAGE_SIZE)
-_CIADDR, _RELAY = DestinationKind.CIADDR, DestinationKind.RELAY
-_BROADCAST = DestinationKind.BROADCAST
-_UNSPECIFIED = "0.0.0.0"
+_CIADDR: Final = DestinationKind.CIADDR
+_RELAY: Final = DestinationKind.RELAY
+_BROADCAST: Final = DestinationKind.BROADCAST
+_UNSPECIFIED: Final = "0.0.0.0"
 
 
 class Reason(StrEnum):
@@ -64,6 +65,12 @@ class Reason(StrEnum):
     # more requests this second from one address (not a relay) than limits.requests_per_source:
     # dropped before parsing, so a flood from one host costs little
     SENDER_OVER_LIMIT = "sender_over_limit"
+
+
+# The reasons a flood draws, as constants (a member looked up on the class is a dict look-up).
+_SENDER_OVER_LIMIT: Final = Reason.SENDER_OVER_LIMIT
+_RATE_LIMITED: Final = Reason.RATE_LIMITED
+_MALFORMED: Final = Reason.MALFORMED
 
 
 class Arrival:
@@ -169,7 +176,7 @@ class Responder:
             and source[0] != _UNSPECIFIED
             and not limits.admit(source[0])
         ):
-            return Ignored(Reason.SENDER_OVER_LIMIT)
+            return Ignored(_SENDER_OVER_LIMIT)
         try:
             request = parse_message(datagram)
             if self.lean:
@@ -178,7 +185,7 @@ class Responder:
                     return outcome
             return _decide(request, policy, source, arrival, limits)
         except DecodeError as error:
-            return Ignored(Reason.MALFORMED, None, str(error))
+            return Ignored(_MALFORMED, None, str(error))
 
 
 def _lean_inform(
@@ -237,7 +244,7 @@ def _lean_inform(
     if limits is not None and not limits.allow(
         request.chaddr, destination.address, destination.port, False
     ):
-        return Ignored(Reason.RATE_LIMITED, request)
+        return Ignored(_RATE_LIMITED, request)
     return Reply(payload, destination, site, plan.profile, request)
 
 
@@ -309,7 +316,7 @@ def _decide(
         kind = destination.kind
         shared = kind is _RELAY or kind is _BROADCAST
         if not limits.allow(request.chaddr, destination.address, destination.port, shared):
-            return Ignored(Reason.RATE_LIMITED, request)
+            return Ignored(_RATE_LIMITED, request)
     if reply_type == _OFFER:
         # A client that takes the first OFFER would REQUEST 0.0.0.0 from us and never get a
         # lease: ours must come after the lease server's.

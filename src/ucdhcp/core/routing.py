@@ -4,15 +4,15 @@ Pure: no sockets. The server turns a Destination into a sendto().
 """
 
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final
 
 from ..wire.message import Message
 from .policy import RelayedInform
 
-CLIENT_PORT = 68
-SERVER_PORT = 67
-ZERO = b"\x00\x00\x00\x00"
-LIMITED_BROADCAST = "255.255.255.255"
+CLIENT_PORT: Final = 68
+SERVER_PORT: Final = 67
+ZERO: Final = b"\x00\x00\x00\x00"
+LIMITED_BROADCAST: Final = "255.255.255.255"
 
 
 class DestinationKind(StrEnum):
@@ -22,19 +22,47 @@ class DestinationKind(StrEnum):
     BROADCAST = "broadcast"  # 255.255.255.255:68 on the receiving interface
 
 
-class Destination(NamedTuple):
-    address: str
-    port: int
-    kind: DestinationKind
-    set_broadcast_flag: bool = False
+class Destination:
+    """Where one reply goes; a value, compared by its fields. A plain class, not a NamedTuple:
+    one is built per reply, and a compiled NamedTuple is a generic Python object."""
+
+    __slots__ = ("address", "kind", "port", "set_broadcast_flag")
+
+    def __init__(
+        self, address: str, port: int, kind: DestinationKind, set_broadcast_flag: bool = False
+    ) -> None:
+        self.address = address
+        self.port = port
+        self.kind = kind
+        self.set_broadcast_flag = set_broadcast_flag
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Destination):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple[str, int, DestinationKind, bool]:
+        return (self.address, self.port, self.kind, self.set_broadcast_flag)
+
+    def __repr__(self) -> str:
+        return (
+            f"Destination(address={self.address!r}, port={self.port!r}, kind={self.kind!r},"
+            f" set_broadcast_flag={self.set_broadcast_flag!r})"
+        )
 
 
-_CIADDR, _RELAY = DestinationKind.CIADDR, DestinationKind.RELAY
-_SOURCE, _BROADCAST = DestinationKind.SOURCE, DestinationKind.BROADCAST
-_VIA_CIADDR = RelayedInform.CIADDR
+_CIADDR: Final = DestinationKind.CIADDR
+_RELAY: Final = DestinationKind.RELAY
+_SOURCE: Final = DestinationKind.SOURCE
+_BROADCAST: Final = DestinationKind.BROADCAST
+_VIA_CIADDR: Final = RelayedInform.CIADDR
 
 
-_OCTETS = tuple(str(octet) for octet in range(256))  # str(int) is the slow part of formatting
+# str(int) is the slow part of formatting
+_OCTETS: Final = tuple(str(octet) for octet in range(256))
 
 
 def dotted(address: bytes) -> str:

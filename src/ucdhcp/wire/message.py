@@ -1,10 +1,12 @@
-"""Framing of a received BOOTP/DHCP message over a memoryview of the datagram.
+"""Framing of a received BOOTP/DHCP message.
 
 Strategy: the option TLVs are framed without copying anything: each code maps to the offset
-of its value in the datagram (the length is the byte before it). A code seen more than once
-is concatenated (RFC 3396 §7) into `joined`, the rare case. Only values the decision needs
-are ever materialised, and only when asked for. A Message refers to the datagram, so it is
-request-scoped and must never be cached.
+of its value in the datagram (the length is the byte before it). Framing reads the datagram's
+own bytes object (bytes indexing is native C when compiled; a memoryview is a generic object
+there). A code seen more than once is concatenated (RFC 3396 §7) into `joined`, the rare case,
+from memoryview slices of the datagram. Only values the decision needs are ever materialised,
+and only when asked for. A Message refers to the datagram, so it is request-scoped and must
+never be cached.
 """
 
 import re
@@ -16,21 +18,21 @@ from typing import Final
 from .errors import DecodeError
 from .options import OptionCode
 
-HEADER_LENGTH = 236  # RFC 2131 §2, Figure 1: fixed fields up to the end of `file`
-MAGIC_COOKIE = b"\x63\x82\x53\x63"  # RFC 2131 §3
-OPTIONS_START = HEADER_LENGTH + 4
+HEADER_LENGTH: Final = 236  # RFC 2131 §2, Figure 1: fixed fields up to the end of `file`
+MAGIC_COOKIE: Final = b"\x63\x82\x53\x63"  # RFC 2131 §3
+OPTIONS_START: Final = HEADER_LENGTH + 4
 SNAME = slice(44, 108)
 FILE = slice(108, 236)
-MAX_CHADDR = 16
-MAX_HOPS = 16  # RFC 1542 §4.1.1: relays discard beyond this; more means a loop
+MAX_CHADDR: Final = 16
+MAX_HOPS: Final = 16  # RFC 1542 §4.1.1: relays discard beyond this; more means a loop
 # No DHCP client sends more than an Ethernet frame's worth; refusing longer datagrams before
 # framing bounds what one junk datagram can cost.
-MAX_DATAGRAM = 1500
-MAX_INSTANCES = 255  # of one option code: more is junk, not RFC 3396 splitting
-_NOT_PAD = re.compile(rb"[^\x00]")
-_Repeats = dict[int, list[memoryview]]
+MAX_DATAGRAM: Final = 1500
+MAX_INSTANCES: Final = 255  # of one option code: more is junk, not RFC 3396 splitting
+_NOT_PAD: Final = re.compile(rb"[^\x00]")
+_Repeats = dict[int, list[int]]  # code -> offset of each instance's value
 _NONE_JOINED: Mapping[int, bytes] = MappingProxyType({})  # most messages repeat nothing
-BROADCAST_FLAG = 0x8000  # RFC 2131 §2, Figure 2
+BROADCAST_FLAG: Final = 0x8000  # RFC 2131 §2, Figure 2
 BROADCAST_BIT: Final = BROADCAST_FLAG >> 8  # the flag in the first byte of `flags`
 FLAGS = slice(10, 12)
 CIADDR = slice(12, 16)
@@ -66,6 +68,18 @@ _MINIMUM = {
 }
 
 
+def _length_table(lengths: Mapping[int, int]) -> bytes:
+    table = bytearray(256)
+    for code, length in lengths.items():
+        table[code] = length
+    return bytes(table)
+
+
+# The same, indexed by code (0: no rule): one native byte read per option, no dict look-up.
+_EXACT_LENGTH: Final = _length_table(_EXACT)
+_MINIMUM_LENGTH: Final = _length_table(_MINIMUM)
+
+
 class MessageType(IntEnum):
     DISCOVER = 1
     OFFER = 2
@@ -80,13 +94,10 @@ class MessageType(IntEnum):
 class Message:
     """A framed request. Header fields the decision always needs are read once."""
 
-    __slots__ = ("ciaddr", "data", "giaddr", "joined", "message_type", "offsets", "op", "packet")
+    __slots__ = ("ciaddr", "data", "giaddr", "joined", "message_type", "offsets", "op")
 
-    def __init__(
-        self, packet: memoryview, data: bytes, offsets: dict[int, int], joined: Mapping[int, bytes]
-    ) -> None:
-        self.packet = packet
-        self.data = data  # the datagram as bytes: the same buffer, for cheap small slices
+    def __init__(self, data: bytes, offsets: dict[int, int], joined: Mapping[int, bytes]) -> None:
+        self.data = data  # the datagram
         self.offsets = offsets  # code -> offset of the value's first byte
         self.joined = joined  # code -> concatenated value, for codes seen more than once
         self.op: int = data[0]
@@ -108,6 +119,11 @@ class Message:
     def options(self) -> dict[int, bytes]:
         """Every option present, materialised (for tools and tests, not the hot path)."""
         return {code: value for code in self.offsets if (value := self.option(code)) is not None}
+
+    @property
+    def packet(self) -> memoryview:
+        """The datagram as a memoryview (slices of it copy nothing)."""
+        return memoryview(self.data)
 
     @property
     def htype(self) -> int:
@@ -168,36 +184,40 @@ def parse_message(datagram: bytes | bytearray | memoryview) -> Message:
         an option running past its field, a bad length for an option the decision reads).
     """
     data = datagram if type(datagram) is bytes else bytes(datagram)
-    packet = memoryview(data)
-    if len(packet) < OPTIONS_START:
-        raise DecodeError(f"{len(packet)} bytes is shorter than a DHCP header")
-    if len(packet) > MAX_DATAGRAM:
-        raise DecodeError(f"{len(packet)} bytes is longer than any DHCP request ({MAX_DATAGRAM})")
-    if packet[0] != _BOOTREQUEST and packet[0] != _BOOTREPLY:
-        raise DecodeError(f"op {packet[0]} is neither BOOTREQUEST nor BOOTREPLY")
-    if packet[2] > MAX_CHADDR:
-        raise DecodeError(f"hlen {packet[2]} exceeds the 16-byte chaddr field")
-    if packet[3] > MAX_HOPS:
-        raise DecodeError(f"hops {packet[3]} exceeds {MAX_HOPS}: a relay loop (RFC 1542 §4.1.1)")
-    if data[HEADER_LENGTH:OPTIONS_START] != MAGIC_COOKIE:
+    size = len(data)
+    if size < OPTIONS_START:
+        raise DecodeError(f"{size} bytes is shorter than a DHCP header")
+    if size > MAX_DATAGRAM:
+        raise DecodeError(f"{size} bytes is longer than any DHCP request ({MAX_DATAGRAM})")
+    op = data[0]
+    if op not in (_BOOTREQUEST, _BOOTREPLY):
+        raise DecodeError(f"op {op} is neither BOOTREQUEST nor BOOTREPLY")
+    if data[2] > MAX_CHADDR:
+        raise DecodeError(f"hlen {data[2]} exceeds the 16-byte chaddr field")
+    if data[3] > MAX_HOPS:
+        raise DecodeError(f"hops {data[3]} exceeds {MAX_HOPS}: a relay loop (RFC 1542 §4.1.1)")
+    if data[236:240] != MAGIC_COOKIE:  # HEADER_LENGTH:OPTIONS_START, spelled out for mypyc
         raise DecodeError("missing DHCP magic cookie")
     offsets: dict[int, int] = {}
     repeats: _Repeats = {}
-    _frame(packet, OPTIONS_START, len(packet), offsets, repeats)
+    _frame(data, OPTIONS_START, size, offsets, repeats)
     if _OVERLOAD in offsets:
-        _frame_overload(packet, data, offsets, repeats)
+        _frame_overload(data, offsets, repeats)
     if not repeats:
-        return Message(packet, data, offsets, _NONE_JOINED)
-    # Joined once at the end: linear in the datagram, however many instances there are.
-    joined = {code: b"".join(parts) for code, parts in repeats.items()}
+        return Message(data, offsets, _NONE_JOINED)
+    # Joined once at the end, from views of the datagram: linear in the datagram, however
+    # many instances there are.
+    packet = memoryview(data)
+    joined = {
+        code: b"".join([packet[start : start + data[start - 1]] for start in starts])
+        for code, starts in repeats.items()
+    }
     for code, value in joined.items():
         _check_length(code, len(value))
-    return Message(packet, data, offsets, joined)
+    return Message(data, offsets, joined)
 
 
-def _frame_overload(
-    packet: memoryview, data: bytes, offsets: dict[int, int], repeats: _Repeats
-) -> None:
+def _frame_overload(data: bytes, offsets: dict[int, int], repeats: _Repeats) -> None:
     # RFC 2131 §4.1: read `options`, then `file`, then `sname`. Option 52 found inside those
     # fields is not followed again, so a crafted overload cannot loop.
     start = offsets.pop(_OVERLOAD)
@@ -206,54 +226,56 @@ def _frame_overload(
     overload = data[start]
     for field, bit in ((FILE, 1), (SNAME, 2)):
         if overload & bit:
-            _frame(packet, field.start, field.stop, offsets, repeats)
+            _frame(data, field.start, field.stop, offsets, repeats)
     offsets.pop(_OVERLOAD, None)
     repeats.pop(_OVERLOAD, None)
 
 
-def _frame(
-    packet: memoryview, offset: int, end: int, offsets: dict[int, int], repeats: _Repeats
-) -> None:
+def _frame(data: bytes, offset: int, end: int, offsets: dict[int, int], repeats: _Repeats) -> None:
     while offset < end:
-        code = packet[offset]
+        code = data[offset]
         if code == _PAD:
-            # A run of Pad is skipped in one scan: junk full of zeros costs no Python loop.
-            found = _NOT_PAD.search(packet, offset, end)
-            if found is None:
-                return
-            offset = found.start()
+            offset += 1
+            if offset < end and data[offset] == _PAD:
+                # A run of Pad is skipped in one scan: junk full of zeros costs no Python loop.
+                found = _NOT_PAD.search(data, offset, end)
+                if found is None:
+                    return
+                offset = found.start()
             continue
         if code == _END:
             return
         if offset + 1 >= end:
             raise DecodeError(f"option {code} has no length byte")
         start = offset + 2
-        length = packet[offset + 1]
+        length = data[offset + 1]
         offset = start + length
         if offset > end:
             raise DecodeError(f"option {code} runs past the end of its field")
-        if code in _EXACT:  # checked inline: this runs for every option of every packet
-            if length != _EXACT[code]:
-                raise DecodeError(f"option {code} must be {_EXACT[code]} bytes, got {length}")
-        elif length < 2 and length < _MINIMUM.get(code, 0):
+        exact = _EXACT_LENGTH[code]  # checked inline: this runs for every option of every packet
+        if exact:
+            if length != exact:
+                raise DecodeError(f"option {code} must be {exact} bytes, got {length}")
+        elif length < _MINIMUM_LENGTH[code]:
             raise DecodeError(
-                f"option {code} must be at least {_MINIMUM[code]} bytes, got {length}"
+                f"option {code} must be at least {_MINIMUM_LENGTH[code]} bytes, got {length}"
             )
         if code in offsets:  # RFC 3396 §7: instances are concatenated in order of appearance
-            parts = repeats.get(code)
-            if parts is None:
-                first = offsets[code]
-                parts = repeats[code] = [packet[first : first + packet[first - 1]]]
-            if len(parts) >= MAX_INSTANCES:
+            starts = repeats.get(code)
+            if starts is None:
+                starts = repeats[code] = [offsets[code]]
+            if len(starts) >= MAX_INSTANCES:
                 raise DecodeError(f"option {code} appears more than {MAX_INSTANCES} times")
-            parts.append(packet[start:offset])
+            starts.append(start)
         else:
             offsets[code] = start
 
 
 def _check_length(code: int, length: int) -> None:
-    exact = _EXACT.get(code)
-    if exact is not None and length != exact:
+    exact = _EXACT_LENGTH[code]
+    if exact and length != exact:
         raise DecodeError(f"option {code} must be {exact} bytes, got {length}")
-    if length < _MINIMUM.get(code, 0):
-        raise DecodeError(f"option {code} must be at least {_MINIMUM[code]} bytes, got {length}")
+    if length < _MINIMUM_LENGTH[code]:
+        raise DecodeError(
+            f"option {code} must be at least {_MINIMUM_LENGTH[code]} bytes, got {length}"
+        )

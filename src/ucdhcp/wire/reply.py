@@ -11,25 +11,25 @@ from typing import Final
 from .message import BROADCAST_BIT, MAGIC_COOKIE, OPTIONS_START, Message
 from .options import OptionCode, encode_option
 
-MIN_REPLY = 300  # BOOTP minimum (RFC 951 §3); some relays and clients drop shorter packets
+MIN_REPLY: Final = 300  # BOOTP minimum (RFC 951 §3); some relays and clients drop shorter packets
 # RFC 2131 §2: a client must accept 576-byte IP datagrams, i.e. a 312-byte options field and a
 # 548-byte DHCP message. Option 57 (RFC 2132 §9.10) is read, as ISC dhcpd does, as a datagram
 # size including the 28 bytes of IP and UDP headers.
-IP_UDP_HEADERS = 28
-DEFAULT_MAX_MESSAGE = 576 - IP_UDP_HEADERS
-MAX_MESSAGE_CAP = 1500 - IP_UDP_HEADERS  # never rely on fragmentation: one Ethernet frame
+IP_UDP_HEADERS: Final = 28
+DEFAULT_MAX_MESSAGE: Final = 576 - IP_UDP_HEADERS
+MAX_MESSAGE_CAP: Final = 1500 - IP_UDP_HEADERS  # never rely on fragmentation: one Ethernet frame
 # Every reply carries, besides the options chosen for it: the header and cookie, option 53
 # (code, length, type), option 54 (code, length, 4-byte address) and End.
-MESSAGE_TYPE_SIZE = 3
-SERVER_ID_SIZE = 6
-END_SIZE = 1
-FIXED_SIZE = OPTIONS_START + MESSAGE_TYPE_SIZE + SERVER_ID_SIZE  # before the echoed options
+MESSAGE_TYPE_SIZE: Final = 3
+SERVER_ID_SIZE: Final = 6
+END_SIZE: Final = 1
+FIXED_SIZE: Final = OPTIONS_START + MESSAGE_TYPE_SIZE + SERVER_ID_SIZE  # before the echoed options
 
-_END = bytes((OptionCode.END,))
-_ZERO_YIADDR_SIADDR = bytes(8)
-_ZERO_SNAME_FILE_COOKIE = bytes(192) + MAGIC_COOKIE
-_PAD = bytes(MIN_REPLY)
-_BUDGET = DEFAULT_MAX_MESSAGE - END_SIZE
+_END: Final = bytes((OptionCode.END,))
+_ZERO_YIADDR_SIADDR: Final = bytes(8)
+_ZERO_SNAME_FILE_COOKIE: Final = bytes(192) + MAGIC_COOKIE
+_PAD: Final = bytes(MIN_REPLY)
+_BUDGET: Final = DEFAULT_MAX_MESSAGE - END_SIZE
 # Plain ints on the per-packet path (an IntEnum member lookup costs more than the work).
 _MESSAGE_TYPE: Final = int(OptionCode.MESSAGE_TYPE)
 _SERVER_ID: Final = int(OptionCode.SERVER_ID)

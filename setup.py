@@ -24,8 +24,8 @@ from setuptools.command.build_ext import build_ext
 # package and its modules are either all compiled or all not).
 COMPILED_LAYERS = ("wire", "core")
 # The runtime modules every datagram runs through: the asyncio callback, the send path and the
-# counters. mypyc type-checks what they import (request_log -> config, structlog), which is
-# why pyproject.toml's build requirements name those packages.
+# counters. mypyc type-checks what they import (structlog, and orjson through logs.py), which
+# is why pyproject.toml's build requirements name those packages.
 COMPILED_GLUE = ("runtime/protocol.py", "runtime/sender.py", "runtime/stats.py")
 # setuptools commands that build a wheel's contents; anything else (metadata, sdist,
 # editable_wheel) must not run mypyc, which takes seconds.

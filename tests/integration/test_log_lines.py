@@ -1,6 +1,7 @@
-"""The JSON log lines configure_logging writes: whole lines in each write() (lines from workers
-sharing stdout stay whole), per-request lines batched until the event loop's turn ends, the values structlog's json.dumps renderer would give, and an ISO
-8601 UTC timestamp with microseconds."""
+"""The JSON log lines configure_logging writes: whole lines in each write() (lines from
+workers sharing stdout stay whole), per-request lines batched until the event loop's turn
+ends, the values structlog's json.dumps renderer would give, and an ISO 8601 UTC timestamp
+with microseconds."""
 
 import asyncio
 import contextlib

@@ -3,7 +3,7 @@ outcomes of Responder.respond."""
 
 from tests.dhcp.request import phone_request
 from ucdhcp.core.responder import Ignored, Reason, Reply
-from ucdhcp.runtime.stats import Statistics
+from ucdhcp.runtime.stats import Statistics, count
 
 from .responders import answered, respond, responder, site_spec
 
@@ -80,7 +80,7 @@ def test_snapshot_holds_every_counter_as_plain_dicts():
     stats.sent(reply)
     stats.record(respond(b"junk"))
     stats.drop("EAGAIN")
-    stats.send_errors["ECONNREFUSED"] += 1
+    count(stats.send_errors, "ECONNREFUSED")
     snapshot = stats.snapshot()
     assert snapshot == {
         "received": {"inform": 1, "malformed": 1},

@@ -11,6 +11,7 @@ from ..core.responder import Arrival, Reply, Responder
 from .request_log import RequestLog
 from .sender import ReplySender
 from .stats import Statistics
+from .stats import count as increment
 
 log = structlog.get_logger("ucdhcp")
 MAX_HELD_OFFERS = 1024
@@ -83,8 +84,7 @@ class ResponderProtocol(asyncio.DatagramProtocol):
             else type(exc).__name__
         )
         stats = self.handling.stats
-        stats.send_errors[name] += 1
-        count = stats.send_errors[name]
+        count = increment(stats.send_errors, name)
         if count & (count - 1) == 0:
             log.warning("socket_error", error=name, detail=str(exc), count=count)
 

@@ -26,7 +26,13 @@ COMPILED_LAYERS = ("wire", "core")
 # The runtime modules every datagram runs through: the asyncio callback, the send path and the
 # counters. mypyc type-checks what they import (structlog, and orjson through logs.py), which
 # is why pyproject.toml's build requirements name those packages.
-COMPILED_GLUE = ("runtime/protocol.py", "runtime/sender.py", "runtime/stats.py")
+COMPILED_GLUE = (
+    "runtime/protocol.py",
+    "runtime/sender.py",
+    "runtime/stats.py",
+    "runtime/request_log.py",  # with logging.requests on, every datagram too
+    "runtime/throttle.py",
+)
 # setuptools commands that build a wheel's contents; anything else (metadata, sdist,
 # editable_wheel) must not run mypyc, which takes seconds.
 _BUILDING = {"bdist_wheel", "build", "build_ext", "install"}

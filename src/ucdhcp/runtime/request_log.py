@@ -13,24 +13,11 @@ from ..core.responder import Ignored, Outcome, Reason, Reply
 from ..core.routing import DestinationKind, dotted
 from ..wire.message import Message, MessageType
 from ..wire.options import OptionCode
-from .logs import REQUESTS
+from .logs import REQUESTS, RequestLogger
 from .throttle import KeyedRateLimit
 
 _REQUESTS = "requests"  # the one key of the volume bound
 _VENDOR_CLASS = int(OptionCode.VENDOR_CLASS)
-
-
-class RequestLogger(structlog.BoundLoggerBase):
-    """structlog's bound logger for per-request events, called with the event's fields as
-    one dict: no keyword-argument copies of ~14 fields per event. The processors and the
-    logger (which defers lines, logs.py) are the configured ones, as for any event."""
-
-    def write(self, level: str, event: str, fields: dict[str, Any]) -> None:
-        try:
-            args, kwargs = self._process_event(level, event, fields)
-        except structlog.DropEvent:
-            return
-        getattr(self._logger, level)(*args, **kwargs)
 
 
 class RequestLog:

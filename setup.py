@@ -1,6 +1,6 @@
 """Builds the pure core (src/ucdhcp/wire, src/ucdhcp/core) and the per-packet glue around it
-(runtime/protocol.py, sender.py, stats.py) with mypyc when a wheel is built (`pip install .`,
-`pip wheel .`, the Dockerfile), and nothing else.
+(runtime/protocol.py, sender.py, stats.py, request_log.py, throttle.py) with mypyc when a
+wheel is built (`pip install .`, `pip wheel .`, the Dockerfile), and nothing else.
 
 Everything else about the package is in pyproject.toml. The compiled modules sit next to the
 .py sources in the wheel, which Python's import system prefers; `UCDHCP_PURE=1` makes ucdhcp

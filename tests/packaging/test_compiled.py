@@ -1,8 +1,8 @@
 """The compiled build (setup.py): a wheel built here holds mypyc-compiled wire/ and core/
-modules and the per-packet glue (runtime/protocol, sender, stats) beside their sources, runs
-them (`--version`, server_started), answers protocol.md §7 byte for byte both compiled and
-with UCDHCP_PURE=1, and passes the core unit and property tests (tests/unit); a wheel whose C
-build fails is pure Python and still installs.
+modules and the per-packet glue (runtime/protocol, sender, stats, request_log, throttle) beside
+their sources, runs them (`--version`, server_started), answers protocol.md §7 byte for byte
+both compiled and with UCDHCP_PURE=1, and passes the core unit and property tests
+(tests/unit); a wheel whose C build fails is pure Python and still installs.
 
 .venv's editable install, which runs the rest of the suite, is never compiled; this module
 builds the wheel once (~20 s) into a separate venv. It needs a C compiler and Python's headers:
@@ -36,7 +36,10 @@ COMPILED = [
         for layer in ("wire", "core")
         for path in sorted((ROOT / "src" / "ucdhcp" / layer).glob("*.py"))
     ),
-    *(f"ucdhcp/runtime/{name}" for name in ("protocol", "sender", "stats")),
+    *(
+        f"ucdhcp/runtime/{name}"
+        for name in ("protocol", "sender", "stats", "request_log", "throttle")
+    ),
 ]
 # The §7 exchange through the installed package, in whatever build the interpreter runs.
 GOLDEN = """

@@ -2,6 +2,7 @@
 policy and errors as an in-process load, without importing pydantic itself."""
 
 import asyncio
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,17 @@ def test_a_crashing_child_is_a_config_error_with_its_last_words(
     [(_, why)] = raised.value.problems
     assert why.startswith("validation failed: ")
     assert "No module named ucdhcp.config.no_such_module" in why
+
+
+@pytest.mark.parametrize("output", ["print('a warning on stdout')", "pass"])
+def test_a_child_answering_anything_but_its_pickle_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, output: str
+) -> None:
+    # What the child writes is unpickled only as a whole answer; anything else (a library
+    # printing to stdout, nothing at all) fails the validation, never half-loads a config.
+    monkeypatch.setattr(isolated, "_command", lambda path, data: [sys.executable, "-c", output])
+    with pytest.raises(ConfigError) as raised:
+        validate(EXAMPLE)
+    [(where, why)] = raised.value.problems
+    assert where == ""
+    assert why.startswith("validation failed: unreadable answer (")

@@ -83,11 +83,19 @@ def _result(path: Path, code: int, stdout: bytes, stderr: bytes) -> tuple[Settin
     if code != 0:
         last = stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit code {code}"]
         raise ConfigError(str(path), [("", f"validation failed: {last[0]}")])
-    answer = pickle.loads(stdout)
-    if answer[0] == "error":
-        raise ConfigError(answer[1], answer[2])
-    settings, policy = answer[1], answer[2]
-    assert isinstance(settings, Settings) and isinstance(policy, Policy)
+    try:
+        answer = pickle.loads(stdout)  # our own child's output: see the module's docstring
+        if answer[0] == "error":
+            problems: list[tuple[str, str]] = answer[2]
+            raise ConfigError(answer[1], problems)
+        settings, policy = answer[1], answer[2]
+    except ConfigError:
+        raise
+    except Exception as error:  # anything else on its stdout: never a half-read config
+        why = f"validation failed: unreadable answer ({type(error).__name__})"
+        raise ConfigError(str(path), [("", why)]) from None
+    if not (isinstance(settings, Settings) and isinstance(policy, Policy)):
+        raise ConfigError(str(path), [("", "validation failed: unexpected answer")])
     return settings, policy
 
 

@@ -93,6 +93,17 @@ class Answer:
         object.__setattr__(self, "sip", sip)
         object.__setattr__(self, "vendor", vendor)
 
+    def as_dict(self) -> dict[str, object]:
+        """The answer as the JSON of `probe --json` and `watch --json` describes it."""
+        return {
+            "source": self.source,
+            "message_type": self.kind,
+            "server_id": self.server_id,
+            "elapsed": round(self.elapsed, 4),
+            "option_120": None if self.sip is None else self.sip.as_dict(),
+            "option_43": None if self.vendor is None else self.vendor.as_dict(),
+        }
+
     @property
     def fqdns(self) -> list[str]:
         """The names a phone would read from option 120 (empty if none decode)."""

@@ -67,18 +67,7 @@ def describe_probe(
         "destination": f"{destination[0]}:{destination[1]}",
         "transmissions": result.transmissions,
         "listened": round(result.listened, 3),
-        "answers": [_describe_answer(answer) for answer in result.answers],
+        "answers": [answer.as_dict() for answer in result.answers],
         "chosen": None if verdict.chosen is None else result.answers.index(verdict.chosen),
         "notes": list(verdict.notes),
-    }
-
-
-def _describe_answer(answer: Answer) -> dict[str, object]:
-    return {
-        "source": answer.source,
-        "message_type": answer.kind,
-        "server_id": answer.server_id,
-        "elapsed": round(answer.elapsed, 4),
-        "option_120": None if answer.sip is None else answer.sip.as_dict(),
-        "option_43": None if answer.vendor is None else answer.vendor.as_dict(),
     }

@@ -96,7 +96,7 @@ def describe_transaction(transaction: Transaction) -> dict[str, object]:
         "xid": f"0x{transaction.xid:08X}",
         "chaddr": transaction.chaddr,
         "requests": [_describe_request(request) for request in transaction.requests],
-        "answers": [_describe_answer(answer) for answer in transaction.answers],
+        "answers": [answer.as_dict() for answer in transaction.answers],
         "problems": [{"kind": kind.value, "message": text} for kind, text in transaction.problems],
     }
 
@@ -112,15 +112,4 @@ def _describe_request(request: Request) -> dict[str, object]:
         "giaddr": request.giaddr,
         "hops": request.hops,
         "option_82": None if request.relay_agent is None else request.relay_agent.hex().upper(),
-    }
-
-
-def _describe_answer(answer: Answer) -> dict[str, object]:
-    return {
-        "message_type": answer.kind,
-        "source": answer.source,
-        "server_id": answer.server_id,
-        "elapsed": round(answer.elapsed, 4),
-        "option_120": None if answer.sip is None else answer.sip.as_dict(),
-        "option_43": None if answer.vendor is None else answer.vendor.as_dict(),
     }

@@ -148,3 +148,27 @@ def test_request_events_outside_an_event_loop_are_written_at_once(stdout: Record
         structlog.get_logger(REQUESTS).bind().info("reply_sent", n=0)
         assert len(stdout.writes) == 1
     assert json.loads(stdout.writes[0])["n"] == 0
+
+
+def test_a_loop_that_stopped_before_its_flush_does_not_hold_the_next_loops_lines(
+    stdout: RecordingRaw,
+) -> None:
+    def log_and_stop(loop: asyncio.AbstractEventLoop) -> None:
+        # The line's flush is scheduled for the loop's next turn, which never comes.
+        structlog.get_logger(REQUESTS).info("reply_sent", n=0)
+        loop.stop()
+
+    async def next_loop() -> None:
+        structlog.get_logger(REQUESTS).info("reply_sent", n=1)
+        await asyncio.sleep(0)  # this loop's turn ends: both lines are out
+
+    with logging_to(stdout):
+        first = asyncio.new_event_loop()
+        try:
+            first.call_soon(log_and_stop, first)
+            first.run_forever()
+        finally:
+            first.close()
+        assert stdout.writes == []
+        asyncio.run(next_loop())
+        assert [json.loads(line)["n"] for line in b"".join(stdout.writes).splitlines()] == [0, 1]

@@ -69,7 +69,9 @@ class _Output:
             self.write = lambda data: (stdout.write(data.decode()), stdout.flush())
         self.pending: list[bytes] = []
         self.size = 0
-        self.flushing = False  # a flush is scheduled for the end of the loop's turn
+        # The loop a flush is scheduled on, for the end of its turn: a loop that stopped before
+        # running it must not keep the next loop's lines waiting.
+        self.flushing: asyncio.AbstractEventLoop | None = None
 
     def now(self, message: bytes) -> None:
         line = message + b"\n"
@@ -83,12 +85,15 @@ class _Output:
         self._append(message + b"\n")
         if self.size >= BATCH:
             self.flush()
-        elif not self.flushing:
-            try:
-                asyncio.get_running_loop().call_soon(self.flush)
-                self.flushing = True
-            except RuntimeError:  # no loop runs: nothing would flush later
-                self.flush()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop runs: nothing would flush later
+            self.flush()
+            return
+        if self.flushing is not loop:
+            loop.call_soon(self.flush)
+            self.flushing = loop
 
     def _append(self, line: bytes) -> None:
         if self.size + len(line) > PIPE_BUF:
@@ -97,7 +102,7 @@ class _Output:
         self.size += len(line)
 
     def flush(self) -> None:
-        self.flushing = False
+        self.flushing = None
         if self.pending:
             data = b"".join(self.pending)
             self.pending.clear()

@@ -1,6 +1,7 @@
 """Per-request log events (`logging.requests`): one event per decision (`reply_sent`,
 `reply_dropped` or `request_ignored`) with key/value context, bounded in volume."""
 
+import logging
 import time
 from enum import StrEnum
 from typing import Any, cast
@@ -47,7 +48,7 @@ class RequestLog:
         """The log `settings` ask for (None when per-request logging is off, or its events are
         below `logging.level`), keeping the buckets of `previous` whose rates did not change,
         so a reload forgets no count."""
-        if not settings.requests or _LEVELS[settings.request_level] < _LEVELS[settings.level]:
+        if not settings.requests or _level(settings.request_level) < _level(settings.level):
             return None
         # Bound now, once per configuration (a reload reconfigures logging, then calls this):
         # the lazy proxy wrap_logger() returns would rebuild the bound logger on every event.
@@ -84,7 +85,8 @@ class RequestLog:
         self.logger.write(self.level, event, fields)
 
 
-_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
+def _level(name: str) -> int:
+    return logging.getLevelNamesMapping()[name.upper()]  # as logs.py filters by level
 
 
 def describe(

@@ -47,6 +47,7 @@ PACKAGES = {  # program -> the Debian package .ci/run installs it from
     "dhcpcd": "dhcpcd-base",
     "openssl": "openssl",
     "chronyd": "chrony",
+    "ethtool": "ethtool",
 }
 _SBIN = os.pathsep.join(("/usr/local/sbin", "/usr/sbin", "/sbin"))  # root's PATH may lack them
 

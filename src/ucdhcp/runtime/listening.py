@@ -23,6 +23,7 @@ from ..core.responder import Arrival
 from ..core.routing import dotted
 from .addresses import InterfaceAddress, subnet_edges
 from .diagnosis import served_interfaces
+from .neighbours import Neighbours
 from .netlink import drain, list_ipv4_addresses, open_change_watch
 from .protocol import Handling, ResponderProtocol
 from .sender import OnLink, ReplySender, open_frame_socket
@@ -55,6 +56,7 @@ class Listening:
         self.server = server
         self.reuse_port = reuse_port  # one of several --workers sharing the port
         self.endpoints: dict[str, Endpoint] = {}
+        self.neighbours = Neighbours()  # the kernel's ARP table, for the frames' MACs
         self._frames_warned = False
 
     async def start(self) -> None:
@@ -77,6 +79,7 @@ class Listening:
         for endpoint in self.endpoints.values():
             endpoint.close()
         self.endpoints.clear()
+        self.neighbours.close()
 
     async def _open(
         self,
@@ -86,6 +89,8 @@ class Listening:
         link: Sequence[InterfaceAddress],
     ) -> Endpoint:
         frames = open_frame_socket(interface) if interface is not None and link else None
+        if frames is not None and not self.neighbours.started:
+            self.neighbours.start()
         if frames is None and interface is not None and link and not self._frames_warned:
             self._frames_warned = True
             log.warning(
@@ -94,7 +99,8 @@ class Listening:
                 message="replies to phones on this link go through the UDP socket and can be"
                 " delayed by ARP for unused addresses; grant CAP_NET_RAW to send them as frames",
             )
-        sender = ReplySender(sock, self.handling.stats, interface, frames, OnLink(link))
+        neighbours = self.neighbours.on(link[0].index) if link else None
+        sender = ReplySender(sock, self.handling.stats, frames, OnLink(link), neighbours)
         protocol = ResponderProtocol(self.handling, arrival, sender)
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
@@ -175,7 +181,10 @@ class InterfaceListening(Listening):
             endpoint = self.endpoints.get(name)
             if endpoint is None:
                 await self._add(name, arrival, entries)
-            elif endpoint.protocol.arrival != arrival:
+                continue
+            if endpoint.protocol.sender.frames is not None:
+                endpoint.protocol.sender.frames.refresh()  # a link event: its MAC may be new
+            if endpoint.protocol.arrival != arrival:
                 endpoint.protocol.arrival = arrival  # read once per datagram: swaps atomically
                 endpoint.protocol.sender.on_link = OnLink(entries)
                 log.info("interface_changed", interface=name, addresses=_texts(entries))

@@ -1,4 +1,5 @@
-"""The host's IPv4 interfaces and addresses, read from rtnetlink, and a watch for changes.
+"""The host's IPv4 interfaces and addresses, and its ARP table, read from rtnetlink, with
+watches for their changes.
 
 Strategy: one RTM_GETADDR dump answers "which interfaces have which IPv4 addresses"; a netlink
 socket subscribed to RTMGRP_IPV4_IFADDR and RTMGRP_LINK tells when to dump again, so a VLAN
@@ -13,7 +14,15 @@ import struct
 
 from .addresses import InterfaceAddress
 
-__all__ = ["drain", "list_ipv4_addresses", "open_change_watch"]
+__all__ = [
+    "Neighbour",
+    "drain",
+    "list_ipv4_addresses",
+    "list_neighbours",
+    "open_change_watch",
+    "open_neighbour_watch",
+    "parse_neighbour_messages",
+]
 
 _NLMSG_HEADER = struct.Struct("=IHHII")  # len, type, flags, seq, pid (netlink(7))
 _IFADDRMSG = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index (rtnetlink(7))
@@ -118,3 +127,91 @@ def drain(sock: socket.socket) -> int:
             break
         reads += 1
     return reads
+
+
+# --- the neighbour table (ARP entries) ----------------------------------------------------------
+
+_NDMSG = struct.Struct("=BxxxiHBB")  # family, ifindex, state, flags, type (rtnetlink(7))
+_RTM_NEWNEIGH, _RTM_DELNEIGH, _RTM_GETNEIGH = 28, 29, 30
+_NDA_DST, _NDA_LLADDR = 1, 2
+RTMGRP_NEIGH = 0x4
+# NUD_VALID (include/net/neighbour.h): REACHABLE, STALE, DELAY, PROBE, NOARP, PERMANENT. These
+# entries have a hardware address the kernel itself would send to at once, without asking ARP.
+_NUD_VALID = 0x02 | 0x04 | 0x08 | 0x10 | 0x40 | 0x80
+
+Neighbour = tuple[int, bytes, bytes | None]
+"""An ARP entry as a change to apply: interface index, IPv4 address (4 bytes), and the MAC
+the kernel sends to (6 bytes), or None when the entry is gone or has none to use."""
+
+
+def list_neighbours() -> list[Neighbour]:
+    """Every IPv4 neighbour entry in this network namespace (a RTM_GETNEIGH dump).
+
+    Raises:
+        OSError: netlink is not available.
+    """
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
+        sock.bind((0, 0))
+        request = _NLMSG_HEADER.pack(
+            _NLMSG_HEADER.size + _NDMSG.size, _RTM_GETNEIGH, _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0
+        ) + _NDMSG.pack(socket.AF_INET, 0, 0, 0, 0)
+        sock.send(request)
+        found: list[Neighbour] = []
+        while not parse_neighbour_messages(sock.recv(1 << 20), found):
+            pass
+        return found
+
+
+def parse_neighbour_messages(data: bytes, found: list[Neighbour]) -> bool:
+    """Append the IPv4 neighbour changes in one read of netlink messages to `found`; True at
+    the end of a dump (NLMSG_DONE).
+
+    Raises:
+        OSError: an error message, or a malformed header.
+    """
+    offset = 0
+    while offset + _NLMSG_HEADER.size <= len(data):
+        length, kind, _flags, _seq, _pid = _NLMSG_HEADER.unpack_from(data, offset)
+        if length < _NLMSG_HEADER.size:
+            raise OSError("malformed netlink message")
+        if kind == _NLMSG_DONE:
+            return True
+        if kind == _NLMSG_ERROR:
+            code = struct.unpack_from("=i", data, offset + _NLMSG_HEADER.size)[0]
+            raise OSError(-code, os.strerror(-code))
+        if kind in (_RTM_NEWNEIGH, _RTM_DELNEIGH):
+            entry = _parse_neighbour(data[offset + _NLMSG_HEADER.size : offset + length], kind)
+            if entry is not None:
+                found.append(entry)
+        offset += (length + 3) & ~3
+    return False
+
+
+def _parse_neighbour(message: bytes, kind: int) -> Neighbour | None:
+    if len(message) < _NDMSG.size:
+        return None
+    family, index, state, _flags, _type = _NDMSG.unpack_from(message)
+    if family != socket.AF_INET:
+        return None
+    attributes = _attributes(message[_NDMSG.size :])
+    address = attributes.get(_NDA_DST)
+    if address is None or len(address) != 4:
+        return None
+    mac = attributes.get(_NDA_LLADDR)
+    usable = kind == _RTM_NEWNEIGH and state & _NUD_VALID and mac is not None and len(mac) == 6
+    return (index, address, mac if usable else None)
+
+
+def open_neighbour_watch() -> socket.socket:
+    """A non-blocking netlink socket that receives every change of the neighbour table.
+
+    Raises:
+        OSError: netlink is not available.
+    """
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    # A boot storm changes thousands of entries at once: room for them, so that the mirror
+    # rarely has to start over from a dump (ENOBUFS).
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    sock.bind((0, RTMGRP_NEIGH))
+    sock.setblocking(False)
+    return sock

@@ -8,11 +8,14 @@ waits behind it; uvloop's transport would even queue them without bound in user 
 - a reply to an address on the receiving interface's own subnets, or a broadcast, leaves as an
   Ethernet frame through an AF_PACKET socket, as Kea's raw mode does, so nothing waits for ARP.
   It goes to the MAC the kernel already knows for that address (a client that unicast its
-  request ARPed for us first, which taught our kernel its MAC: one ioctl looks it up, and
-  finds the real MAC of a tool that fills chaddr with a made-up one), else to the client's
-  hardware address (chaddr; RFC 2131 §4.1 delivers to "the client's hardware address"). It
-  needs CAP_NET_RAW; without it, or on an interface that is not Ethernet, every reply uses the
-  UDP socket.
+  request ARPed for us first, which taught our kernel its MAC; neighbours.py mirrors the
+  kernel's table, so no system call asks per reply), else to the client's hardware address
+  (chaddr; RFC 2131 §4.1 delivers to "the client's hardware address"). It needs CAP_NET_RAW;
+  without it, or on an interface that is not Ethernet, every reply uses the UDP socket.
+
+  This is the path every phone's answer takes, so it costs one system call per reply, like a
+  plain sendto(): the socket is bound (no per-send interface look-up), the kernel or the
+  device computes the UDP checksum (PACKET_VNET_HDR), and the headers are packed once.
 - every other reply (to a relay, a routed client, a tool on another port) goes through the UDP
   socket with a plain non-blocking sendto(): when the buffer is full the reply is dropped and
   counted, never queued.
@@ -42,17 +45,20 @@ _SIOCGIFHWADDR: Final = 0x8927
 _BROADCAST_MAC: Final = b"\xff" * 6
 _LIMITED_BROADCAST: Final = b"\xff" * 4
 _IPV4_UDP = struct.Struct("!BBHHHBBH4s4sHHHH")  # RFC 791 header (no options) + RFC 768 header
-_PSEUDO = struct.Struct("!4s4sBBH")  # RFC 768 pseudo header
 _DF: Final = 0x4000  # don't fragment: a DHCP reply fits one frame (RFC 2131 §2: 576 bytes)
 _TTL: Final = 64
 _UDP: Final = 17
 _CIADDR, _SOURCE = DestinationKind.CIADDR, DestinationKind.SOURCE
 _BROADCAST = DestinationKind.BROADCAST
 _FULL = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS})
-_SIOCGARP: Final = 0x8954
-_ATF_COM: Final = 0x02  # a complete entry: the hardware address is known
-# struct arpreq (netdevice(7), arp(7)): arp_pa, arp_ha, arp_flags, arp_netmask, arp_dev
-_ARPREQ = struct.Struct("=H2x4s8x16si16x16s")
+_ETHERTYPE_IP: Final = b"\x08\x00"
+_IP_CONSTANT_WORDS: Final = 0x4500 + _DF + (_TTL << 8 | _UDP)  # version/IHL/TOS, flags, TTL/proto
+_SOL_PACKET: Final = 263
+_PACKET_VNET_HDR: Final = 15
+# struct virtio_net_hdr (linux/virtio_net.h, native order): NEEDS_CSUM, no GSO, header length
+# left to the kernel, then where the checksummed part starts (the UDP header, after 14 bytes of
+# Ethernet and 20 of IPv4) and where in it the checksum goes (RFC 768: offset 6).
+_VNET_NEEDS_CSUM: Final = struct.pack("=BBHHHH", 1, 0, 0, 0, 14 + 20, 6)
 
 
 def checksum(data: bytes) -> int:
@@ -67,38 +73,123 @@ def checksum(data: bytes) -> int:
     return 0xFFFF - folded if folded else 0xFFFF
 
 
-def ip_udp_packet(payload: bytes, source: bytes, destination: bytes, port: int) -> bytes:
-    """An IPv4 datagram from `source`:67 to `destination`:`port` carrying `payload`."""
+def _fold(total: int) -> int:
+    """A one's complement sum of 16-bit words folded to 16 bits (RFC 1071 §4.1)."""
+    total = (total & 0xFFFF) + (total >> 16)
+    return (total & 0xFFFF) + (total >> 16)
+
+
+def _headers(
+    payload: bytes, source: bytes, destination: bytes, port: int, *, kernel_checksum: bool
+) -> bytes:
+    """The IPv4 and UDP headers of a datagram from `source`:67 to `destination`:`port`.
+
+    The IPv4 header's checksum is summed from its words (RFC 791 §3.1), no bytes built twice.
+    With `kernel_checksum` the UDP checksum field holds only the pseudo header's sum, as the
+    kernel's own UDP sends leave it for the device (CHECKSUM_PARTIAL); otherwise the whole
+    RFC 768 checksum, with one C-level division over the payload (see `checksum`).
+    """
     udp_length = 8 + len(payload)
-    pseudo = _PSEUDO.pack(source, destination, 0, _UDP, udp_length)
-    udp_sum = checksum(pseudo + struct.pack("!HHHH", SERVER_PORT, port, udp_length, 0) + payload)
-    header = _IPV4_UDP.pack(
-        0x45, 0, 20 + udp_length, 0, _DF, _TTL, _UDP, 0, source, destination,
+    src = int.from_bytes(source, "big")
+    dst = int.from_bytes(destination, "big")
+    addresses = (src >> 16) + (src & 0xFFFF) + (dst >> 16) + (dst & 0xFFFF)
+    ip_sum = 0xFFFF - _fold(_IP_CONSTANT_WORDS + 20 + udp_length + addresses)
+    pseudo = addresses + _UDP + udp_length  # RFC 768 pseudo header
+    if kernel_checksum:
+        udp_sum = _fold(pseudo)
+    else:
+        padded = payload + b"\x00" if len(payload) & 1 else payload
+        total = int.from_bytes(padded, "big") % 0xFFFF + pseudo + SERVER_PORT + port + udp_length
+        folded = total % 0xFFFF
+        udp_sum = 0xFFFF - folded if folded else 0xFFFF  # a computed 0 is sent as 0xFFFF
+    return _IPV4_UDP.pack(
+        0x45, 0, 20 + udp_length, 0, _DF, _TTL, _UDP, ip_sum, source, destination,
         SERVER_PORT, port, udp_length, udp_sum,
     )  # fmt: skip
-    ip_sum = checksum(header[:20])
-    return header[:10] + ip_sum.to_bytes(2, "big") + header[12:] + payload
 
 
-def open_frame_socket(interface: str) -> socket.socket | None:
-    """An AF_PACKET socket for sending IPv4 frames on `interface`, or None when frames cannot
-    be sent there (no CAP_NET_RAW, or not an Ethernet interface)."""
+def ip_udp_packet(payload: bytes, source: bytes, destination: bytes, port: int) -> bytes:
+    """An IPv4 datagram from `source`:67 to `destination`:`port` carrying `payload`, both
+    checksums complete."""
+    return _headers(payload, source, destination, port, kernel_checksum=False) + payload
+
+
+class FrameSocket:
+    """An AF_PACKET socket bound to one Ethernet interface, sending whole frames (SOCK_RAW).
+
+    Bound, a send names no address: Python's sendto() on AF_PACKET looks the interface's name
+    up with an ioctl on every call. With PACKET_VNET_HDR each frame is preceded by a
+    virtio_net_hdr asking for the UDP checksum (NEEDS_CSUM): the device or the kernel fills
+    it in, as for the kernel's own UDP sends, instead of a pass over the payload in Python.
+    """
+
+    __slots__ = ("interface", "kernel_checksum", "mac", "sock")
+
+    def __init__(self, sock: socket.socket, interface: str, mac: bytes, kernel_checksum: bool):
+        self.sock = sock
+        self.interface = interface
+        self.mac = mac  # the interface's own: every frame's source
+        self.kernel_checksum = kernel_checksum
+
+    def frame(
+        self, mac: bytes, payload: bytes, source: bytes, destination: bytes, port: int
+    ) -> bytes:
+        """The frame that carries `payload` from `source`:67 to `destination`:`port` at `mac`."""
+        kernel = self.kernel_checksum
+        headers = _headers(payload, source, destination, port, kernel_checksum=kernel)
+        ethernet = mac + self.mac + _ETHERTYPE_IP
+        if kernel:
+            return b"".join((_VNET_NEEDS_CSUM, ethernet, headers, payload))
+        return b"".join((ethernet, headers, payload))
+
+    def send(self, frame: bytes) -> None:
+        self.sock.send(frame)
+
+    def refresh(self) -> None:
+        """Read the interface's MAC again (`ip link set ... address` changes it)."""
+        found = _hardware_address(self.sock, self.interface)
+        if found is not None:
+            self.mac = found[1]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _hardware_address(sock: socket.socket, interface: str) -> tuple[int, bytes] | None:
+    """The interface's hardware type (ARPHRD_*) and its first 6 address bytes, or None."""
     try:
-        sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0)  # protocol 0: receives nothing
+        answer = ioctl(sock, _SIOCGIFHWADDR, struct.pack("16s16x", interface.encode()))
     except OSError:
         return None
+    family = struct.unpack_from("H", answer, 16)[0]
+    return family, answer[18:24]
+
+
+def open_frame_socket(interface: str) -> FrameSocket | None:
+    """A socket that sends IPv4 frames on `interface`, or None when frames cannot be sent
+    there (no CAP_NET_RAW, or not an Ethernet interface)."""
     try:
-        request = struct.pack("16s16x", interface.encode())
-        family = struct.unpack_from("H", ioctl(sock, _SIOCGIFHWADDR, request), 16)[0]
-        if family != _ARPHRD_ETHER:
-            sock.close()
-            return None
+        # Protocol 0, bound with protocol 0: the socket receives nothing.
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    except OSError:
+        return None
+    found = _hardware_address(sock, interface)
+    if found is None or found[0] != _ARPHRD_ETHER:
+        sock.close()
+        return None
+    try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.bind((interface, 0))
     except OSError:
         sock.close()
         return None
+    try:
+        sock.setsockopt(_SOL_PACKET, _PACKET_VNET_HDR, 1)
+        kernel_checksum = True
+    except OSError:  # a kernel without it: the checksum is summed here
+        kernel_checksum = False
     sock.setblocking(False)
-    return sock
+    return FrameSocket(sock, interface, found[1], kernel_checksum)
 
 
 class OnLink:
@@ -124,23 +215,27 @@ class OnLink:
 
 
 class ReplySender:
-    """Sends the replies of one listening socket; counts each as sent or dropped."""
+    """Sends the replies of one listening socket; counts each as sent or dropped.
 
-    __slots__ = ("frames", "interface", "on_link", "stats", "udp")
+    `neighbours`: the kernel's ARP table for the interface, address -> MAC (neighbours.py
+    keeps it current); a frame to an address in it goes to that MAC.
+    """
+
+    __slots__ = ("frames", "neighbours", "on_link", "stats", "udp")
 
     def __init__(
         self,
         udp: socket.socket,
         stats: Statistics,
-        interface: str | None = None,
-        frames: socket.socket | None = None,
+        frames: FrameSocket | None = None,
         on_link: OnLink | None = None,
+        neighbours: dict[bytes, bytes] | None = None,
     ) -> None:
         self.udp = udp
         self.stats = stats
-        self.interface = interface
-        self.frames = frames if interface is not None else None
+        self.frames = frames
         self.on_link = on_link
+        self.neighbours: dict[bytes, bytes] = {} if neighbours is None else neighbours
 
     def send(self, reply: Reply) -> str | None:
         """Send now or drop; None when sent, else the reason it was dropped (an errno name)."""
@@ -157,37 +252,32 @@ class ReplySender:
         """True when the reply went out as a frame; False when it is not one for a frame."""
         destination = reply.destination
         kind = destination.kind
-        request = reply.request
+        on_link = self.on_link
+        if on_link is None:
+            return False
         if kind is _BROADCAST:
             mac, address = _BROADCAST_MAC, _LIMITED_BROADCAST
-            source = None if self.on_link is None else self.on_link.primary
+            source = on_link.primary
         elif kind is _CIADDR or (kind is _SOURCE and destination.port == CLIENT_PORT):
+            request = reply.request
             data = request.data
-            if data[1] != 1 or data[2] != 6 or self.on_link is None:  # htype Ethernet, hlen 6
+            if data[1] != 1 or data[2] != 6:  # htype Ethernet, hlen 6
                 return False
             address = request.ciaddr if kind is _CIADDR else socket.inet_aton(destination.address)
-            source = self.on_link.source_for(address)
-            mac = self._known_mac(address) or data[28:34]
+            source = on_link.source_for(address)
+            # The MAC the kernel knows for the address (a client that unicast its request
+            # ARPed for us first: its real MAC, even behind a bridge that rewrites MACs and
+            # from a tool that makes chaddr up), else the client's hardware address (RFC 2131
+            # §4.1 delivers to "the client's hardware address").
+            mac = self.neighbours.get(address) or data[28:34]
         else:
             return False
         if source is None:
             return False
-        packet = ip_udp_packet(reply.payload, source, address, destination.port)
-        assert self.frames is not None and self.interface is not None
-        self.frames.sendto(packet, (self.interface, ETH_P_IP, 0, 0, mac))
+        frames = self.frames
+        assert frames is not None
+        frames.send(frames.frame(mac, reply.payload, source, address, destination.port))
         return True
-
-    def _known_mac(self, address: bytes) -> bytes | None:
-        """The MAC of a complete entry of the kernel's neighbour table, or None. Never creates
-        an entry and never waits (SIOCGARP only reads)."""
-        assert self.interface is not None
-        query = _ARPREQ.pack(socket.AF_INET, address, b"", 0, self.interface.encode())
-        try:
-            answer = ioctl(self.udp, _SIOCGARP, query)
-        except OSError:  # ENXIO: no entry
-            return None
-        _family, _, hardware, flags, _device = _ARPREQ.unpack(answer)
-        return hardware[2:8] if flags & _ATF_COM else None
 
     def _dropped(self, error: OSError) -> str:
         code = error.errno

@@ -66,7 +66,7 @@ def checksum(data: bytes) -> int:
 def phone_frame(
     payload: bytes, mac: bytes, ciaddr: bytes, server_mac: bytes, server: bytes, port: int
 ) -> bytes:
-    """The Ethernet frame of a phone's request: `mac`/`ciaddr`:68 -> `server_mac`/`server`:`port`."""
+    """A phone's request as a frame: `mac`/`ciaddr`:68 -> `server_mac`/`server`:`port`."""
     udp_length = 8 + len(payload)
     udp = struct.pack("!HHHH", CLIENT_PORT, port, udp_length, 0)
     udp_sum = checksum(_PSEUDO.pack(ciaddr, server, 0, 17, udp_length) + udp + payload)

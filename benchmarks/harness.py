@@ -644,19 +644,19 @@ class Bench:
         self,
         label: str,
         targets: dict[str, Server | None],
-        command_for: Callable[[Server | None], list[str]],
+        command_for: Callable[[str, Server | None], list[str]],
         repeat: int,
         timeout: float,
         cores: int | str | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         """`repeat` interleaved rounds (every target once, then again), so a slow spell on the
         machine hits every target alike; one fresh loadgen.py per measurement, its command
-        built once the (transient) server runs."""
+        built (from the target's name and server) once the (transient) server runs."""
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
         for index in range(repeat):
             for name, server in targets.items():
                 with self.serving(server):
-                    result = self.loadgen(command_for(server), timeout, name, cores)
+                    result = self.loadgen(command_for(name, server), timeout, name, cores)
                 runs[name].append(result)
                 lag = result.get("send_lag_max_us")
                 print(

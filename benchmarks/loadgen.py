@@ -31,6 +31,12 @@ answers an INFORM at ciaddr:68 whatever the source port (run.py makes the ciaddr
 client namespace with `local` routes); every other mode and server uses a connected socket on
 an ephemeral port, answered at its source port.
 
+--phones IFACE (run.py's headline rows): each request is the phone's own Ethernet frame (its
+MAC, its ciaddr, UDP 68 -> the server's port), written to an AF_PACKET socket on IFACE; the
+replies, addressed to the phones' MACs at ciaddr:68, are read on that socket in promiscuous mode
+and each is checked against the phone whose xid it carries (phones.py). Only inside run.py's
+client namespace, with ciaddrs in 10.77.0.0/16.
+
 --giaddr ADDR (the boot storm and the soak, against the default config): the generator is a
 relay with its address ADDR on the phones' subnet, and --client-net is in that subnet
 (10.78.0.0/16, which run.py routes from the server's namespace to the generator's and makes

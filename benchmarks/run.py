@@ -1,5 +1,5 @@
 """The benchmark, in one command: ucdhcp against a do-nothing uvloop responder, dnsmasq and Kea,
-measured in the same run so that the ratios survive a noisy machine.
+measured in the same run so that the ratios survive a noisy machine, on the path phones take.
 
   .venv/bin/python benchmarks/run.py              # netns + veth (default), 3 rounds x 5 s, ~6 min
   .venv/bin/python benchmarks/run.py --loopback   # ucdhcp and baseline on 127.0.0.1 only
@@ -10,10 +10,18 @@ Strategy: every server is started once, pinned to core 0 (Kea only for its own m
 peers.py); the load generator runs pinned to core 1, one fresh process per measurement. In netns
 mode (the default, as the lab-notes reference figures were measured) the servers run in one
 network namespace and the generator in another, joined by a veth pair that this script creates
-and deletes; with --loopback they all share 127.0.0.1 in the current namespace. The throughput
-rows are measured in interleaved rounds (ceiling, baseline, ucdhcp, ucdhcp+logging, dnsmasq,
-dnsmasq+logging, Kea, then again), so a slow spell on the machine hits every row alike; each row
-reports its median round and the ratios are medians of the per-round ratios. Then (netns mode)
+and deletes; with --loopback they all share 127.0.0.1 in the current namespace.
+
+The headline rows take the phone's path (netns mode): thousands of phones on the veth's subnet,
+each INFORM a frame from the phone's own MAC and ciaddr:68, answered at ciaddr:68 on the link
+and read off the wire in promiscuous mode (loadgen.py --phones, phones.py), for phones the
+server's kernel knows (a neighbour entry) and phones it does not. The baseline and the peers
+answer through their kernel's UDP socket, so they are measured on the known phones. Then
+relayed phones (giaddr, answered at ciaddr:68 through the relay), then a tool's port (an
+ephemeral source port, answered there: not what phones get), then the UDP generator's ceiling.
+The throughput rows are measured in interleaved rounds (every row once, then again), so a slow
+spell on the machine hits every row alike; each row reports its median round and the ratios
+are medians of the per-round ratios. Then (netns mode)
 latency at a fixed open-loop rate, start-up time, RSS, a 20,000-client boot storm against the
 default config, and `serve --workers N` against one worker (phases.py); the targets of the issue
 are printed as met / not met, and a PNG is written (plot.py, when matplotlib is installed).

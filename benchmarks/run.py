@@ -634,9 +634,8 @@ def run(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
         known = neighbours(topology.server_ns or "", KNOWN_PHONES, PHONES)
     else:
         unknown, known = [], []
-    references = {"baseline": BASELINE, "dnsmasq": DNSMASQ_QUIET, "tool": UCDHCP_TOOL}
-    if not netns:
-        references = {"baseline": BASELINE_TOOL}
+    baseline = BASELINE if netns else BASELINE_TOOL  # loopback has no link, so no phones
+    references = {"baseline": baseline, "dnsmasq": DNSMASQ_QUIET, "tool": UCDHCP_TOOL}
     summary = summarise(runs, references)
     request_log = bench.work / "ucdhcp-logging.log"
     for row, entry in zip(rows, summary, strict=True):

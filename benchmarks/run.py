@@ -655,7 +655,9 @@ def run(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
         "storm_diagnostic": storm_diagnostic,
         "workers": workers,
         # the server kernel's neighbour entries at the end: the unknown phones must have none
-        "neighbours": {"unknown_phones": unknown, "known_phones": len(known), "phones": PHONES},
+        "neighbours": {"unknown_phones": unknown, "known_phones": len(known), "phones": PHONES}
+        if netns
+        else {},
         "runs": runs,
         "latency_runs": latency,
     }

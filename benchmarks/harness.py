@@ -65,7 +65,7 @@ requests_per_source = 0
 
 [[sites]]
 name = "bench"
-subnets = ["{subnet}"]
+subnets = [{subnets}]
 sip_servers = ["pool01.contoso.com"]
 """
 # The DEFAULT config (boot storm, start-up, soak): only the site is given, so port 67,
@@ -92,6 +92,17 @@ RELAYED_NETWORK = str(loadgen.RELAYED_NETWORK)  # 10.78.0.0/16
 RELAY_GIADDR = "10.78.0.1"
 RELAYED_PHONES = "10.78.1.0"  # ciaddr of phone 0: 20,000 phones are 10.78.1.0 - 10.78.79.31
 LOADGEN_CLIENTS = 1000  # loadgen.py's --clients default
+# The phone's path (phones.py): phones on the veth's own subnet, each sending from its MAC and
+# ciaddr:68 and answered at ciaddr:68 on the link. "Known": the server namespace's kernel has a
+# permanent neighbour entry (ciaddr -> the phone's MAC) for each, as it has for a phone that
+# ARPed for the server before sending, and keeps while the phone answers its probes.
+# "Unknown": no entry, and nothing in the run may create one (run.py counts them at the end).
+# Distinct ciaddrs and chaddrs (loadgen --mac-offset); no route or address for them in the
+# client namespace, whose kernel therefore never answers ARP for a phone.
+PHONES = 4096
+KNOWN_PHONES, KNOWN_MAC_OFFSET = "10.77.16.0", 0x100000  # 10.77.16.0 - 10.77.31.255
+UNKNOWN_PHONES, UNKNOWN_MAC_OFFSET = "10.77.32.0", 0x200000  # 10.77.32.0 - 10.77.47.255
+PATHS = ("known", "unknown", "relayed", "tool")
 VETH_SERVER, VETH_CLIENT = "bench0", "bench1"
 # Each server in the server namespace has its own port; ucdhcp keeps the default 67.
 NETNS_PORTS = {
@@ -118,6 +129,7 @@ class Topology:
     clients: str  # ciaddr of the generator's client 0
     server_ns: str | None = None
     client_ns: str | None = None
+    server_mac: str = ""  # bench0's MAC: the phones' frames are addressed to it
 
     def server_side(self, core: int | str, command: list[str]) -> list[str]:
         return _wrap(self.server_ns, core, command)
@@ -196,7 +208,27 @@ class Namespaces:
         # to each phone's ciaddr:68 reach the generator's socket on 0.0.0.0:68 (RELAYED_NETWORK).
         _ip("-n", self.server, "route", "add", RELAYED_NETWORK, "via", CLIENT_ADDRESS)
         _ip("-n", self.client, "route", "add", "local", RELAYED_NETWORK, "dev", "lo")
-        return Topology("netns", SERVER_ADDRESS, NETNS_CLIENTS, self.server, self.client)
+        self.know_phones()
+        link = json.loads(_ip("-n", self.server, "-j", "link", "show", VETH_SERVER))
+        mac = link[0]["address"]
+        return Topology("netns", SERVER_ADDRESS, NETNS_CLIENTS, self.server, self.client, mac)
+
+    def know_phones(self) -> None:
+        """The server kernel's neighbour entries for the known phones: permanent, so that they
+        stay valid with nobody answering ARP (a stale one would go DELAY, PROBE, FAILED within
+        seconds). Permanent entries are exempt from the table's garbage collection
+        (gc_thresh3), so no sysctl is changed."""
+        with tempfile.NamedTemporaryFile("w", suffix=".neigh", delete=False) as batch:
+            for phone in range(PHONES):
+                address = ipaddress.IPv4Address(KNOWN_PHONES) + phone
+                mac = loadgen.client_mac(phone + KNOWN_MAC_OFFSET).hex(":")
+                batch.write(
+                    f"neigh replace {address} lladdr {mac} dev {VETH_SERVER} nud permanent\n"
+                )
+        try:
+            _ip("-n", self.server, "-batch", batch.name)
+        finally:
+            os.unlink(batch.name)
 
     def close(self) -> None:
         for namespace in reversed(self.created):
@@ -462,6 +494,19 @@ def memory_kib(pid: int) -> dict[str, int]:
     return fields
 
 
+def neighbours(namespace: str, first: str, count: int) -> list[str]:
+    """The entries of `namespace`'s IPv4 neighbour table for `first` .. `first` + count - 1,
+    whatever their state (a FAILED or INCOMPLETE one too: someone asked)."""
+    low = int(ipaddress.IPv4Address(first))
+    found = []
+    for line in _ip("-n", namespace, "-4", "neigh", "show").splitlines():
+        address = line.split(" ", 1)[0]
+        with contextlib.suppress(ValueError):
+            if low <= int(ipaddress.IPv4Address(address)) < low + count:
+                found.append(line)
+    return found
+
+
 def udp_counters(pid: int) -> dict[str, int]:
     """The Udp: line of /proc/PID/net/snmp: the counters of that process's network namespace
     (InDatagrams, RcvbufErrors: datagrams dropped because a socket's receive buffer was full)."""
@@ -479,18 +524,32 @@ def udp_counters(pid: int) -> dict[str, int]:
 
 
 def loadgen_command(
-    mode: str, topology: Topology, server: Server | None, *extra: str, relayed: bool = False
+    mode: str,
+    topology: Topology,
+    server: Server | None,
+    *extra: str,
+    relayed: bool = False,
+    path: str = "tool",
 ) -> list[str]:
-    """loadgen.py against `server` (its port, and 68 as the source port for Kea); `relayed`:
-    as the relay of the phones in RELAYED_NETWORK (netns mode only)."""
+    """loadgen.py against `server` by one of PATHS (netns mode; loopback: "tool" only):
+    "known" / "unknown" phones on the link (from UDP 68, answered at ciaddr:68, phones.py);
+    "relayed" (or `relayed`): as the relay of the phones in RELAYED_NETWORK; "tool": from an
+    ephemeral port, answered there (from 68 for a server with `bind_port`, Kea's probe)."""
     command = [sys.executable, str(HERE / "loadgen.py"), "--mode", mode]
-    if relayed:
+    if relayed or path == "relayed":
         command += ["--client-net", RELAYED_PHONES, "--giaddr", RELAY_GIADDR]
+    elif path in ("known", "unknown"):
+        first, offset = (
+            (KNOWN_PHONES, KNOWN_MAC_OFFSET) if path == "known" else
+            (UNKNOWN_PHONES, UNKNOWN_MAC_OFFSET)
+        )  # fmt: skip
+        command += ["--phones", VETH_CLIENT, "--server-mac", topology.server_mac]
+        command += ["--client-net", first, "--mac-offset", str(offset), "--clients", str(PHONES)]
     else:
         command += ["--client-net", topology.clients]
     if server is not None:
         command += ["--address", topology.target, "--port", str(server.port)]
-        if server.bind_port:
+        if server.bind_port and path == "tool" and not relayed:
             command += ["--bind-port", str(server.bind_port)]
     return [*command, *extra]
 
@@ -585,19 +644,19 @@ class Bench:
         self,
         label: str,
         targets: dict[str, Server | None],
-        command_for: Callable[[Server | None], list[str]],
+        command_for: Callable[[str, Server | None], list[str]],
         repeat: int,
         timeout: float,
         cores: int | str | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         """`repeat` interleaved rounds (every target once, then again), so a slow spell on the
         machine hits every target alike; one fresh loadgen.py per measurement, its command
-        built once the (transient) server runs."""
+        built (from the target's name and server) once the (transient) server runs."""
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
         for index in range(repeat):
             for name, server in targets.items():
                 with self.serving(server):
-                    result = self.loadgen(command_for(server), timeout, name, cores)
+                    result = self.loadgen(command_for(name, server), timeout, name, cores)
                 runs[name].append(result)
                 lag = result.get("send_lag_max_us")
                 print(
@@ -667,11 +726,12 @@ def ucdhcp_config(topology: Topology, name: str, requests: bool = False, address
     flag = str(requests).lower()
     if topology.server_ns is None:
         return UCDHCP_CONFIG.format(
-            address="127.0.0.1", port=0, subnet="127.0.0.0/8", requests=flag
+            address="127.0.0.1", port=0, subnets='"127.0.0.0/8"', requests=flag
         )
     port = NETNS_PORTS[name]
+    subnets = f'"{SITE_NETWORK}", "{RELAYED_NETWORK}"'  # the link's phones, the relayed ones
     return UCDHCP_CONFIG.format(
-        address=address or "0.0.0.0", port=port, subnet=SITE_NETWORK, requests=flag
+        address=address or "0.0.0.0", port=port, subnets=subnets, requests=flag
     )
 
 

@@ -31,6 +31,12 @@ answers an INFORM at ciaddr:68 whatever the source port (run.py makes the ciaddr
 client namespace with `local` routes); every other mode and server uses a connected socket on
 an ephemeral port, answered at its source port.
 
+--phones IFACE (run.py's headline rows): each request is the phone's own Ethernet frame (its
+MAC, its ciaddr, UDP 68 -> the server's port), written to an AF_PACKET socket on IFACE; the
+replies, addressed to the phones' MACs at ciaddr:68, are read on that socket in promiscuous mode
+and each is checked against the phone whose xid it carries (phones.py). Only inside run.py's
+client namespace, with ciaddrs in 10.77.0.0/16.
+
 --giaddr ADDR (the boot storm and the soak, against the default config): the generator is a
 relay with its address ADDR on the phones' subnet, and --client-net is in that subnet
 (10.78.0.0/16, which run.py routes from the server's namespace to the generator's and makes
@@ -63,6 +69,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import phones
+
 LOOPBACK = ipaddress.IPv4Network("127.0.0.0/8")
 NETNS_NETWORK = ipaddress.IPv4Network("10.77.0.0/16")  # run.py's veth; only inside a netns
 # Phones behind the --giaddr relay: run.py routes this subnet to the generator's namespace.
@@ -94,11 +102,16 @@ def client_address(client: int, first: str = LOOPBACK_CLIENTS) -> bytes:
 
 
 def build_inform(
-    xid: int, client: int, first: str = LOOPBACK_CLIENTS, giaddr: bytes = bytes(4)
+    xid: int,
+    client: int,
+    first: str = LOOPBACK_CLIENTS,
+    giaddr: bytes = bytes(4),
+    mac_offset: int = 0,
 ) -> bytes:
     """A phone's DHCPINFORM laid out as protocol.md §7 (276 bytes), for one client of the pool;
-    its ciaddr is `first` + client; `giaddr` set when a relay forwards it."""
-    mac = client_mac(client)
+    its ciaddr is `first` + client, its chaddr client_mac(client + `mac_offset`); `giaddr` set
+    when a relay forwards it."""
+    mac = client_mac(client + mac_offset)
     options = (
         bytes((53, 1, DHCPINFORM))
         + bytes((61, 7, 1))
@@ -123,11 +136,16 @@ def build_inform(
 
 
 def build_ring(
-    size: int, clients: int, seed: int, first: str = LOOPBACK_CLIENTS, giaddr: bytes = bytes(4)
+    size: int,
+    clients: int,
+    seed: int,
+    first: str = LOOPBACK_CLIENTS,
+    giaddr: bytes = bytes(4),
+    mac_offset: int = 0,
 ) -> tuple[list[bytes], list[bytes]]:
     """`size` INFORMs cycling over `clients` clients, xid = seed + slot (distinct in the ring)."""
     requests = [
-        build_inform((seed + slot) & 0xFFFFFFFF, slot % clients, first, giaddr)
+        build_inform((seed + slot) & 0xFFFFFFFF, slot % clients, first, giaddr, mac_offset)
         for slot in range(size)
     ]
     return requests, [request[4:8] for request in requests]
@@ -589,6 +607,7 @@ class Client:
     sends: list[Callable[[bytes], int]]
     recvs: list[Callable[[int], bytes]]
     target: str
+    addressees: phones.Addressees | None = None  # --phones: who each reply must go to
 
     def close(self) -> None:
         for sock in self.socks:
@@ -631,6 +650,27 @@ def open_relay(target: tuple[str, int], giaddr: str) -> Client:
     return Client([receiver, sender], [sender.send], [receiver.recv], name)
 
 
+def open_phones(
+    args: argparse.Namespace, requests: list[bytes], seed: int
+) -> tuple[Client, list[bytes]]:
+    """--phones: the ring's requests as the phones' own frames (phones.py), and a Client whose
+    one AF_PACKET socket sends them and reads the replies off the wire, each checked against
+    the phone that asked (`Client.addressees`)."""
+    server_mac = phones.parse_mac(args.server_mac)
+    server = ipaddress.IPv4Address(args.address).packed
+    frames, macs, addresses = [], [], []
+    for request in requests:
+        mac, ciaddr = request[28:34], request[12:16]
+        frames.append(phones.phone_frame(request, mac, ciaddr, server_mac, server, args.port))
+        macs.append(mac)
+        addresses.append(ciaddr)
+    addressees = phones.Addressees(seed, macs, addresses)
+    sock = phones.open_link(args.phones)
+    name = f"{args.address}:{args.port} as phones on {args.phones} (UDP 68, own MAC and ciaddr)"
+    client = Client([sock], [sock.send], [addressees.reader(sock)], name, addressees)
+    return client, frames
+
+
 def client_for(args: argparse.Namespace, target: tuple[str, int] | None) -> Client:
     """The relay's sockets with --giaddr, else `open_clients`."""
     if args.giaddr and target is not None:
@@ -642,13 +682,17 @@ def giaddr_bytes(args: argparse.Namespace) -> bytes:
     return ipaddress.IPv4Address(args.giaddr or "0.0.0.0").packed
 
 
-def first_reply(client: Client, request: bytes, timeout: float) -> bytes:
-    """Send one request through the first socket and wait for its reply (bounded by `timeout`).
+def first_reply(
+    client: Client, request: bytes, timeout: float, payload: bytes | None = None
+) -> bytes:
+    """Send one request through the first socket and wait for its reply (bounded by `timeout`);
+    `payload`: the DHCP message of `request` when that is a whole frame (--phones).
 
     Raises:
         InvalidReplyError: no reply in time, or nothing listens at the target.
     """
-    sock = client.socks[0]
+    sock, recv = client.socks[0], client.recvs[0]
+    xid = (request if payload is None else payload)[4:8]
     deadline = time.monotonic() + timeout
     try:
         client.sends[0](request)
@@ -656,10 +700,10 @@ def first_reply(client: Client, request: bytes, timeout: float) -> bytes:
             if not select.select([sock], [], [], left)[0]:
                 continue
             try:
-                reply = sock.recv(2048)
+                reply = recv(2048)
             except BlockingIOError:
                 continue
-            if reply[4:8] == request[4:8]:
+            if reply[4:8] == xid:
                 return reply
     except ConnectionRefusedError:
         raise InvalidReplyError(f"nothing listens at {client.target}") from None
@@ -693,6 +737,7 @@ class Result:
     core_busy: float | None  # fraction of --watch-core busy (the server and anything else)
     validated: str
     sockets: int = 1
+    misaddressed: int = 0  # --phones: replies to another MAC, IP or port than the phone's
     rate: float | None = None  # open-loop: the schedule, requests/s
     send_lag_max_us: float | None = None  # open-loop: the latest a send came after its time
 
@@ -706,15 +751,21 @@ def _cpu_total(pids: list[int]) -> float | None:
 
 def run(args: argparse.Namespace) -> Result:
     ring_seed = int.from_bytes(os.urandom(4), "big") & 0xFFFC0000
-    requests, xids = build_ring(
-        RING_SIZE, args.clients, ring_seed, args.client_net, giaddr_bytes(args)
+    payloads, xids = build_ring(
+        RING_SIZE, args.clients, ring_seed, args.client_net, giaddr_bytes(args), args.mac_offset
     )
+    if args.phones:
+        client, requests = open_phones(args, payloads, ring_seed)
+    else:
+        requests = payloads
+        client = client_for(args, None if args.mode == "self-loop" else (args.address, args.port))
     window = Window(requests, xids)
-    client = client_for(args, None if args.mode == "self-loop" else (args.address, args.port))
     validated = "skipped"
     if args.mode != "self-loop" and not args.no_validate:
-        validate_reply(first_reply(client, requests[-1], 2.0), requests[-1], strict=args.strict)
+        reply = first_reply(client, requests[-1], 2.0, payloads[-1])
+        validate_reply(reply, payloads[-1], strict=args.strict)
         validated = "strict" if args.strict else "ack-43-120"
+    del payloads
     timeout_ns = int(args.timeout * 1e9)
     latencies: list[int] = []
     watched = args.watch_pid or []
@@ -770,6 +821,7 @@ def run(args: argparse.Namespace) -> Result:
         core_busy=None if core_busy is None else round(core_busy, 3),
         validated=validated,
         sockets=len(client.sends),
+        misaddressed=0 if client.addressees is None else client.addressees.misaddressed,
         rate=args.rate if args.mode == "open-loop" else None,
         send_lag_max_us=None if lag is None else round(lag / 1000, 1),
         **percentiles(latencies),
@@ -816,6 +868,7 @@ def render(result: Result) -> str:
         f" over {result.duration_s} s, {result.inflight} in flight{schedule}",
         f"  sent {result.sent:,}  replies {result.replies:,}  lost {result.lost}"
         f"  stray {result.stray}  late {result.late}  refused {result.refused}"
+        f"  misaddressed {result.misaddressed}"
         f"  reply check: {result.validated}",
         f"  latency p50 {result.p50_us:.0f} us  p90 {result.p90_us:.0f} us"
         f"  p99 {result.p99_us:.0f} us  max {result.max_us:.0f} us"
@@ -894,6 +947,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"act as a relay with this address on the phones' subnet ({RELAYED_NETWORK}):"
         " send from port 67, read the answers to each ciaddr on port 68",
     )
+    parser.add_argument(
+        "--phones",
+        metavar="INTERFACE",
+        help="send as the phones themselves: each request a frame from its own MAC and"
+        " ciaddr:68 on INTERFACE (AF_PACKET), replies read there in promiscuous mode and checked"
+        " (phones.py); reply and open-loop modes, inside run.py's client namespace only",
+    )
+    parser.add_argument("--server-mac", help="--phones: the server interface's MAC")
+    parser.add_argument(
+        "--mac-offset", type=int, default=0, help="chaddr of client i is 00:04:13 + (i + this)"
+    )
     args = parser.parse_args(argv)
     refused = target_refused(args.address)
     if refused is not None:
@@ -912,11 +976,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     last_client = max(args.clients, args.count, READY_CLIENT + 1)
     if int(ipaddress.IPv4Address(args.client_net)) + last_client > 0xFFFFFFFF:
         parser.error("--client-net + --clients runs past 255.255.255.255")
-    if args.giaddr:
-        refused = relay_refused(args)
+    if not 0 <= args.mac_offset <= (1 << 24) - args.clients:
+        parser.error("--mac-offset + --clients must fit in 3 bytes")
+    for check, wanted in ((relay_refused, args.giaddr), (phones_refused, args.phones)):
+        refused = check(args) if wanted else None
         if refused is not None:
             parser.error(refused)
     return args
+
+
+def phones_refused(args: argparse.Namespace) -> str | None:
+    """Why --phones cannot be used with these arguments, or None. Frames go straight onto an
+    interface: only inside run.py's client namespace, from and to its veth network."""
+    if args.mode not in ("reply", "open-loop") or args.giaddr or args.bind_port:
+        return "--phones is for --mode reply or open-loop, without --giaddr or --bind-port"
+    if args.sockets > 1 or not args.server_mac:
+        return "--phones needs --server-mac and one socket"
+    if not in_benchmark_namespace():
+        return "--phones sends raw frames: allowed only inside run.py's network namespaces"
+    first = ipaddress.IPv4Address(args.client_net)
+    if first not in NETNS_NETWORK or first + args.clients - 1 not in NETNS_NETWORK:
+        return f"--phones: the phones' ciaddrs (--client-net) must be in {NETNS_NETWORK}"
+    return None
 
 
 def relay_refused(args: argparse.Namespace) -> str | None:

@@ -68,6 +68,7 @@ def summarise(
             "p99_min_us": min(result["p99_us"] for result in results),
             "max_us": max(result["max_us"] for result in results),
             "lost": sum(result["lost"] for result in results),
+            "misaddressed": sum(result.get("misaddressed", 0) for result in results),
             "send_lag_max_us": None if None in lags else max(lags),
             "per_round": "  " + ", ".join(f"{r['p50_us']:.0f}/{r['p99_us']:.0f}" for r in results),
         }
@@ -114,11 +115,12 @@ def table(
 
 
 def latency_rounds(
-    bench: Bench, servers: list[Server], args: argparse.Namespace
+    bench: Bench, targets: dict[str, tuple[Server, str]], args: argparse.Namespace
 ) -> dict[str, list[dict[str, Any]]]:
-    """Each server at --latency-rate requests/s, open loop, --repeat interleaved rounds."""
+    """Each target (name -> server and harness.PATHS path) at --latency-rate requests/s, open
+    loop, --repeat interleaved rounds."""
 
-    def command(server: Server | None) -> list[str]:
+    def command(name: str, server: Server | None) -> list[str]:
         assert server is not None
         return loadgen_command(
             "open-loop", bench.topology, server,
@@ -126,10 +128,11 @@ def latency_rounds(
             "--duration", str(args.duration), "--warmup", str(args.warmup),
             "--watch-pid", str(server.pid), "--watch-core", str(args.server_core),
             "--json", "-", *(["--strict"] if server.kind == "ucdhcp" else []),
+            path=targets[name][1],
         )  # fmt: skip
 
-    targets: dict[str, Server | None] = {server.name: server for server in servers}
-    return bench.rounds("latency", targets, command, args.repeat, args.duration + args.warmup + 60)
+    servers: dict[str, Server | None] = {name: server for name, (server, _) in targets.items()}
+    return bench.rounds("latency", servers, command, args.repeat, args.duration + args.warmup + 60)
 
 
 def render_latency(summary: list[dict[str, Any]]) -> list[str]:
@@ -138,7 +141,7 @@ def render_latency(summary: list[dict[str, Any]]) -> list[str]:
         " the quietest round; lag max: the generator's worst delay behind its schedule)",
         *table(
             summary,
-            ("target", 18),
+            ("target", 34),
             [
                 ("replies/s", 10, "replies_per_s", ",.0f"),
                 ("p50 us", 8, "p50_us", ".0f"),
@@ -272,7 +275,7 @@ def workers_rounds(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
         print(f"  checked {server.checked}", flush=True)
         servers[f"ucdhcp --workers {count}"] = server
 
-    def command(server: Server | None) -> list[str]:
+    def command(name: str, server: Server | None) -> list[str]:
         assert server is not None
         watched = [server.pid, *server.worker_pids]
         return loadgen_command(

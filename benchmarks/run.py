@@ -1,5 +1,5 @@
 """The benchmark, in one command: ucdhcp against a do-nothing uvloop responder, dnsmasq and Kea,
-measured in the same run so that the ratios survive a noisy machine.
+measured in the same run so that the ratios survive a noisy machine, on the path phones take.
 
   .venv/bin/python benchmarks/run.py              # netns + veth (default), 3 rounds x 5 s, ~6 min
   .venv/bin/python benchmarks/run.py --loopback   # ucdhcp and baseline on 127.0.0.1 only
@@ -10,10 +10,18 @@ Strategy: every server is started once, pinned to core 0 (Kea only for its own m
 peers.py); the load generator runs pinned to core 1, one fresh process per measurement. In netns
 mode (the default, as the lab-notes reference figures were measured) the servers run in one
 network namespace and the generator in another, joined by a veth pair that this script creates
-and deletes; with --loopback they all share 127.0.0.1 in the current namespace. The throughput
-rows are measured in interleaved rounds (ceiling, baseline, ucdhcp, ucdhcp+logging, dnsmasq,
-dnsmasq+logging, Kea, then again), so a slow spell on the machine hits every row alike; each row
-reports its median round and the ratios are medians of the per-round ratios. Then (netns mode)
+and deletes; with --loopback they all share 127.0.0.1 in the current namespace.
+
+The headline rows take the phone's path (netns mode): thousands of phones on the veth's subnet,
+each INFORM a frame from the phone's own MAC and ciaddr:68, answered at ciaddr:68 on the link
+and read off the wire in promiscuous mode (loadgen.py --phones, phones.py), for phones the
+server's kernel knows (a neighbour entry) and phones it does not. The baseline and the peers
+answer through their kernel's UDP socket, so they are measured on the known phones. Then
+relayed phones (giaddr, answered at ciaddr:68 through the relay), then a tool's port (an
+ephemeral source port, answered there: not what phones get), then the UDP generator's ceiling.
+The throughput rows are measured in interleaved rounds (every row once, then again), so a slow
+spell on the machine hits every row alike; each row reports its median round and the ratios
+are medians of the per-round ratios. Then (netns mode)
 latency at a fixed open-loop rate, start-up time, RSS, a 20,000-client boot storm against the
 default config, and `serve --workers N` against one worker (phases.py); the targets of the issue
 are printed as met / not met, and a PNG is written (plot.py, when matplotlib is installed).
@@ -40,7 +48,10 @@ import peers
 import phases
 from harness import (
     HERE,
+    KNOWN_PHONES,
+    PHONES,
     RESULTS,
+    UNKNOWN_PHONES,
     Bench,
     Server,
     environment,
@@ -48,6 +59,7 @@ from harness import (
     header,
     loadgen_command,
     memory_kib,
+    neighbours,
     save,
     session,
     ucdhcp_config,
@@ -60,23 +72,36 @@ from phases import optional, summarise, table
 # --quiet-dhcp with one log event per request; latency at 5k/s open loop no worse than
 # dnsmasq's; a 20,000-client boot storm fully answered with the default config; RSS <= 40 MB
 # serving; ready in < 1 s; --workers N scaling where cores allow.
+# Issue 17: every one of them on the phone's path (from UDP 68, answered at ciaddr:68 on the
+# link), and the phone's path >= 0.9x the tool's path (an ephemeral port, answered there).
 TARGET_RATIO = 0.6
 TARGET_BASELINE = 0.8
 TARGET_DNSMASQ = 2.0
 TARGET_LOGGING_DNSMASQ = 1.0
+TARGET_TOOL = 0.9
 TARGET_RSS_MB = 40
 TARGET_READY_S = 1.0
-BASELINE, UCDHCP, UCDHCP_LOGGING = (
-    "baseline uvloop responder",
-    "ucdhcp (logging off)",
-    "ucdhcp (per-request logging)",
+# The rows, in the order of a round. The phone's path first: phones the server's kernel knows
+# (the peers and the baseline answer through that kernel, so they are measured on these), then
+# phones it does not know; relayed phones; a tool's port; the generator's ceiling.
+BASELINE, UCDHCP, UCDHCP_UNKNOWN, UCDHCP_LOGGING = (
+    "baseline uvloop, phones known",
+    "ucdhcp, phones known",
+    "ucdhcp, phones unknown",
+    "ucdhcp + request log, phones known",
 )
 DNSMASQ_QUIET, DNSMASQ_LOGGING, KEA = (
-    "dnsmasq --quiet-dhcp",
-    "dnsmasq (default logging)",
-    "kea-dhcp4 2.2 (WARN logging)",
+    "dnsmasq --quiet-dhcp, phones known",
+    "dnsmasq logging, phones known",
+    "kea-dhcp4 2.2, phones known",
 )
-CEILING = "loadgen ceiling (self-loop)"
+UCDHCP_RELAYED = "ucdhcp, relayed phones"
+UCDHCP_TOOL, BASELINE_TOOL = (
+    "ucdhcp: tool's path (not what phones get)",
+    "baseline: tool's path (not what phones get)",
+)
+CEILING = "loadgen ceiling (UDP self-loop)"
+WIDTH = 44
 SETTINGS = (
     "duration", "repeat", "warmup", "inflight", "latency_rate", "storm_clients", "storm_buffer",
     "workers",
@@ -91,34 +116,54 @@ class Row:
     name: str
     meaning: str
     server: Server | None = None  # None: the generator's self-loop
+    path: str = "known"  # harness.PATHS: how the generator sends and where it is answered
 
 
 def make_rows(bench: Bench, notes: list[str], with_peers: bool) -> list[Row]:
     topology, work = bench.topology, bench.work
-    baseline = [sys.executable, str(HERE / "baseline_responder.py"), "--port", "0"]
-    baseline += ["--address", topology.target]
-    rows = [
-        Row(CEILING, "generator talking to itself: its limit"),
-        Row(
-            BASELINE,
-            "do-nothing uvloop DatagramProtocol, fixed 369-byte ACK",
-            Server("baseline", baseline, work / "baseline.log", kind="baseline"),
-        ),
-        Row(
-            UCDHCP,
-            "ucdhcp serve, logging.requests = false",
-            ucdhcp_server("ucdhcp", ucdhcp_config(topology, "ucdhcp"), work),
-        ),
-        Row(
-            UCDHCP_LOGGING,
-            "logging.requests = true, requests_rate = 0, JSON lines to a file",
-            ucdhcp_server(
-                "ucdhcp-logging", ucdhcp_config(topology, "ucdhcp-logging", requests=True), work
+    baseline_command = [sys.executable, str(HERE / "baseline_responder.py"), "--port", "0"]
+    baseline_command += ["--address", topology.target]
+    baseline = Server("baseline", baseline_command, work / "baseline.log", kind="baseline")
+    ucdhcp = ucdhcp_server("ucdhcp", ucdhcp_config(topology, "ucdhcp"), work)
+    logging_config = ucdhcp_config(topology, "ucdhcp-logging", requests=True)
+    logging = ucdhcp_server("ucdhcp-logging", logging_config, work)
+    if topology.server_ns is None:  # loopback: no link, so a tool's port only
+        return [
+            Row(
+                BASELINE_TOOL,
+                "do-nothing uvloop responder, from an ephemeral port",
+                baseline,
+                "tool",
             ),
+            Row(UCDHCP_TOOL, "logging.requests = false, from an ephemeral port", ucdhcp, "tool"),
+            Row(CEILING, "generator talking to itself on lo: its limit", None, "tool"),
+        ]
+    rows = [
+        Row(BASELINE, "do-nothing uvloop, fixed 369-byte ACK sendto(ciaddr:68)", baseline),
+        Row(UCDHCP, "ucdhcp serve, logging.requests = false", ucdhcp),
+        Row(
+            UCDHCP_UNKNOWN, "the same server; no neighbour entry for the phones", ucdhcp, "unknown"
         ),
+        Row(UCDHCP_LOGGING, "logging.requests = true, requests_rate = 0, JSON to a file", logging),
     ]
-    if not with_peers:
-        return rows
+    if with_peers:
+        rows += peer_rows(work, notes)
+    return [
+        *rows,
+        Row(
+            UCDHCP_RELAYED,
+            "the same server; phones behind a relay (giaddr), port 67",
+            ucdhcp,
+            "relayed",
+        ),
+        Row(UCDHCP_TOOL, "the same server; from an ephemeral port, answered there", ucdhcp, "tool"),
+        Row(BASELINE_TOOL, "the same baseline; from an ephemeral port", baseline, "tool"),
+        Row(CEILING, "UDP generator talking to itself on lo: its limit", None, "tool"),
+    ]
+
+
+def peer_rows(work: Path, notes: list[str]) -> list[Row]:
+    rows: list[Row] = []
     absent = peers.missing()
     for peer, install in absent.items():
         notes.append(
@@ -144,7 +189,9 @@ def make_rows(bench: Bench, notes: list[str], with_peers: bool) -> list[Row]:
 def throughput_rounds(
     bench: Bench, rows: list[Row], args: argparse.Namespace
 ) -> dict[str, list[dict[str, Any]]]:
-    def command(server: Server | None) -> list[str]:
+    paths = {row.name: row.path for row in rows}
+
+    def command(name: str, server: Server | None) -> list[str]:
         extra = ["--duration", str(args.duration), "--warmup", str(args.warmup)]
         extra += ["--inflight", str(args.inflight), "--json", "-"]
         if server is None:
@@ -152,7 +199,7 @@ def throughput_rounds(
         extra += ["--watch-pid", str(server.pid), "--watch-core", str(args.server_core)]
         if server.kind == "ucdhcp":
             extra.append("--strict")
-        return loadgen_command("reply", bench.topology, server, *extra)
+        return loadgen_command("reply", bench.topology, server, *extra, path=paths[name])
 
     targets = {row.name: row.server for row in rows}
     timeout = args.duration + args.warmup + 60
@@ -162,7 +209,7 @@ def throughput_rounds(
 def render_throughput(summary: list[dict[str, Any]]) -> list[str]:
     return table(
         summary,
-        ("target", 30),
+        ("target", WIDTH),
         [
             ("replies/s", 10, "replies_per_s", ",.0f"),
             ("min-max", 13, "spread", "s"),
@@ -177,6 +224,9 @@ def render_throughput(summary: list[dict[str, Any]]) -> list[str]:
             ("cpu", 7, "cpu_ratio_vs_baseline", "x"),
             ("vs dnsmasq", 11, "ratio_vs_dnsmasq", "x"),
             ("cpu", 7, "cpu_ratio_vs_dnsmasq", "x"),
+            ("vs tool", 8, "ratio_vs_tool", "x"),
+            ("cpu", 7, "cpu_ratio_vs_tool", "x"),
+            ("misaddr", 8, "misaddressed", "d"),
         ],
     )
 
@@ -251,25 +301,25 @@ MET = {True: "met", False: "NOT met"}
 
 def verdict(summary: list[dict[str, Any]], mode: str) -> list[str]:
     by_name = {entry["target"]: entry for entry in summary}
-    ucdhcp, base = by_name[UCDHCP], by_name[BASELINE]
+    ours = by_name.get(UCDHCP) or by_name[UCDHCP_TOOL]
+    base = by_name.get(BASELINE) or by_name[BASELINE_TOOL]
     ceiling = by_name[CEILING]
-    ratio, cpu_ratio = ucdhcp["ratio_vs_baseline"], ucdhcp["cpu_ratio_vs_baseline"]
     lines = [
-        f"[{mode}] ucdhcp / baseline = {ratio:.2f} replies/s"
-        f" (rounds {ucdhcp['baseline_ratios']}), {optional(cpu_ratio, '.2f')} by server CPU"
-        f" per reply",
-        f"server CPU per reply: ucdhcp {optional(ucdhcp['cpu_us_per_reply'], '.1f')} us,"
-        f" baseline {optional(base['cpu_us_per_reply'], '.1f')} us"
-        + "".join(
-            f", {name} {optional(by_name[name]['cpu_us_per_reply'], '.1f')} us"
-            for name in (DNSMASQ_QUIET, DNSMASQ_LOGGING, KEA)
-            if name in by_name
+        f"[{mode}] {ours['target']} / {base['target']} = {ours['ratio_vs_baseline']:.2f}"
+        f" replies/s (rounds {ours['baseline_ratios']}),"
+        f" {optional(ours['cpu_ratio_vs_baseline'], '.2f')} by server CPU per reply",
+        "server CPU per reply: "
+        + ", ".join(
+            f"{name} {optional(by_name[name]['cpu_us_per_reply'], '.1f')} us"
+            for name in by_name
+            if name != CEILING
         ),
     ]
     headroom = ceiling["replies_per_s"] / base["replies_per_s"]
     lines.append(
-        f"generator ceiling (self-loop on lo{' in the client netns' if mode == 'netns' else ''})"
-        f" is {headroom:.1f}x the baseline rate; {paced_by(base)}"
+        f"UDP generator ceiling (self-loop on lo"
+        f"{' in the client netns' if mode == 'netns' else ''}) is {headroom:.1f}x"
+        f" the baseline rate; {paced_by(base)}"
     )
     shared = [
         e["target"]
@@ -284,10 +334,18 @@ def verdict(summary: list[dict[str, Any]], mode: str) -> list[str]:
             + ", ".join(shared)
             + "; replies/s understate those rows, CPU us/reply does not"
         )
+    misaddressed = [e["target"] for e in summary if e.get("misaddressed")]
+    if misaddressed:
+        lines.append(
+            "WARNING: replies to another MAC, IP or port than the phone's (not counted as"
+            f" replies) in: {', '.join(misaddressed)}"
+        )
     return lines
 
 
-def _both(entry: dict[str, Any], reference: str, target: float, what: str) -> str:
+def _both(entry: dict[str, Any] | None, reference: str, target: float, what: str) -> str:
+    if entry is None:
+        return f"not measured: {what} (target {target}x): row missing"
     ratio, cpu = entry[f"ratio_vs_{reference}"], entry[f"cpu_ratio_vs_{reference}"]
     if ratio is None:
         return f"not measured: {what} (target {target}x): reference row missing"
@@ -299,51 +357,35 @@ def _both(entry: dict[str, Any], reference: str, target: float, what: str) -> st
     )
 
 
+THROUGHPUT_TARGETS = (
+    # (label, row, reference, target): the issue's throughput targets, phone's path first
+    ("phones known vs dnsmasq --quiet-dhcp (known)", UCDHCP, "dnsmasq", TARGET_DNSMASQ),
+    ("phones unknown vs dnsmasq --quiet-dhcp (known)", UCDHCP_UNKNOWN, "dnsmasq", TARGET_DNSMASQ),
+    ("phones known vs do-nothing (known)", UCDHCP, "baseline", TARGET_BASELINE),
+    ("phones unknown vs do-nothing (known)", UCDHCP_UNKNOWN, "baseline", TARGET_BASELINE),
+    ("phones known vs the tool's path", UCDHCP, "tool", TARGET_TOOL),
+    ("phones unknown vs the tool's path", UCDHCP_UNKNOWN, "tool", TARGET_TOOL),
+    ("request log, phones known vs dnsmasq --quiet-dhcp", UCDHCP_LOGGING, "dnsmasq", 1.0),
+    ("phones known vs do-nothing (issue 2)", UCDHCP, "baseline", TARGET_RATIO),
+)
+
+
 def targets(report: dict[str, Any]) -> list[str]:
     """Every target of the issue (and issue 2's), met / not met, with the measured figure."""
     by_name = {entry["target"]: entry for entry in report["summary"]}
-    ucdhcp, logging_row = by_name[UCDHCP], by_name[UCDHCP_LOGGING]
     lines = [
-        "throughput, ucdhcp vs dnsmasq --quiet-dhcp: "
-        + _both(ucdhcp, "dnsmasq", TARGET_DNSMASQ, "ucdhcp/dnsmasq"),
-        "throughput, ucdhcp vs do-nothing uvloop (issue 6): "
-        + _both(ucdhcp, "baseline", TARGET_BASELINE, "ucdhcp/baseline"),
-        "throughput, ucdhcp vs do-nothing uvloop (issue 2): "
-        + _both(ucdhcp, "baseline", TARGET_RATIO, "ucdhcp/baseline"),
-        "throughput, ucdhcp + per-request log vs dnsmasq --quiet-dhcp: "
-        + _both(logging_row, "dnsmasq", TARGET_LOGGING_DNSMASQ, "ucdhcp+log/dnsmasq"),
+        f"throughput, ucdhcp {label}: " + _both(by_name.get(row), reference, target, label)
+        for label, row, reference, target in THROUGHPUT_TARGETS
     ]
-    latency = {entry["target"]: entry for entry in report.get("latency_summary") or []}
-    if "ucdhcp" in latency and "dnsmasq-quiet" in latency:
-        ours, theirs = latency["ucdhcp"], latency["dnsmasq-quiet"]
-        lines.append(
-            f"latency p50 at {ours['rate']:,.0f}/s open loop:"
-            f" {MET[ours['p50_us'] <= theirs['p50_us']]}: measured ucdhcp {ours['p50_us']:.0f} us,"
-            f" dnsmasq --quiet-dhcp {theirs['p50_us']:.0f} us (target: no worse)"
-        )
-        noisy = max(ours["send_lag_max_us"], theirs["send_lag_max_us"]) > 1000
-        lines.append(
-            f"latency p99 at {ours['rate']:,.0f}/s open loop:"
-            f" {MET[ours['p99_us'] <= theirs['p99_us']]} (median round),"
-            f" {MET[ours['p99_min_us'] <= theirs['p99_min_us']]} (best round): measured ucdhcp"
-            f" {ours['p99_us']:.0f} us (best {ours['p99_min_us']:.0f}), dnsmasq --quiet-dhcp"
-            f" {theirs['p99_us']:.0f} us (best {theirs['p99_min_us']:.0f}) (target: no worse)"
-            + (
-                "; caution: in some round the generator fell >1 ms behind its schedule (other"
-                " processes had the cores): compare the best rounds too"
-                if noisy
-                else ""
-            )
-        )
-    else:
-        lines.append("latency: not measured (needs netns mode, dnsmasq and --latency-rate > 0)")
+    lines += latency_lines({e["target"]: e for e in report.get("latency_summary") or []})
+    lines += phone_lines(report)
     lines += storm_targets(report)
     workers = (report.get("workers") or {}).get("summary") or []
     if len(workers) == 2:
         one, many = workers
         lines.append(
-            f"--workers scaling: measured {many['ratio_vs_one']:.2f}x the replies/s of one worker"
-            f" (per round {many['one_ratios']})"
+            f"--workers scaling (tool's path): measured {many['ratio_vs_one']:.2f}x the"
+            f" replies/s of one worker (per round {many['one_ratios']})"
             f" ({many['target']}: {many['replies_per_s']:,.0f}/s vs {one['replies_per_s']:,.0f}/s,"
             f" server CPU {many['server_cpu']:.0%} vs {one['server_cpu']:.0%}, CPU per reply"
             f" {many['cpu_us_per_reply']:.1f} vs {one['cpu_us_per_reply']:.1f} us) on 2 cores"
@@ -355,6 +397,56 @@ def targets(report: dict[str, Any]) -> list[str]:
             )
         )
     return lines
+
+
+def latency_lines(latency: dict[str, dict[str, Any]]) -> list[str]:
+    """p50 and p99 at the open-loop rate, ucdhcp (phones known, unknown) vs dnsmasq-quiet."""
+    theirs = latency.get(DNSMASQ_QUIET)
+    ours = [latency[name] for name in (UCDHCP, UCDHCP_UNKNOWN) if name in latency]
+    if theirs is None or not ours:
+        return ["latency: not measured (needs netns mode, dnsmasq and --latency-rate > 0)"]
+    lines = []
+    for entry in ours:
+        noisy = max(entry["send_lag_max_us"], theirs["send_lag_max_us"]) > 1000
+        lines.append(
+            f"latency at {entry['rate']:,.0f}/s open loop, {entry['target']} vs"
+            f" {theirs['target']}: p50 {MET[entry['p50_us'] <= theirs['p50_us']]}"
+            f" ({entry['p50_us']:.0f} vs {theirs['p50_us']:.0f} us); p99"
+            f" {MET[entry['p99_us'] <= theirs['p99_us']]} (median round,"
+            f" {entry['p99_us']:.0f} vs {theirs['p99_us']:.0f} us),"
+            f" {MET[entry['p99_min_us'] <= theirs['p99_min_us']]} (best round,"
+            f" {entry['p99_min_us']:.0f} vs {theirs['p99_min_us']:.0f} us) (target: no worse)"
+            + (
+                "; caution: in some round the generator fell >1 ms behind its schedule (other"
+                " processes had the cores): compare the best rounds too"
+                if noisy
+                else ""
+            )
+        )
+    return lines
+
+
+def phone_lines(report: dict[str, Any]) -> list[str]:
+    """What the phone rows rest on: every reply went to the phone that asked, and the unknown
+    phones stayed unknown to the server's kernel."""
+    found = report.get("neighbours")
+    if not found:
+        return []
+    unknown = found["unknown_phones"]
+    wrong = sum(entry.get("misaddressed", 0) for entry in report["summary"])
+    return [
+        f"phone rows: {MET[wrong == 0]}: {wrong} replies to another MAC, IP or port than the"
+        " phone's (target 0)",
+        f"unknown phones stayed unknown: {MET[not unknown]}: {len(unknown)} neighbour entries"
+        f" for them in the server's namespace at the end ({found['known_phones']} for the"
+        f" {found['phones']} known phones)" + (f": {unknown[:3]}" if unknown else ""),
+    ]
+
+
+def latency_targets(rows: list[Row]) -> dict[str, tuple[Server, str]]:
+    """The latency table's rows: the phone's path (and each server once)."""
+    wanted = (BASELINE, UCDHCP, UCDHCP_UNKNOWN, UCDHCP_LOGGING, DNSMASQ_QUIET, KEA)
+    return {row.name: (row.server, row.path) for row in rows if row.name in wanted and row.server}
 
 
 def storm_targets(report: dict[str, Any]) -> list[str]:
@@ -482,7 +574,7 @@ def run(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
         notes.append("loopback mode: dnsmasq, Kea, latency, storm, start-up and workers skipped")
     for note in notes:
         print(note, flush=True)
-    servers = [row.server for row in rows if row.server is not None]
+    servers = list({row.server.name: row.server for row in rows if row.server}.values())
     for server in servers:
         if server.kind == "kea":
             peers.check_kea(server, topology, args.server_core)
@@ -502,7 +594,7 @@ def run(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     runs = throughput_rounds(bench, rows, args)
     latency: dict[str, list[dict[str, Any]]] = {}
     if netns and args.latency_rate > 0:
-        latency = phases.latency_rounds(bench, servers, args)
+        latency = phases.latency_rounds(bench, latency_targets(rows), args)
     memory = {
         server.name: server.last_memory if server.transient else memory_kib(server.pid)
         for server in servers
@@ -537,7 +629,15 @@ def run(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
         except (RuntimeError, OSError, subprocess.SubprocessError) as error:
             notes.append(f"WARNING: workers phase failed: {error}")
             print(notes[-1], flush=True)
-    summary = summarise(runs, {"baseline": BASELINE, "dnsmasq": DNSMASQ_QUIET})
+    if netns:
+        unknown = neighbours(topology.server_ns or "", UNKNOWN_PHONES, PHONES)
+        known = neighbours(topology.server_ns or "", KNOWN_PHONES, PHONES)
+    else:
+        unknown, known = [], []
+    baseline = BASELINE if netns else BASELINE_TOOL  # loopback has no link, so no phones
+    references = {"baseline": baseline, "dnsmasq": DNSMASQ_QUIET, "tool": UCDHCP_TOOL}
+    summary = summarise(runs, references)
+    request_log = bench.work / "ucdhcp-logging.log"
     for row, entry in zip(rows, summary, strict=True):
         entry["meaning"] = row.meaning
     return {
@@ -547,13 +647,17 @@ def run(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
         "settings": {key: vars(args)[key] for key in SETTINGS},
         "summary": summary,
         "server_counters": stopped,
-        "request_log_bytes": (bench.work / "ucdhcp-logging.log").stat().st_size,
+        "request_log_bytes": request_log.stat().st_size if request_log.exists() else 0,
         "peer_log_bytes": peer_logs,
         "latency_summary": summarise(latency, {}) if latency else [],
         "memory_kib": memory,
         "startup_storm": storm,
         "storm_diagnostic": storm_diagnostic,
         "workers": workers,
+        # the server kernel's neighbour entries at the end: the unknown phones must have none
+        "neighbours": {"unknown_phones": unknown, "known_phones": len(known), "phones": PHONES}
+        if netns
+        else {},
         "runs": runs,
         "latency_runs": latency,
     }

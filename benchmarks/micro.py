@@ -200,8 +200,8 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
         ),
         ("  of which describe()", lambda: describe(outcome, SOURCE)),
         (
-            "  of which the structlog event to JSON",
-            lambda: request_log.logger.write("info", "reply_sent", fields),
+            "  of which the JSON line (logs.py's writer)",
+            lambda: request_log.write("info", "reply_sent", dict(fields)),
         ),
     ]
 

@@ -1,8 +1,18 @@
 """describe (runtime/request_log.py): the event name and fields of one per-request log event,
 for real outcomes of Responder.respond."""
 
+import io
+import json
+import re
+import sys
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
 from tests.dhcp.request import BROADCAST, phone_request
 from ucdhcp.core.responder import Ignored, Reason
+from ucdhcp.runtime.logs import REQUESTS, RequestLogger, configure_logging, request_writer
 from ucdhcp.runtime.request_log import describe
 
 from .responders import answered, respond
@@ -91,3 +101,59 @@ def test_vendor_class_bytes_that_are_not_utf8_are_shown_one_character_per_byte()
     assert fields["vendor_class"] == "MS-UC-\xff\xfe"
     _, fields = describe(respond(phone_request(vendor_class=None)), PHONE)
     assert fields["vendor_class"] is None
+
+
+class _Unusual:
+    def __repr__(self) -> str:
+        return "<unusual>"
+
+
+def test_the_fast_json_writer_writes_the_bytes_structlog_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # logs.py renders per-request events itself while its JSON chain is in force: the same
+    # line as structlog's processing of the same event, key order and fallbacks included.
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        configure_logging("json", "debug")
+        logger = structlog.wrap_logger(
+            None, wrapper_class=RequestLogger, logger_factory_args=(REQUESTS,)
+        ).bind()
+        fast = request_writer(logger.write)
+        assert fast != logger.write
+        event, fields = describe(answered(respond(phone_request())), PHONE)
+        fields["odd"] = _Unusual()  # not JSON: structlog's fallback writes its repr()
+        for level in ("info", "debug"):
+            fast(level, event, dict(fields))
+            logger.write(level, event, dict(fields))
+        with capture_logs() as captured:  # another chain in force: the event goes through it
+            fast("info", event, dict(fields))
+    finally:
+        structlog.reset_defaults()
+    lines = stdout.buffer.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 4
+    stamp = re.compile(rb'"timestamp":"[0-9T:.-]+Z"')
+    masked = [stamp.sub(b'"timestamp":"T"', line) for line in lines]
+    assert masked[0] == masked[1] and masked[2] == masked[3]
+    assert json.loads(lines[0])["odd"] == "<unusual>"
+    assert [json.loads(line)["level"] for line in lines] == ["info", "info", "debug", "debug"]
+    assert list(json.loads(lines[0]))[-3:] == ["event", "level", "timestamp"]
+    assert [entry["event"] for entry in captured] == ["reply_sent"]
+
+
+def test_a_key_that_is_not_a_string_is_written_as_the_chain_writes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        configure_logging("json", "info")
+        logger = structlog.wrap_logger(
+            None, wrapper_class=RequestLogger, logger_factory_args=(REQUESTS,)
+        ).bind()
+        request_writer(logger.write)("info", "reply_sent", {67: "a port as a key"})
+    finally:
+        structlog.reset_defaults()
+    [line] = stdout.buffer.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert json.loads(line)["67"] == "a port as a key"

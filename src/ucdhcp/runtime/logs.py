@@ -165,6 +165,61 @@ class _Timestamp:
         return event_dict
 
 
+Write = Callable[[str, str, dict[str, Any]], None]
+
+
+class _JsonRequests:
+    """Renders a per-request event to the bytes the configured JSON chain would (the fields,
+    then `event`, `level` and `timestamp`, by orjson with the same fallback), without structlog's
+    per-event machinery: a copy of the context, the processor calls and the level look-up were
+    about three quarters of a logged request's cost (benchmarks/micro.py). tests/unit/
+    test_request_log.py holds the two renderings equal."""
+
+    __slots__ = ("default", "output", "processors", "timestamp")
+
+    def __init__(
+        self, output: _Output, timestamp: _Timestamp, default: Any, processors: list[Any]
+    ) -> None:
+        self.output = output
+        self.timestamp = timestamp
+        self.default = default
+        self.processors = processors  # the chain it stands for
+
+    def writer(self, fallback: Write) -> Write:
+        processors, timestamp, default = self.processors, self.timestamp, self.default
+        renderer = processors[-1]
+        deferred = self.output.deferred
+
+        def write(level: str, event: str, fields: dict[str, Any]) -> None:
+            # Only while the chain is in force: another configuration (a later
+            # configure_logging, or structlog.testing.capture_logs, which swaps the list's
+            # contents in place) gets the event through structlog as usual.
+            current = structlog.get_config()["processors"]
+            if current is not processors or current[-1] is not renderer:
+                fallback(level, event, fields)
+                return
+            fields["event"] = event  # `fields` is the event's own dict (request_log.describe)
+            fields["level"] = level  # add_log_level: the method's name, "info" or "debug"
+            timestamp(None, level, fields)
+            try:
+                line = orjson.dumps(fields, default=default)  # keys are str: no option needed
+            except TypeError:  # a key that is not a str: the chain's own options handle it
+                line = orjson.dumps(fields, default=default, option=orjson.OPT_NON_STR_KEYS)
+            deferred(line)
+
+        return write
+
+
+_json_requests: _JsonRequests | None = None
+
+
+def request_writer(fallback: Write) -> Write:
+    """The writer of per-request events: with the JSON configuration of `configure_logging`,
+    one that renders them itself (and uses `fallback`, the structlog way, while another
+    configuration is in force); else `fallback`."""
+    return fallback if _json_requests is None else _json_requests.writer(fallback)
+
+
 class RequestLogger(structlog.BoundLoggerBase):
     """structlog's bound logger for per-request events (request_log.py), called with the
     event's fields as one dict: no keyword-argument copies of ~14 fields per event. The
@@ -207,23 +262,31 @@ def configure_logging(
     format: Literal["auto", "json", "console"] = "auto", level: str = "info"
 ) -> None:
     """Route structlog events to stdout; safe to call again on reload."""
+    global _json_requests  # noqa: PLW0603 - follows structlog's own global configuration
     use_console = format == "console" or (format == "auto" and sys.stdout.isatty())
     renderer: structlog.types.Processor
     factory: Any
+    timestamp = _Timestamp()
+    _json_requests = None
     if use_console:
         renderer = structlog.dev.ConsoleRenderer()
         factory = lambda *_: _SafeWriteLogger(sys.stdout)  # noqa: E731
     else:
         # Unknown values are rendered as structlog's json.dumps renders them (repr()).
-        renderer = structlog.processors.JSONRenderer(serializer=_orjson_dumps)
+        json_renderer = structlog.processors.JSONRenderer(serializer=_orjson_dumps)
+        renderer = json_renderer
         factory = _bytes_loggers(sys.stdout)
+    processors: list[structlog.types.Processor] = [
+        structlog.processors.add_log_level,
+        timestamp,
+        structlog.processors.format_exc_info,
+        renderer,
+    ]
+    if not use_console and _output is not None:
+        default = json_renderer._dumps_kw["default"]  # structlog's repr() fallback
+        _json_requests = _JsonRequests(_output, timestamp, default, processors)
     structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            _Timestamp(),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
+        processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),

@@ -14,7 +14,7 @@ from ..core.responder import Ignored, Outcome, Reason, Reply
 from ..core.routing import DestinationKind, dotted
 from ..wire.message import Message, MessageType
 from ..wire.options import OptionCode
-from .logs import REQUESTS, RequestLogger
+from .logs import REQUESTS, RequestLogger, request_writer
 from .throttle import KeyedRateLimit
 
 _REQUESTS = "requests"  # the one key of the volume bound
@@ -27,7 +27,7 @@ class RequestLog:
     what is left out is counted on the next event written. One instance serves every socket
     (protocol.Handling), and a reload replaces it."""
 
-    __slots__ = ("ignored", "level", "logger", "volume")
+    __slots__ = ("ignored", "level", "logger", "volume", "write")
 
     def __init__(
         self,
@@ -40,6 +40,9 @@ class RequestLog:
         self.level = level
         self.volume = volume  # None: no bound
         self.ignored = ignored
+        # The configured JSON chain's bytes without structlog's per-event work, when that
+        # chain is the one in force (logs.py); else structlog's own processing.
+        self.write = request_writer(logger.write)
 
     @classmethod
     def configured(
@@ -82,7 +85,7 @@ class RequestLog:
             fields["suppressed_before"] = suppressed  # events of this reason not logged
         if volume is not None and volume.suppressed:
             fields["not_logged_before"] = volume.suppressed.pop(_REQUESTS)
-        self.logger.write(self.level, event, fields)
+        self.write(self.level, event, fields)
 
 
 def _level(name: str) -> int:

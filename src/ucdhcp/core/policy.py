@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final, NamedTuple
 
+from ..wire.message import MessageType
 from ..wire.options import (
     OptionCode,
     SipEncoding,
@@ -18,7 +19,7 @@ from ..wire.options import (
     encode_option,
     encode_sip_servers,
 )
-from ..wire.reply import NEVER_SENT
+from ..wire.reply import NEVER_SENT, ack_prefix
 from ..wire.vendor import (
     CPE_OCPHONE,
     MS_UC_CLIENT,
@@ -62,6 +63,7 @@ class RelayedInform(StrEnum):
 # 1 ms) and ISC dhcpd's 1 s ping-check take to OFFER, shorter than a client's first DISCOVER
 # retransmission (udhcpc 3 s, RFC 2131 §4.1: 4 s +-1).
 DEFAULT_OFFER_DELAY = 2.0
+_ACK: Final = int(MessageType.ACK)
 
 DEFAULT_VENDOR_CLASSES: Mapping[bytes, Profile] = {
     MS_UC_CLIENT: Profile.MS_UC_CLIENT,
@@ -161,9 +163,10 @@ CACHE_LIMIT: Final = 4096  # entries per memo; a full memo is emptied, so memory
 class Policy:
     """Everything the responder needs to decide; swapped as a whole on reload.
 
-    Two memos make the per-packet work a dictionary lookup: the site for an address, and
-    the joined option TLVs for a (site, profile, option 55) triple. They hold only values
-    derived from the policy itself, so a new policy (reload) starts with empty ones.
+    Memos make the per-packet work a dictionary lookup: the site for an address, the joined
+    option TLVs for a (site, profile, option 55) triple, and the lean INFORM path's plan
+    (`lean_plan`). They hold only values derived from the policy itself, so a new policy
+    (reload) starts with empty ones, and each is emptied when full (CACHE_LIMIT).
     """
 
     sites: tuple[Site, ...]
@@ -182,8 +185,7 @@ class Policy:
     _option_sets: dict[tuple[str, Profile, bytes], OptionSet] = field(
         init=False, repr=False, compare=False
     )
-    # The lean INFORM path's memo (responder.py), here so that a reload empties it.
-    lean_plans: dict[tuple[bytes, bytes, str, bytes], "LeanPlan | None"] = field(
+    _lean_plans: dict[tuple[bytes, bytes, str, bytes], "LeanPlan | None"] = field(
         init=False, repr=False, compare=False
     )
 
@@ -197,7 +199,7 @@ class Policy:
         object.__setattr__(self, "_routes", tuple(route[:3] for route in routes))
         object.__setattr__(self, "_sites_by_address", {})
         object.__setattr__(self, "_option_sets", {})
-        object.__setattr__(self, "lean_plans", {})
+        object.__setattr__(self, "_lean_plans", {})
 
     def profile_for(self, vendor_class: bytes) -> Profile | None:
         """The profile serving this option 60 value, or None."""
@@ -250,3 +252,26 @@ class Policy:
                 memo.clear()
             memo[key] = chosen
         return chosen
+
+    def lean_plan(
+        self, vendor_class: bytes, requested: bytes, site: Site, server_id: bytes
+    ) -> LeanPlan | None:
+        """What an ACK to an INFORM with this option 60 and option 55, at `site`, from
+        `server_id` carries, pre-encoded (responder.py's lean path); None when no reply with
+        options would be sent (the general path then says why). Memoised."""
+        key = (vendor_class, requested, site.name, server_id)
+        memo = self._lean_plans
+        try:
+            return memo[key]
+        except KeyError:
+            pass
+        plan = None
+        profile = self.profile_for(vendor_class)
+        if profile is not None:
+            chosen = self.option_set(site, profile, requested)
+            if chosen is not None and chosen.tlvs:
+                plan = LeanPlan(site, profile, ack_prefix(_ACK, server_id), chosen.joined)
+        if len(memo) >= CACHE_LIMIT:
+            memo.clear()
+        memo[key] = plan
+        return plan

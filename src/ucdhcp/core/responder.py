@@ -13,9 +13,9 @@ from ..wire.errors import DecodeError
 from ..wire.message import Message, MessageType, Op, parse_message
 from ..wire.options import OptionCode
 from ..wire.relay import link_selection
-from ..wire.reply import ack_prefix, encode_plain_reply, encode_reply
+from ..wire.reply import encode_plain_reply, encode_reply
 from .limits import ReplyLimits
-from .policy import CACHE_LIMIT, LeanPlan, Policy, Profile, Site
+from .policy import Policy, Profile, Site
 from .routing import (
     CLIENT_PORT,
     LIMITED_BROADCAST,
@@ -227,15 +227,7 @@ def _lean_inform(
     vendor_class = data[start : start + data[start - 1]]
     start = offsets.get(_PARAMETERS, 0)
     requested = data[start : start + data[start - 1]] if start else b""
-    key = (vendor_class, requested, site.name, arrival.server_id)
-    plans = policy.lean_plans
-    try:
-        plan = plans[key]
-    except KeyError:
-        plan = _lean_plan(policy, site, vendor_class, requested, arrival.server_id)
-        if len(plans) >= CACHE_LIMIT:
-            plans.clear()
-        plans[key] = plan
+    plan = policy.lean_plan(vendor_class, requested, site, arrival.server_id)
     if plan is None:
         return None
     payload = encode_plain_reply(request, plan.prefix, plan.body)
@@ -246,18 +238,6 @@ def _lean_inform(
     ):
         return Ignored(_RATE_LIMITED, request)
     return Reply(payload, destination, site, plan.profile, request)
-
-
-def _lean_plan(
-    policy: Policy, site: Site, vendor_class: bytes, requested: bytes, server_id: bytes
-) -> LeanPlan | None:
-    profile = policy.profile_for(vendor_class)
-    if profile is None:
-        return None
-    chosen = policy.option_set(site, profile, requested)
-    if chosen is None or not chosen.tlvs:
-        return None
-    return LeanPlan(site, profile, ack_prefix(_ACK, server_id), chosen.joined)
 
 
 def _decide(

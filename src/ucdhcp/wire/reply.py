@@ -125,13 +125,7 @@ def encode_reply(
         if size + len(tail) > budget:
             tail = b""
     size += len(tail) + END_SIZE
-    reply = b"".join((
-        b"\x02", data[1:3], b"\x00", data[4:8], b"\x00\x00", flags, data[12:16],
-        _ZERO_YIADDR_SIADDR, data[24:44], _ZERO_SNAME_FILE_COOKIE,
-        bytes((_MESSAGE_TYPE, 1, message_type, _SERVER_ID, 4)), server_id,
-        echoed, body, tail, _END,
-    ))  # fmt: skip
-    return reply if size >= MIN_REPLY else reply + _PAD[: MIN_REPLY - size]
+    return _assemble(data, flags, ack_prefix(message_type, server_id), echoed, body, tail, size)
 
 
 def ack_prefix(message_type: int, server_id: bytes) -> bytes:
@@ -159,11 +153,22 @@ def encode_plain_reply(request: Message, prefix: bytes, body: bytes) -> bytes | 
     size = FIXED_SIZE + len(echoed) + len(body)
     if size > _BUDGET:
         return None
+    return _assemble(data, data[10:12], prefix, echoed, body, b"", size + END_SIZE)
+
+
+def _assemble(
+    data: bytes, flags: bytes, prefix: bytes, echoed: bytes, body: bytes, tail: bytes, size: int
+) -> bytes:
+    """The reply's bytes (RFC 2131 Table 3): op 2, htype and hlen copied, hops 0, the xid,
+    secs 0, `flags`, ciaddr copied, yiaddr and siaddr 0, giaddr and chaddr copied, sname and
+    file empty, the cookie; then options 53 and 54 (`prefix`), the echoed options, the chosen
+    ones, the echoed option 82 (`tail`) and End, padded to 300 bytes (`size`: the length
+    before padding)."""
     reply = b"".join((
-        b"\x02", data[1:3], b"\x00", data[4:8], b"\x00\x00", data[10:16],
-        _ZERO_YIADDR_SIADDR, data[24:44], _ZERO_SNAME_FILE_COOKIE, prefix, echoed, body, _END,
+        b"\x02", data[1:3], b"\x00", data[4:8], b"\x00\x00", flags, data[12:16],
+        _ZERO_YIADDR_SIADDR, data[24:44], _ZERO_SNAME_FILE_COOKIE, prefix, echoed, body, tail,
+        _END,
     ))  # fmt: skip
-    size += END_SIZE
     return reply if size >= MIN_REPLY else reply + _PAD[: MIN_REPLY - size]
 
 

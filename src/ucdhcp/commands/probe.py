@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..core.policy import Policy
-from ..core.routing import LIMITED_BROADCAST, SERVER_PORT
+from ..core.routing import LIMITED_BROADCAST
 from ..tools.client import (
     ProbeInterface,
     choose_interface,
@@ -19,6 +19,7 @@ from ..tools.client import (
 from ..tools.deployment import ToolError, deployment, from_command_line, policy_from_config
 from ..tools.probe import Expectation, Inform, judge
 from ..tools.probe_report import describe_probe, render_probe
+from ..wire.message import SERVER_PORT
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
 
 

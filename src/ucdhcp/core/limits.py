@@ -25,7 +25,10 @@ built are charged, so requests that draw no reply cannot use up anyone's allowan
 
 from typing import Final
 
-SHARED_PORTS: Final = (67, 68)  # DHCP's own ports: relays and clients, not a reflection target
+from ..wire.message import CLIENT_PORT, SERVER_PORT
+
+# DHCP's own ports: relays and clients, not a reflection target
+SHARED_PORTS: Final = (SERVER_PORT, CLIENT_PORT)
 WIDTH: Final = 1 << 16
 DEPTH: Final = 3
 _MASK: Final = WIDTH - 1

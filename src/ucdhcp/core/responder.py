@@ -10,19 +10,17 @@ from enum import StrEnum
 from typing import Final
 
 from ..wire.errors import DecodeError
-from ..wire.message import Message, MessageType, Op, parse_message
+from ..wire.message import CLIENT_PORT, Message, MessageType, Op, dotted, parse_message
 from ..wire.options import OptionCode
 from ..wire.relay import link_selection
 from ..wire.reply import encode_plain_reply, encode_reply
 from .limits import ReplyLimits
 from .policy import Policy, Profile, Site
 from .routing import (
-    CLIENT_PORT,
     LIMITED_BROADCAST,
     ZERO,
     Destination,
     DestinationKind,
-    dotted,
     refused_address,
     reply_destination,
 )

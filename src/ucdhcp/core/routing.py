@@ -6,11 +6,9 @@ Pure: no sockets. The server turns a Destination into a sendto().
 from enum import StrEnum
 from typing import Final
 
-from ..wire.message import Message
+from ..wire.message import CLIENT_PORT, SERVER_PORT, Message, dotted
 from .policy import RelayedInform
 
-CLIENT_PORT: Final = 68
-SERVER_PORT: Final = 67
 ZERO: Final = b"\x00\x00\x00\x00"
 LIMITED_BROADCAST: Final = "255.255.255.255"
 
@@ -59,15 +57,6 @@ _RELAY: Final = DestinationKind.RELAY
 _SOURCE: Final = DestinationKind.SOURCE
 _BROADCAST: Final = DestinationKind.BROADCAST
 _VIA_CIADDR: Final = RelayedInform.CIADDR
-
-
-# str(int) is the slow part of formatting
-_OCTETS: Final = tuple(str(octet) for octet in range(256))
-
-
-def dotted(address: bytes) -> str:
-    octets = _OCTETS
-    return f"{octets[address[0]]}.{octets[address[1]]}.{octets[address[2]]}.{octets[address[3]]}"
 
 
 def refused_address(address: bytes, local: frozenset[bytes]) -> bool:

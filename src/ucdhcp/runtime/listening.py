@@ -20,7 +20,7 @@ import structlog
 
 from ..config.settings import ServerSettings
 from ..core.responder import Arrival
-from ..core.routing import dotted
+from ..wire.message import dotted
 from .addresses import InterfaceAddress, subnet_edges
 from .diagnosis import served_interfaces
 from .neighbours import Neighbours

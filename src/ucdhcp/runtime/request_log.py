@@ -11,8 +11,8 @@ import structlog
 from ..config.settings import REQUESTS_BURST, LoggingSettings
 from ..core.policy import Profile
 from ..core.responder import Ignored, Outcome, Reason, Reply
-from ..core.routing import DestinationKind, dotted
-from ..wire.message import Message, MessageType
+from ..core.routing import DestinationKind
+from ..wire.message import Message, MessageType, dotted
 from ..wire.options import OptionCode
 from .logs import REQUESTS, RequestLogger, request_writer
 from .throttle import KeyedRateLimit

@@ -33,7 +33,8 @@ from typing import Final
 import structlog
 
 from ..core.responder import Reply
-from ..core.routing import CLIENT_PORT, SERVER_PORT, DestinationKind
+from ..core.routing import DestinationKind
+from ..wire.message import CLIENT_PORT, SERVER_PORT
 from .addresses import InterfaceAddress
 from .stats import Statistics
 

@@ -20,6 +20,8 @@ from .options import OptionCode
 
 HEADER_LENGTH: Final = 236  # RFC 2131 §2, Figure 1: fixed fields up to the end of `file`
 MAGIC_COOKIE: Final = b"\x63\x82\x53\x63"  # RFC 2131 §3
+SERVER_PORT: Final = 67  # RFC 2131 §4.1: servers and relays listen here
+CLIENT_PORT: Final = 68  # RFC 2131 §4.1: clients listen here
 OPTIONS_START: Final = HEADER_LENGTH + 4
 SNAME = slice(44, 108)
 FILE = slice(108, 236)
@@ -279,3 +281,13 @@ def _check_length(code: int, length: int) -> None:
         raise DecodeError(
             f"option {code} must be at least {_MINIMUM_LENGTH[code]} bytes, got {length}"
         )
+
+
+# str(int) is the slow part of formatting
+_OCTETS: Final = tuple(str(octet) for octet in range(256))
+
+
+def dotted(address: bytes) -> str:
+    """A 4-byte address field (ciaddr, giaddr, option 54...) as dotted-quad text."""
+    octets = _OCTETS
+    return f"{octets[address[0]]}.{octets[address[1]]}.{octets[address[2]]}.{octets[address[3]]}"

@@ -5,8 +5,9 @@ import ipaddress
 import random
 from dataclasses import dataclass
 
-from ...core.routing import LIMITED_BROADCAST, SERVER_PORT
+from ...core.routing import LIMITED_BROADCAST
 from ...wire.errors import DecodeError
+from ...wire.message import SERVER_PORT
 from ...wire.vendor import decode_ms_uc_client
 from ..client import choose_interface, exchange, open_client_socket
 from ..deployment import ToolError

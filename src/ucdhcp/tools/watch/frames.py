@@ -4,10 +4,12 @@ far as the watch needs: addresses, ports and the UDP payload."""
 import ipaddress
 from dataclasses import dataclass
 
+from ...wire.message import CLIENT_PORT, SERVER_PORT
+
 ETHERTYPE_IPV4 = 0x0800
 ETHERTYPE_VLAN = 0x8100
 UDP = 17
-DHCP_PORTS = (67, 68)
+DHCP_PORTS = (SERVER_PORT, CLIENT_PORT)
 
 
 @dataclass(frozen=True, slots=True)

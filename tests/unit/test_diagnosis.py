@@ -4,8 +4,8 @@ wrong, from plain values; no sockets, no netlink."""
 import ipaddress
 
 from ucdhcp.core.policy import Policy, build_site
-from ucdhcp.runtime.addresses import InterfaceAddress
-from ucdhcp.runtime.diagnosis import Finding, Severity, diagnose, served_interfaces
+from ucdhcp.runtime.addresses import InterfaceAddress, served_interfaces
+from ucdhcp.runtime.diagnosis import Finding, Severity, diagnose
 
 from .responders import site_spec
 

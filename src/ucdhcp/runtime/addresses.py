@@ -30,3 +30,15 @@ def subnet_edges(addresses: Sequence[InterfaceAddress]) -> frozenset[bytes]:
             edges.add(network.network_address.packed)
             edges.add(network.broadcast_address.packed)
     return frozenset(edges)
+
+
+def served_interfaces(
+    addresses: Sequence[InterfaceAddress], wanted: Sequence[str] | None
+) -> dict[str, list[InterfaceAddress]]:
+    """Interfaces to listen on: the configured ones, or every non-loopback one with IPv4."""
+    served: dict[str, list[InterfaceAddress]] = {}
+    for entry in addresses:
+        chosen = entry.interface in wanted if wanted else not entry.is_loopback
+        if chosen:
+            served.setdefault(entry.interface, []).append(entry)
+    return served

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..core.policy import Policy
-from .addresses import InterfaceAddress
+from .addresses import InterfaceAddress, served_interfaces
 
 
 class Severity(StrEnum):
@@ -23,18 +23,6 @@ class Finding:
     severity: Severity
     message: str
     fields: dict[str, object] = field(default_factory=dict)
-
-
-def served_interfaces(
-    addresses: Sequence[InterfaceAddress], wanted: Sequence[str] | None
-) -> dict[str, list[InterfaceAddress]]:
-    """Interfaces to listen on: the configured ones, or every non-loopback one with IPv4."""
-    served: dict[str, list[InterfaceAddress]] = {}
-    for entry in addresses:
-        chosen = entry.interface in wanted if wanted else not entry.is_loopback
-        if chosen:
-            served.setdefault(entry.interface, []).append(entry)
-    return served
 
 
 def diagnose(

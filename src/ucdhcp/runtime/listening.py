@@ -21,8 +21,7 @@ import structlog
 from ..config.settings import ServerSettings
 from ..core.responder import Arrival
 from ..wire.message import dotted
-from .addresses import InterfaceAddress, subnet_edges
-from .diagnosis import served_interfaces
+from .addresses import InterfaceAddress, served_interfaces, subnet_edges
 from .neighbours import Neighbours
 from .netlink import drain, list_ipv4_addresses, open_change_watch
 from .protocol import Handling, ResponderProtocol

@@ -20,7 +20,7 @@ import pytest
 from tests.netns import Lab
 from tests.network.actors import Phone, tool
 from ucdhcp.tools.deployment import from_command_line
-from ucdhcp.tools.probe import Inform, encode_inform
+from ucdhcp.tools.probe.inform import Inform, encode_inform
 
 from .peers import serve_config, wait_for
 from .tools import ucdhcp_command

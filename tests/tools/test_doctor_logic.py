@@ -9,7 +9,7 @@ import pytest
 from ucdhcp.tools.deployment import from_command_line
 from ucdhcp.tools.doctor.checklist import Check, Checklist, Status, Step, fail, ok, render, warn
 from ucdhcp.tools.doctor.ntp import NTP_EPOCH, NtpError, decode_response, encode_request
-from ucdhcp.tools.probe import Inform, encode_inform
+from ucdhcp.tools.probe.inform import Inform, encode_inform
 from ucdhcp.tools.watch.frames import Datagram, dhcp_datagram
 from ucdhcp.tools.watch.transactions import Problem, Tracker
 

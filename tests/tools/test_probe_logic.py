@@ -7,7 +7,7 @@ import random
 import pytest
 
 from tests.dhcp import golden
-from ucdhcp.tools.probe import (
+from ucdhcp.tools.probe.inform import (
     Answer,
     Expectation,
     Inform,

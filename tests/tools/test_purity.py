@@ -10,7 +10,7 @@ import ucdhcp.tools
 
 TOOLS = Path(ucdhcp.tools.__file__).parent
 IO_MODULES = {  # paths below tools/
-    "client.py",  # the probe's sockets
+    "probe/client.py",  # the probe's sockets
     "doctor/dns.py",  # dnspython queries
     "doctor/tls.py",  # TCP and TLS connections
     "doctor/web.py",  # the HTTP GET

@@ -154,14 +154,13 @@ def test_the_plan_is_made_once_per_vendor_class_option_55_site_and_server_id() -
     for n in range(5):  # five phones of one site: one plan
         request = phone_request(chaddr=bytes((0, 4, 19, 0, 0, n)), ciaddr=f"10.1.2.{50 + n}")
         assert type(responder.respond(request, ("10.1.2.50", 68), ARRIVALS[0])) is Reply
-    plan = policy.lean_plan(
-        b"MS-UC-Client", bytes((1, 3, 6, 15, 42, 43, 120)), SITES[0], SERVER_ID
-    )
+    plan = policy.lean_plan(b"MS-UC-Client", bytes((1, 3, 6, 15, 42, 43, 120)), SITES[0], SERVER_ID)
     assert plan is not None and plan.site is SITES[0]
     # The five replies used that one plan: the same pre-encoded options, not equal copies.
-    assert policy.lean_plan(
-        b"MS-UC-Client", bytes((1, 3, 6, 15, 42, 43, 120)), SITES[0], SERVER_ID
-    ) is plan
+    assert (
+        policy.lean_plan(b"MS-UC-Client", bytes((1, 3, 6, 15, 42, 43, 120)), SITES[0], SERVER_ID)
+        is plan
+    )
 
 
 def test_requests_outside_the_common_case_fall_through_untouched() -> None:

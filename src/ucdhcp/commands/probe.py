@@ -10,15 +10,15 @@ from pathlib import Path
 
 from ..core.policy import Policy
 from ..core.routing import LIMITED_BROADCAST
-from ..tools.client import (
+from ..tools.deployment import ToolError, deployment, from_command_line, policy_from_config
+from ..tools.probe.client import (
     ProbeInterface,
     choose_interface,
     exchange,
     open_client_socket,
 )
-from ..tools.deployment import ToolError, deployment, from_command_line, policy_from_config
-from ..tools.probe import Expectation, Inform, judge
-from ..tools.probe_report import describe_probe, render_probe
+from ..tools.probe.inform import Expectation, Inform, judge
+from ..tools.probe.report import describe_probe, render_probe
 from ..wire.message import SERVER_PORT
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
 

@@ -9,9 +9,9 @@ from ...core.routing import LIMITED_BROADCAST
 from ...wire.errors import DecodeError
 from ...wire.message import SERVER_PORT
 from ...wire.vendor import decode_ms_uc_client
-from ..client import choose_interface, exchange, open_client_socket
 from ..deployment import ToolError
-from ..probe import Expectation, Inform, judge
+from ..probe.client import choose_interface, exchange, open_client_socket
+from ..probe.inform import Expectation, Inform, judge
 from .checklist import Check, Step, fail, ok, warn
 from .targets import Targets
 

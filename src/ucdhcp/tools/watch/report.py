@@ -4,7 +4,7 @@ summary printed at the end or on Ctrl-C."""
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..probe import Answer
+from ..probe.inform import Answer
 from .transactions import Request, Transaction, server_of
 
 

@@ -16,7 +16,7 @@ from ...wire.errors import DecodeError
 from ...wire.message import Message, MessageType, Op, parse_message
 from ...wire.options import OptionCode
 from ..lint import Severity
-from ..probe import Answer, decode_answer
+from ..probe.inform import Answer, decode_answer
 from .frames import Datagram
 
 PHONE_OPTIONS = {43, 120}  # a request asking for either expects Lync options

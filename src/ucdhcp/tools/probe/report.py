@@ -1,9 +1,9 @@
 """What `ucdhcp probe` prints: the INFORM sent, every answer with its decoded options and
 findings, and the verdict; and the same as a JSON-ready dict."""
 
-from ..wire.options import OptionCode
+from ...wire.options import OptionCode
 from .client import Exchange, ProbeInterface
-from .probe import Answer, Inform, Verdict
+from .inform import Answer, Inform, Verdict
 
 
 def render_probe(

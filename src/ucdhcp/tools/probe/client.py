@@ -15,12 +15,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..runtime.addresses import InterfaceAddress
-from ..runtime.netlink import list_ipv4_addresses
-from ..runtime.sockets import Listener, udp_socket
-from ..wire.message import CLIENT_PORT
-from .deployment import ToolError
-from .probe import Answer, Inform, decode_answer, encode_inform, retransmit_schedule
+from ...runtime.addresses import InterfaceAddress
+from ...runtime.netlink import list_ipv4_addresses
+from ...runtime.sockets import Listener, udp_socket
+from ...wire.message import CLIENT_PORT
+from ..deployment import ToolError
+from .inform import Answer, Inform, decode_answer, encode_inform, retransmit_schedule
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,12 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..wire.errors import DecodeError
-from ..wire.message import MAGIC_COOKIE, MessageType, Op, parse_message
-from ..wire.options import OptionCode, encode_option
-from ..wire.vendor import MS_UC_CLIENT, UcSubOption
-from .inspection import Inspection, inspect_sip_servers, inspect_vendor_specific
-from .lint import Severity
+from ...wire.errors import DecodeError
+from ...wire.message import MAGIC_COOKIE, MessageType, Op, parse_message
+from ...wire.options import OptionCode, encode_option
+from ...wire.vendor import MS_UC_CLIENT, UcSubOption
+from ..inspection import Inspection, inspect_sip_servers, inspect_vendor_specific
+from ..lint import Severity
 
 PHONE_PARAMETERS = (1, 3, 6, 15, 42, 43, 120)  # what a Lync phone asks for (protocol.md §7)
 MIN_REQUEST = 300  # BOOTP minimum: some servers and relays drop shorter requests

@@ -20,7 +20,7 @@ def _tool(name: str) -> str:
 
 def test_ruff_reports_no_problems() -> None:
     result = subprocess.run(
-        [_tool("ruff"), "check", "src", "tests", "benchmarks"],
+        [_tool("ruff"), "check", "src", "tests", "benchmarks", "container"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -32,7 +32,7 @@ def test_ruff_reports_no_problems() -> None:
 
 def test_mypy_strict_reports_no_problems() -> None:
     result = subprocess.run(
-        [_tool("mypy"), "--strict", "src"],
+        [_tool("mypy"), "--strict", "src", "container"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -11,6 +11,7 @@ import ucdhcp.tools
 TOOLS = Path(ucdhcp.tools.__file__).parent
 IO_MODULES = {  # paths below tools/
     "probe/client.py",  # the probe's sockets
+    "healthcheck.py",  # the container's health check: one INFORM over UDP
     "doctor/dns.py",  # dnspython queries
     "doctor/tls.py",  # TCP and TLS connections
     "doctor/web.py",  # the HTTP GET

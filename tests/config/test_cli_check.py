@@ -90,7 +90,7 @@ def test_check_text_and_json_show_the_same_option_bytes() -> None:
 
 
 def test_check_shows_option_values_as_options_and_the_readme_do() -> None:
-    # One convention for option values in every tool (issue 9): data only, uppercase hex.
+    # One convention for option values in every tool: data only, uppercase hex.
     check = run("check", "-c", str(EXAMPLE)).stdout.splitlines()
     options = run("options", "-c", str(EXAMPLE), "--site", "headquarters").stdout.splitlines()
     readme = (EXAMPLE.parents[1] / "README.md").read_text(encoding="utf-8").splitlines()

@@ -197,7 +197,7 @@ def test_sighup_reloads_the_rewritten_config_and_keeps_it_on_a_broken_file(
     ack = exchange(client, port, phone_request(xid=3))
     assert option_data(ack)[120] == OPTION_120_POOL01.replace(b"pool01", b"pool02")
     # Both reloads were validated in a short-lived child (config/isolated.py): pydantic's ~13 MB
-    # of models and validators never became part of the serving process (issue 11).
+    # of models and validators never became part of the serving process (docs/operating.md).
     maps = Path(f"/proc/{serve.process.pid}/maps").read_text(encoding="utf-8")
     assert "libpython" in maps or "python3" in maps  # the serving process's own map
     assert "pydantic" not in maps

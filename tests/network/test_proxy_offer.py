@@ -6,7 +6,7 @@ ucdhcp both answer the DISCOVER: the client must end up with the lease server's 
     ucdhcp ns  eth0 --- p3 /
 
 dnsmasq answers after 1 s (`dhcp-reply-delay`), as ISC dhcpd's ping-check or Windows' conflict
-detection does. What was seen before the fix (issue 9 item 5): ucdhcp's proxy OFFER (yiaddr 0)
+detection does. What was seen before the fix: ucdhcp's proxy OFFER (yiaddr 0)
 arrived first, udhcpc took it, REQUESTed 0.0.0.0 from ucdhcp, which ignores REQUESTs, and
 gave up with "no lease, failing"; with Kea (no delay) ucdhcp won the race in 16 of 18 runs.
 dhcpcd logs "no address given" for that OFFER and waits for a real one.

@@ -17,7 +17,7 @@ def site_spec(
     **fields: Any,
 ) -> SiteSpec:
     web_server = fields.pop("web_server", sip_servers[0])
-    for key in ("ntp_servers", "time_servers"):  # typed, as config.py hands them over
+    for key in ("ntp_servers", "time_servers"):  # typed, as config/model.py hands them over
         fields[key] = tuple(map(ipaddress.IPv4Address, fields.get(key, ())))
     return SiteSpec(
         name=name,

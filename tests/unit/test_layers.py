@@ -167,7 +167,7 @@ def test_importing_the_pure_modules_does_not_load(forbidden, loaded_modules):
 
 
 def test_the_serving_process_does_not_load_pydantic(loaded_modules):
-    # config/isolated.py validates in a child: the server keeps plain settings (issue 11).
+    # config/isolated.py validates in a child: the server keeps plain settings (docs/operating.md).
     assert "ucdhcp.runtime.service" in loaded_modules["serve"]
     assert "ucdhcp.config.isolated" in loaded_modules["serve"]
     assert not {name for name in loaded_modules["serve"] if name.split(".")[0] == "pydantic"}

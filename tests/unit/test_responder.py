@@ -458,7 +458,7 @@ def test_proxy_offer_to_a_client_without_address_or_broadcast_flag_is_broadcast(
 
 def test_a_local_subnets_broadcast_or_network_address_is_never_a_destination():
     # The network and broadcast addresses of the receiving side's subnets come with the
-    # arrival (listeners.py); a spoofed ciaddr or source naming them would reach every host.
+    # arrival (runtime/listening.py); a spoofed ciaddr or source naming them would reach every host.
     refused = frozenset({bytes((10, 1, 2, 0)), bytes((10, 1, 2, 255))})
     arrival = Arrival(server_id=SERVER_ID, refused=refused)
     service = responder()

@@ -2,7 +2,7 @@
 
 Strategy: pydantic validates the file (model.py) in a short-lived child process (isolated.py);
 the server receives these settings and the pure Policy, so it never imports pydantic, whose
-models and validators are most of a server's memory (benchmarks/README.md, issue 11). Only the
+models and validators are most of a server's memory (benchmarks/README.md, memory). Only the
 values the runtime reads are here; the models keep every default and constraint.
 """
 

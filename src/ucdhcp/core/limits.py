@@ -49,7 +49,7 @@ class Counts:
 
     Conservative update: a charge raises only the cells below the key's new count, so no cell
     exceeds the largest count of a key in it, which `charge` keeps within the limit (at most
-    0xFFFF, config.py), and an estimate is off only by keys that reached the limit.
+    0xFFFF, config/model.py), and an estimate is off only by keys that reached the limit.
     """
 
     __slots__ = ("cells",)

@@ -73,7 +73,7 @@ DEFAULT_VENDOR_CLASSES: Mapping[bytes, Profile] = {
 
 @dataclass(frozen=True, slots=True)
 class SiteSpec:
-    """A site as configured, in typed values that config.py has validated; `build_site`
+    """A site as configured, in typed values that config/model.py has validated; `build_site`
     encodes it. Extra options never use a code in RESERVED_CODES (config refuses them)."""
 
     name: str

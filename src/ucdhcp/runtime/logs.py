@@ -55,7 +55,7 @@ class _Output:
     PIPE_BUF bytes (POSIX: atomic on a pipe) unless one line is longer. Per-request lines are
     `deferred`: collected until the event loop's turn ends (a batch of datagrams) or BATCH bytes,
     then written together, so logging every request costs one write() per several lines, not
-    one each (issue 11). Any other event is written at once, after what is pending, in order.
+    one each. Any other event is written at once, after what is pending, in order.
     """
 
     __slots__ = ("flushing", "pending", "size", "write")

@@ -186,7 +186,7 @@ class Service:
             self._reloading = None
 
     async def reload(self) -> bool:
-        """Reread the file once its writer is done (config_file.read_settled); on any problem
+        """Reread the file once its writer is done (config/settled.py, read_settled); on any problem
         keep serving the old policy. Returns success."""
         self.notifier.reloading()
         try:

@@ -1,6 +1,6 @@
 """Where the tools get a site's values: the command line or a config file. Both go through
-config.py's validation and policy.py's encoders, so the tools see exactly the bytes `ucdhcp
-serve` sends.
+config/model.py's validation and core/policy.py's encoders, so the tools see exactly the bytes
+`ucdhcp serve` sends.
 
 Strategy: command-line values are turned into a one-site config document, so a bad FQDN gets
 the same check and message as in a file; only the field path is translated to the flag.

@@ -1,6 +1,6 @@
-"""config_file.read_settled against real files and real writers: a `cat > file` process that
-holds the file open, a thread that appends and closes, a clock in the future, and a reader
-without the right to take a lease."""
+"""config/settled.py's read_settled against real files and real writers: a `cat > file`
+process that holds the file open, a thread that appends and closes, a clock in the future, and
+a reader without the right to take a lease."""
 
 import asyncio
 import os

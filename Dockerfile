@@ -27,7 +27,7 @@ RUN set -eu \
         apt-get install -y -qq --no-install-recommends $packages >/dev/null \
     && python3 -m venv /opt/build
 WORKDIR /src
-COPY pyproject.toml setup.py README.md ./
+COPY pyproject.toml setup.py README.md LICENSE ./
 COPY src ./src
 RUN /opt/build/bin/pip wheel --quiet --wheel-dir /wheels .
 

@@ -81,7 +81,7 @@ def build_wheel(directory: Path, **environment: str) -> Path:
     left in the checkout by an earlier build, even when the compiler now fails."""
     source = directory / "source"
     shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "setup.py", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, source / name)
     command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", source, "-w", directory]
     run(command, **environment)

@@ -36,6 +36,15 @@ COPY pyproject.toml setup.py README.md LICENSE ./
 COPY src ./src
 RUN /opt/build/bin/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir /wheels .
 
+# --- deb: the Debian package from the same wheels (packaging/build-deb.sh builds this target;
+# `docker build` of the image skips it) ---
+FROM build AS deb
+COPY systemd/ucdhcp.service ./systemd/
+COPY config/ucdhcp.example.toml ./config/
+COPY monitoring/ucdhcp-alerts.yml ./monitoring/
+COPY packaging ./packaging
+RUN packaging/deb/assemble.sh /out
+
 # --- final: a venv holding the wheels, nothing else (no pip, no source, no build tools) ---
 FROM ${BASE}
 ARG BASE

@@ -7,40 +7,64 @@
 # NET_BIND_SERVICE binds UDP 67; NET_RAW sends replies to phones on the link as Ethernet frames,
 # so none waits for ARP (without it they go through the UDP socket; see the README).
 #
-# Where no registry is reachable, build a Debian base first (container/build-base.sh) and pass
-# it as --build-arg BASE=localhost/ucdhcp-base:bookworm. With podman, build with
-# --format docker: the OCI format has no HEALTHCHECK and podman drops it.
-ARG BASE=python:3.11-slim
+# The base is Debian 12 (bookworm) with Debian's Python 3.11, pinned by point release and
+# digest: debian:bookworm-20251229 is Debian 12.12, and the digest is its amd64 image manifest as
+# debuerreotype's artifacts list it (docker-debian-artifacts, the build of 2025-12-29). Where no
+# registry is reachable (CI), container/build-base.sh debootstraps the same release from a Debian
+# mirror; pass it as --build-arg BASE=localhost/ucdhcp-base:bookworm. Either way the Python
+# packages are the hashed lock's (requirements/, refreshed by scripts/lock). With podman, build
+# with --format docker: the OCI format has no HEALTHCHECK and podman drops it.
+ARG BASE=docker.io/library/debian:bookworm-20251229@sha256:4216e8fe27fdd803d2822d08ed9de39825a41a47e34c32b71a23ac074f91eaf4
 
 # --- build: wheels of ucdhcp and of its dependencies (the only stage that needs an index) ---
 # ucdhcp's wheel holds its core compiled by mypyc (setup.py): gcc and the Python headers are
-# installed here, and only here; the final stage has no compiler. (python:3.11-slim ships the
-# headers of its /usr/local Python; a Debian base needs python3-dev.)
+# installed here, and only here; the final stage has no compiler. The build requirements come
+# from requirements/build.txt with their hashes (no isolated build environment, whose
+# requirements pip would fetch unpinned); the runtime wheels from requirements/runtime.txt.
 FROM ${BASE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
-RUN set -eu \
-    && packages="gcc libc6-dev" \
-    && include=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])') \
-    && { [ -e "$include/Python.h" ] || packages="$packages python3-dev"; } \
-    && apt-get update -qq \
-    && DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes \
-        apt-get install -y -qq --no-install-recommends $packages >/dev/null \
+RUN apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq \
+        --no-install-recommends gcc libc6-dev python3 python3-dev python3-venv >/dev/null \
     && python3 -m venv /opt/build
 WORKDIR /src
-COPY pyproject.toml setup.py README.md ./
+COPY requirements/build.txt requirements/runtime.txt ./requirements/
+RUN /opt/build/bin/pip install --quiet --require-hashes -r requirements/build.txt \
+    && /opt/build/bin/pip download --quiet --require-hashes --no-deps --dest /wheels \
+        -r requirements/runtime.txt
+COPY pyproject.toml setup.py README.md LICENSE ./
 COPY src ./src
-RUN /opt/build/bin/pip wheel --quiet --wheel-dir /wheels .
+RUN /opt/build/bin/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir /wheels .
+
+# --- deb: the Debian package from the same wheels (packaging/build-deb.sh builds this target;
+# `docker build` of the image skips it) ---
+FROM build AS deb
+COPY systemd/ucdhcp.service ./systemd/
+COPY config/ucdhcp.example.toml ./config/
+COPY monitoring/ucdhcp-alerts.yml ./monitoring/
+COPY packaging ./packaging
+RUN packaging/deb/assemble.sh /out
 
 # --- final: a venv holding the wheels, nothing else (no pip, no source, no build tools) ---
 FROM ${BASE}
+ARG BASE
 # uid/gid of the ucdhcp user (not named UID: bash has a read-only variable of that name)
 ARG UCDHCP_UID=10067
 ARG UCDHCP_GID=10067
+# ucdhcp's version (src/ucdhcp/__init__.py; tests/container checks they agree)
+ARG UCDHCP_VERSION=0.1.0
+LABEL org.opencontainers.image.title="ucdhcp" \
+      org.opencontainers.image.description="Options-only DHCP responder for Lync / Skype for Business IP phones (options 120 and 43)" \
+      org.opencontainers.image.version="${UCDHCP_VERSION}" \
+      org.opencontainers.image.source="https://github.com/ucdhcp/ucdhcp" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.base.name="${BASE}"
 
-# libcap2-bin for setcap below (and getcap for whoever debugs the image later).
+# python3 and python3-venv (no-ops on a base that has them); libcap2-bin for setcap below
+# (and getcap for whoever debugs the image later).
 RUN apt-get update -qq \
-    && DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes \
-        apt-get install -y -qq --no-install-recommends libcap2-bin >/dev/null \
+    && DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get install -y -qq \
+        --no-install-recommends python3 python3-venv libcap2-bin >/dev/null \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log \
     && groupadd --gid "${UCDHCP_GID}" ucdhcp \
     && useradd --uid "${UCDHCP_UID}" --gid ucdhcp --no-create-home --no-log-init \
@@ -62,10 +86,13 @@ RUN apt-get update -qq \
 # cached stage (seen here; containers/podman#16281) and buildah may reuse the RUN's cache after
 # the stage changed (containers/buildah#6609). COPY also works with Docker's classic builder.)
 COPY --from=build /wheels /tmp/wheels
+COPY requirements/runtime.txt /tmp/wheels/runtime.txt
 RUN set -eu \
     && python3 -m venv --copies /opt/ucdhcp \
-    && PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore \
-        /opt/ucdhcp/bin/python -m pip install --quiet --no-index --find-links /tmp/wheels ucdhcp \
+    && export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore \
+    && /opt/ucdhcp/bin/python -m pip install --quiet --no-index --find-links /tmp/wheels \
+        --require-hashes -r /tmp/wheels/runtime.txt \
+    && /opt/ucdhcp/bin/python -m pip install --quiet --no-index --no-deps /tmp/wheels/ucdhcp-*.whl \
     && rm -rf /tmp/wheels \
     && /opt/ucdhcp/bin/python -m pip uninstall --quiet --yes pip setuptools \
     && cd /opt/ucdhcp/bin \

@@ -4,7 +4,8 @@ Builds a local Debian base image (container/build-base.sh: debootstrap + `podman
 skipped when it already exists: no registry is reachable here), builds the Dockerfile on it
 with the settings of container/containers.conf (runc, cgroupfs, explicit ulimits) and
 `--network host` (never podman's default bridge network: it changes the host's forwarding and
-firewall), then runs the image the way it is deployed on a voice VLAN:
+firewall), its Python packages from the hashed lock (requirements/), checks its OCI labels
+(version, source, licence, base), then runs the image the way it is deployed on a voice VLAN:
 
     client eth0 --- bridge "seg" (namespace sw) --- host eth0 ~ macvlan -> ctr eth0 (ucdhcp)
 
@@ -43,6 +44,7 @@ from pathlib import Path
 import pytest
 from scapy.layers.dhcp import BOOTP, DHCP
 
+import ucdhcp
 from tests.netns import Lab
 
 pytestmark = pytest.mark.needs_root
@@ -57,6 +59,12 @@ UID = "10067"
 USER = f"{UID}:{UID}"  # the image's ucdhcp user, given explicitly as a deployment would
 PACKAGES = ("podman", "runc", "debootstrap")  # what scripts/test installs as root
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+OCI_LABELS = (
+    "org.opencontainers.image.version",
+    "org.opencontainers.image.source",
+    "org.opencontainers.image.licenses",
+    "org.opencontainers.image.base.name",
+)
 
 CONTAINER_ADDRESS, CLIENT_ADDRESS = "10.10.0.10", "10.10.0.50"
 OPTION_120_POOL01 = bytes.fromhex("78150006706F6F6C303107636F6E746F736F03636F6D00")
@@ -312,6 +320,16 @@ def test_image_serves_a_phone_on_a_macvlan_as_non_root(lab: Lab, tmp_path: Path)
         f" on top of the {base_size:.0f} MB base)"
     )
     assert size < MAX_IMAGE_MB and size - base_size < MAX_ADDED_MB
+
+    labels = json.loads(
+        podman("image", "inspect", "--format", "{{json .Labels}}", IMAGE).stdout or "{}"
+    )
+    assert {key: labels.get(key) for key in OCI_LABELS} == {
+        "org.opencontainers.image.version": ucdhcp.__version__,
+        "org.opencontainers.image.source": "https://github.com/ucdhcp/ucdhcp",
+        "org.opencontainers.image.licenses": "MIT",
+        "org.opencontainers.image.base.name": BASE_IMAGE,
+    }, labels
 
     healthcheck = json.loads(
         podman("inspect", "--type", "image", "--format", "{{json .HealthCheck}}", IMAGE).stdout

@@ -1,16 +1,20 @@
 """The JSON log lines configure_logging writes: whole lines in each write() (lines from
 workers sharing stdout stay whole), per-request lines batched until the event loop's turn
 ends, the values structlog's json.dumps renderer would give, and an ISO 8601 UTC timestamp
-with microseconds."""
+with microseconds; on journald's stream (JOURNAL_STREAM names stdout) a syslog priority prefix
+on each line; Python `logging` records rendered as events of the same stream."""
 
 import asyncio
 import contextlib
 import io
 import json
+import logging
+import os
 import re
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,3 +176,101 @@ def test_a_loop_that_stopped_before_its_flush_does_not_hold_the_next_loops_lines
         assert stdout.writes == []
         asyncio.run(next_loop())
         assert [json.loads(line)["n"] for line in b"".join(stdout.writes).splitlines()] == [0, 1]
+
+
+@contextlib.contextmanager
+def logging_to_file(
+    path: Path, journal: str | None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """sys.stdout a real file; JOURNAL_STREAM naming it (`journal="self"`), another stream, or
+    unset, as systemd, a shell or a container leave it."""
+    original = sys.stdout
+    with path.open("w", encoding="utf-8") as stream:
+        status = os.fstat(stream.fileno())
+        if journal == "self":
+            monkeypatch.setenv("JOURNAL_STREAM", f"{status.st_dev}:{status.st_ino}")
+        elif journal is not None:
+            monkeypatch.setenv("JOURNAL_STREAM", journal)
+        else:
+            monkeypatch.delenv("JOURNAL_STREAM", raising=False)
+        sys.stdout = stream
+        try:
+            configure_logging("json", "debug")
+            yield
+        finally:
+            sys.stdout = original
+            configure_logging("json")
+
+
+def log_each_level() -> None:
+    log = structlog.get_logger("ucdhcp.test")
+    log.debug("cache_warmed")
+    log.info("server_started")
+    log.warning("reply_dropped", error="send_buffer_full")
+    log.error("config_reload_failed")
+    log.critical("worker_unresponsive")
+    structlog.get_logger(REQUESTS).bind().info("reply_sent", xid="0x1")
+
+
+def test_on_journald_each_line_starts_with_its_syslog_priority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "stdout"
+    with logging_to_file(path, "self", monkeypatch):
+        log_each_level()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    prefixes = [line[: line.index("{")] for line in lines]
+    assert prefixes == ["<7>", "<6>", "<4>", "<3>", "<2>", "<6>"]  # sd-daemon(3)
+    events = [json.loads(line[3:]) for line in lines]
+    assert [event["event"] for event in events][2] == "reply_dropped"
+
+
+@pytest.mark.parametrize("journal", [None, "1:2", "garbage"], ids=["unset", "other", "bad"])
+def test_lines_stay_plain_json_unless_journal_stream_names_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, journal: str | None
+) -> None:
+    path = tmp_path / "stdout"
+    with logging_to_file(path, journal, monkeypatch):
+        log_each_level()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["level"] for line in lines] == [
+        "debug", "info", "warning", "error", "critical", "info"
+    ]  # fmt: skip
+
+
+def test_python_logging_records_are_rendered_as_events_of_the_same_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What asyncio and uvloop log through `logging` (e.g. an exception in a callback) becomes
+    # a JSON line with the same priority prefix, between the structlog events, in order.
+    path = tmp_path / "stdout"
+    with logging_to_file(path, "self", monkeypatch):
+        structlog.get_logger("ucdhcp.test").info("server_started")
+        try:
+            raise OSError("socket gone")
+        except OSError:
+            logging.getLogger("asyncio").error("Exception in callback %s", "read()", exc_info=True)
+        logging.getLogger("uvloop").debug("loop turn")
+        structlog.get_logger("ucdhcp.test").info("server_stopped")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [line[:3] for line in lines] == ["<6>", "<3>", "<7>", "<6>"]
+    events = [json.loads(line[3:]) for line in lines]
+    assert [event["event"] for event in events] == [
+        "server_started", "log_record", "log_record", "server_stopped"
+    ]  # fmt: skip
+    record = events[1]
+    assert record["logger"] == "asyncio" and record["level"] == "error"
+    assert record["message"] == "Exception in callback read()"
+    assert "OSError: socket gone" in record["exception"]
+
+
+def test_python_logging_below_the_configured_level_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "stdout"
+    with logging_to_file(path, None, monkeypatch):
+        configure_logging("json", "warning")
+        logging.getLogger("asyncio").info("not shown")
+        logging.getLogger("asyncio").warning("shown")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["message"] for line in lines] == ["shown"]

@@ -1,20 +1,34 @@
 """The shipped unit file: systemd-analyze verifies it and rates its exposure at most 2.0; it
-grants the two capabilities ucdhcp uses, says why, and allows every socket family it opens.
+grants the two capabilities ucdhcp uses, says why, and allows every socket family it opens; its
+reload, run as systemd runs ExecReload= lines (in order, stopping at the first that fails),
+fails on a bad file without touching the running service and reloads a good one.
 (tests/network/test_capabilities.py runs ucdhcp with the unit's capabilities.)"""
 
 import re
+import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.dhcp.golden import OPTION_120_POOL01
+from tests.dhcp.reply import option_data
+from tests.dhcp.request import phone_request
+from tests.integration.conftest import LOOPBACK, REPLY_TIMEOUT, config_text
+from tests.integration.test_serve_process import ServeProcess, free_port, start_serve
+
 pytestmark = pytest.mark.needs_root
+__all__ = ["start_serve"]  # the fixture, imported for the reload test
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "ucdhcp.service"
 INSTALLED = "/opt/ucdhcp/bin/ucdhcp"
+CONFIG = "/etc/ucdhcp/ucdhcp.toml"
 SOURCE = ROOT / "src" / "ucdhcp"
 
 
@@ -62,6 +76,12 @@ def settings() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
 
 
+def all_values(key: str) -> list[str]:
+    """Every value of a key that may be given several times (ExecReload=), in order."""
+    lines = UNIT.read_text(encoding="utf-8").splitlines()
+    return [line.split("=", 1)[1] for line in lines if line.startswith(f"{key}=")]
+
+
 def comment_above(key: str) -> str:
     """The comment block that ends just above the line setting `key` (blank lines end it)."""
     lines = UNIT.read_text(encoding="utf-8").splitlines()
@@ -83,8 +103,49 @@ def test_unit_runs_unprivileged_with_the_bind_and_raw_capabilities() -> None:
     granted = {"CAP_NET_BIND_SERVICE", "CAP_NET_RAW"}
     assert set(unit["CapabilityBoundingSet"].split()) == granted
     assert set(unit["AmbientCapabilities"].split()) == granted
-    assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"
+    assert all_values("ExecReload") == [f"{INSTALLED} check -c {CONFIG}", "/bin/kill -HUP $MAINPID"]
     assert INSTALLED in unit["ExecStart"]
+
+
+def systemctl_reload(main_pid: int, config: Path) -> int:
+    """The unit's ExecReload= lines run as systemd runs them: in order, each with $MAINPID, the
+    first that exits non-zero ending the reload, which then fails (systemd.service(5)). Returns
+    the exit status `systemctl reload` would report (0 or the failed command's)."""
+    program = str(Path(sys.executable).parent / "ucdhcp")
+    for line in all_values("ExecReload"):
+        here = line.replace(INSTALLED, program).replace(CONFIG, str(config))
+        command = [part.replace("$MAINPID", str(main_pid)) for part in shlex.split(here)]
+        status = subprocess.run(command, capture_output=True, timeout=60, check=False).returncode
+        if status != 0:
+            return status
+    return 0
+
+
+def test_reload_of_a_bad_file_fails_and_changes_nothing(
+    start_serve: Callable[[Path], ServeProcess], tmp_path: Path
+) -> None:
+    port = free_port()
+    config = tmp_path / "ucdhcp.toml"
+    config.write_text(config_text(port=port), encoding="utf-8")
+    serve = start_serve(config)
+    serve.wait_for("server_started")
+
+    def option_120(xid: int) -> bytes:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            client.settimeout(REPLY_TIMEOUT)
+            client.sendto(phone_request(xid=xid), (LOOPBACK, port))
+            return option_data(client.recvfrom(4096)[0])[120]
+
+    config.write_text(config_text("pool_03.contoso.com", port=port), encoding="utf-8")
+    assert systemctl_reload(serve.process.pid, config) == 2  # the check's exit code
+    assert option_120(1) == OPTION_120_POOL01  # still the old config
+    serve.signal(signal.SIGUSR1)  # no reload was even attempted
+    assert serve.wait_for("counters")["reloads"] == {"ok": 0, "failed": 0}
+
+    config.write_text(config_text("pool02.contoso.com", port=port), encoding="utf-8")
+    assert systemctl_reload(serve.process.pid, config) == 0
+    serve.wait_for("config_reloaded")
+    assert option_120(2) == OPTION_120_POOL01.replace(b"pool01", b"pool02")
 
 
 def test_unit_says_why_it_needs_each_capability_and_what_happens_without_raw() -> None:

@@ -81,9 +81,12 @@ def build_wheel(directory: Path, **environment: str) -> Path:
     left in the checkout by an earlier build, even when the compiler now fails."""
     source = directory / "source"
     shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "setup.py", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, source / name)
-    command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", source, "-w", directory]
+    # The build requirements are the lock's, installed in this venv (scripts/test), not an
+    # isolated build environment's unpinned ones.
+    command = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+    command += [str(source), "-w", str(directory)]
     run(command, **environment)
     (wheel,) = directory.glob("ucdhcp-*.whl")
     return wheel
@@ -111,7 +114,9 @@ def venv(compiled_wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     """A venv with the compiled wheel and the test extras installed (not editable)."""
     path = tmp_path_factory.mktemp("compiled-venv")
     run([sys.executable, "-m", "venv", path])
-    run([path / "bin" / "python", "-m", "pip", "install", "-q", f"{compiled_wheel}[test]"])
+    pip = [path / "bin" / "python", "-m", "pip", "install", "-q"]
+    run([*pip, "--require-hashes", "-r", ROOT / "requirements" / "test.txt"])
+    run([*pip, "--no-deps", compiled_wheel])
     return path
 
 

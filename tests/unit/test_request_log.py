@@ -3,8 +3,10 @@ for real outcomes of Responder.respond."""
 
 import io
 import json
+import os
 import re
 import sys
+from pathlib import Path
 
 import pytest
 import structlog
@@ -108,12 +110,19 @@ class _Unusual:
         return "<unusual>"
 
 
+@pytest.mark.parametrize("journal", [False, True], ids=["plain", "journald"])
 def test_the_fast_json_writer_writes_the_bytes_structlog_would(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, journal: bool
 ) -> None:
     # logs.py renders per-request events itself while its JSON chain is in force: the same
-    # line as structlog's processing of the same event, key order and fallbacks included.
-    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    # line as structlog's processing of the same event, key order, fallbacks and journald's
+    # priority prefix included.
+    stdout = open(tmp_path / "stdout", "w+", encoding="utf-8")  # noqa: SIM115
+    if journal:
+        status = os.fstat(stdout.fileno())
+        monkeypatch.setenv("JOURNAL_STREAM", f"{status.st_dev}:{status.st_ino}")
+    else:
+        monkeypatch.delenv("JOURNAL_STREAM", raising=False)
     monkeypatch.setattr(sys, "stdout", stdout)
     try:
         configure_logging("json", "debug")
@@ -131,14 +140,18 @@ def test_the_fast_json_writer_writes_the_bytes_structlog_would(
             fast("info", event, dict(fields))
     finally:
         structlog.reset_defaults()
-    lines = stdout.buffer.getvalue().splitlines()  # type: ignore[attr-defined]
+        stdout.close()
+    lines = (tmp_path / "stdout").read_bytes().splitlines()
     assert len(lines) == 4
     stamp = re.compile(rb'"timestamp":"[0-9T:.-]+Z"')
     masked = [stamp.sub(b'"timestamp":"T"', line) for line in lines]
     assert masked[0] == masked[1] and masked[2] == masked[3]
-    assert json.loads(lines[0])["odd"] == "<unusual>"
-    assert [json.loads(line)["level"] for line in lines] == ["info", "info", "debug", "debug"]
-    assert list(json.loads(lines[0]))[-3:] == ["event", "level", "timestamp"]
+    expected = [b"<6>", b"<6>", b"<7>", b"<7>"] if journal else [b"{"] * 4
+    assert [line[: len(start)] for line, start in zip(lines, expected, strict=True)] == expected
+    events = [json.loads(line[line.index(b"{") :]) for line in lines]
+    assert events[0]["odd"] == "<unusual>"
+    assert [event["level"] for event in events] == ["info", "info", "debug", "debug"]
+    assert list(events[0])[-3:] == ["event", "level", "timestamp"]
     assert [entry["event"] for entry in captured] == ["reply_sent"]
 
 

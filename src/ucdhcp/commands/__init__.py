@@ -24,7 +24,8 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
         "--config",
         type=Path,
         default=DEFAULT_PATH,
-        help=f"TOML file (default {DEFAULT_PATH})",
+        metavar="FILE",
+        help=f"the TOML config file (default {DEFAULT_PATH})",
     )
 
 

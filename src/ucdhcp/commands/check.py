@@ -17,7 +17,12 @@ from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_r
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     parser = commands.add_parser(
-        "check", help="validate a config and print the encoded options (no network)"
+        "check",
+        help="validate a config and print the encoded options (no network)",
+        description="Validate a config file as serve would and print, per site, the option"
+        " 120 and 43 bytes it sends; a bad file is refused with the field path and the"
+        " reason. Exit 0 when the config is fine, 1 when --runtime finds the host cannot"
+        " serve it, 2 on a bad config.",
     )
     add_config_argument(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")

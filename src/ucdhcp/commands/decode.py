@@ -18,7 +18,13 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         " port, a stray END byte, reordered or truncated sub-options. Exit 0 when phones can"
         " use the value, 1 when they cannot, 2 when the input is not hex.",
     )
-    parser.add_argument("--option", type=int, choices=(43, 120), required=True)
+    parser.add_argument(
+        "--option",
+        type=int,
+        choices=(43, 120),
+        required=True,
+        help="which option the value is: 43 (vendor-specific) or 120 (SIP servers)",
+    )
     parser.add_argument(
         "hex",
         nargs="+",

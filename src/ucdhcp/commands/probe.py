@@ -48,8 +48,17 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="after the first answer with an FQDN, listen S more seconds for others (2)",
     )
     expect = parser.add_argument_group("what the answer must say")
-    expect.add_argument("--expect-sip-server", action="append", metavar="FQDN")
-    expect.add_argument("--expect-web-server", metavar="FQDN")
+    expect.add_argument(
+        "--expect-sip-server",
+        action="append",
+        metavar="FQDN",
+        help="a registrar option 120 must list (repeat for each, in order)",
+    )
+    expect.add_argument(
+        "--expect-web-server",
+        metavar="FQDN",
+        help="the certificate provisioning web server option 43 must name",
+    )
     expect.add_argument("-c", "--config", type=Path, metavar="FILE", help="compare with a config")
     expect.add_argument("--site", metavar="NAME", help="the config's site (default: by address)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")

@@ -17,14 +17,23 @@ from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    parser = commands.add_parser("serve", help="answer UC phones' DHCPINFORM on UDP 67")
+    parser = commands.add_parser(
+        "serve",
+        help="answer UC phones' DHCPINFORM on UDP 67",
+        description="Answer Lync phones' DHCPINFORM with options 120 and 43 on UDP 67, as the"
+        " config's sites say, and stay silent for everything else. JSON log lines on stdout"
+        " (console lines on a terminal); SIGHUP reloads the config, SIGUSR1 logs the counters,"
+        " SIGTERM stops. Exit 0 on a clean stop, 1 when the port cannot be bound, 2 on a bad"
+        " config.",
+    )
     add_config_argument(parser)
     parser.add_argument(
         "--workers",
         type=int,
         default=1,
         metavar="N",
-        help="processes sharing the port with SO_REUSEPORT (default 1; up to the core count)",
+        help="N processes sharing the port with SO_REUSEPORT, for several cores (default 1,"
+        " at most 64 or the core count if larger); needs server.address set",
     )
     parser.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)

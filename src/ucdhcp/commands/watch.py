@@ -30,7 +30,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         " (--duration or Ctrl-C). Needs root or CAP_NET_RAW. Exit 0 when no problem was seen,"
         " 1 otherwise, 2 on bad arguments or config.",
     )
-    parser.add_argument("-i", "--interface", required=True, metavar="IF")
+    parser.add_argument(
+        "-i", "--interface", required=True, metavar="IF", help="the interface to listen on"
+    )
     parser.add_argument(
         "--duration", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)"
     )

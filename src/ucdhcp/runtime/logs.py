@@ -1,4 +1,7 @@
 """structlog set-up: JSON lines when not on a TTY (journald, `docker logs`), console otherwise.
+When stdout is journald's stream, each line starts with its syslog priority (`<4>`, sd-daemon(3))
+so `journalctl -p warning` finds it; Python `logging` records (asyncio, uvloop) are structlog
+events too, rendered the same way.
 
 JSON is set up for throughput, as structlog's performance guidance says, because per-request
 logging writes one event per packet: orjson renders bytes written straight to stdout's binary
@@ -8,6 +11,7 @@ formatted second. The per-request log binds its logger once per configuration
 
 import asyncio
 import atexit
+import io
 import logging
 import os
 import sys
@@ -22,6 +26,9 @@ REQUESTS = "ucdhcp.requests"  # the per-request log's logger name (request_log.p
 PIPE_BUF = 4096  # bytes a pipe writes atomically (Linux, POSIX minimum 512)
 BATCH = 3072  # deferred bytes that are written without waiting for the loop's turn to end
 _output: "_Output | None" = None
+# sd-daemon(3) prefixes by structlog's level names (add_log_level): journald reads the priority
+# from them and strips them. Anything else (notset) is info.
+_PRIORITIES = {"critical": 2, "error": 3, "warning": 4, "info": 6, "debug": 7}
 
 
 class _SafeWriteLogger(structlog.WriteLogger):
@@ -175,20 +182,31 @@ class _JsonRequests:
     about three quarters of a logged request's cost (benchmarks/micro.py). tests/unit/
     test_request_log.py holds the two renderings equal."""
 
-    __slots__ = ("default", "output", "processors", "timestamp")
+    __slots__ = ("default", "journal", "output", "processors", "timestamp")
 
     def __init__(
-        self, output: _Output, timestamp: _Timestamp, default: Any, processors: list[Any]
+        self,
+        output: _Output,
+        timestamp: _Timestamp,
+        default: Any,
+        processors: list[Any],
+        journal: bool = False,
     ) -> None:
         self.output = output
         self.timestamp = timestamp
         self.default = default
         self.processors = processors  # the chain it stands for
+        self.journal = journal  # lines start with their syslog priority (_Prioritised)
 
     def writer(self, fallback: Write) -> Write:
         processors, timestamp, default = self.processors, self.timestamp, self.default
         renderer = processors[-1]
         deferred = self.output.deferred
+        # sd-daemon(3) prefixes by level, as _Prioritised writes them; none off the journal.
+        prefixes = {
+            name: (b"<%d>" % priority if self.journal else b"")
+            for name, priority in _PRIORITIES.items()
+        }
 
         def write(level: str, event: str, fields: dict[str, Any]) -> None:
             # Only while the chain is in force: another configuration (a later
@@ -205,7 +223,7 @@ class _JsonRequests:
                 line = orjson.dumps(fields, default=default)  # keys are str: no option needed
             except TypeError:  # a key that is not a str: the chain's own options handle it
                 line = orjson.dumps(fields, default=default, option=orjson.OPT_NON_STR_KEYS)
-            deferred(line)
+            deferred(prefixes.get(level, b"<6>" if self.journal else b"") + line)
 
         return write
 
@@ -258,6 +276,59 @@ def _orjson_dumps(value: Any, default: Any = None) -> bytes:
     return orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS)
 
 
+def on_journal(stdout: TextIO) -> bool:
+    """Whether `stdout` is journald's stream for this process: systemd sets JOURNAL_STREAM to
+    its `device:inode` (systemd.exec(5)). A terminal, a pipe or a container's log is not."""
+    device, _, inode = os.environ.get("JOURNAL_STREAM", "").partition(":")
+    try:
+        status = os.fstat(stdout.fileno())
+        return (status.st_dev, status.st_ino) == (int(device), int(inode))
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return False
+
+
+class _Prioritised:
+    """A renderer whose lines start with the event's syslog priority, `<6>{...}`."""
+
+    __slots__ = ("renderer",)
+
+    def __init__(self, renderer: structlog.types.Processor) -> None:
+        self.renderer = renderer
+
+    def __call__(self, logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> Any:
+        priority = _PRIORITIES.get(event_dict.get("level", ""), 6)
+        rendered = self.renderer(logger, method, event_dict)
+        if isinstance(rendered, bytes):
+            return b"<%d>%s" % (priority, rendered)
+        return f"<{priority}>{rendered}"
+
+
+class _StructlogHandler(logging.Handler):
+    """Python `logging` records (asyncio's, uvloop's, a library's) as structlog events
+    `log_record` with the record's logger name and message, so they are rendered like every
+    other line (JSON, priority prefix) instead of as plain text between them."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = max(logging.DEBUG, min(logging.CRITICAL, record.levelno // 10 * 10))
+            structlog.get_logger(record.name).log(
+                level,
+                "log_record",
+                logger=record.name,
+                message=record.getMessage(),
+                exc_info=record.exc_info or False,
+            )
+        except Exception:
+            self.handleError(record)
+
+
+def _route_python_logging(level: int) -> None:
+    root = logging.getLogger()
+    if not any(isinstance(handler, _StructlogHandler) for handler in root.handlers):
+        root.addHandler(_StructlogHandler())
+    root.setLevel(level)
+
+
 def configure_logging(
     format: Literal["auto", "json", "console"] = "auto", level: str = "info"
 ) -> None:
@@ -276,6 +347,10 @@ def configure_logging(
         json_renderer = structlog.processors.JSONRenderer(serializer=_orjson_dumps)
         renderer = json_renderer
         factory = _bytes_loggers(sys.stdout)
+    journal = on_journal(sys.stdout)
+    if journal:
+        renderer = _Prioritised(renderer)
+    numeric_level = logging.getLevelNamesMapping()[level.upper()]
     processors: list[structlog.types.Processor] = [
         structlog.processors.add_log_level,
         timestamp,
@@ -284,12 +359,11 @@ def configure_logging(
     ]
     if not use_console and _output is not None:
         default = json_renderer._dumps_kw["default"]  # structlog's repr() fallback
-        _json_requests = _JsonRequests(_output, timestamp, default, processors)
+        _json_requests = _JsonRequests(_output, timestamp, default, processors, journal)
     structlog.configure(
         processors=processors,
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[level.upper()]
-        ),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         logger_factory=factory,
         cache_logger_on_first_use=False,
     )
+    _route_python_logging(numeric_level)

@@ -222,7 +222,7 @@ def provisioning_from(
 
 
 def _made_up_name(group: _Group) -> str:
-    if not group.subnets:
+    if group.default or not group.subnets:
         return "server"
     first = group.subnets[0]
     return f"net-{first.network_address}-{first.prefixlen}".replace(".", "-")

@@ -67,6 +67,10 @@ def _read(path: Path) -> str:
     data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows writes UTF-16 with a BOM
         return data.decode("utf-16")
+    if data.startswith(b"<\x00"):  # UTF-16 XML without one
+        return data.decode("utf-16-le")
+    if data.startswith(b"\x00<"):
+        return data.decode("utf-16-be")
     return data.decode("utf-8-sig")
 
 

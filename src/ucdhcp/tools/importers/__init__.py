@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from . import cisco_ios, dnsmasq, isc_dhcpd, kea, netsh, powershell
+from . import cisco_ios, dhcputil, dnsmasq, isc_dhcpd, kea, netsh, powershell, windows_xml
 from .config_text import ConfigResult, build_config
 from .seen import Seen, UnreadableInputError
 from .sites import Imported, assemble
@@ -23,10 +23,19 @@ FORMATS: Mapping[str, Callable[[str], Seen]] = MappingProxyType(
         "kea": kea.read,
         "dnsmasq": dnsmasq.read,
         "cisco-ios": cisco_ios.read,
+        "windows-xml": windows_xml.read,
+        "dhcputil": dhcputil.read,
     }
 )
 # (format, what in the content gives it away), tried in order
 _SIGNATURES = (
+    ("windows-xml", re.compile(r"<DHCPServer\b")),
+    (
+        "dhcputil",
+        re.compile(
+            r"^\s*Sip Server FQDN\s*:|DHCPConfigScript(\.bat|\.cmd)?\"?\s+Configure\b", re.M | re.I
+        ),
+    ),
     ("kea", re.compile(r'"Dhcp4"\s*:')),
     ("powershell", re.compile(r"^\s*(Set|Add)-DhcpServerv4", re.M | re.I)),
     (

@@ -204,3 +204,21 @@ def test_json_report_lists_sites_findings_and_the_config(tmp_path):
     assert {f["code"] for f in report["findings"]} >= {"other_vendor_class"}
     assert tomllib.loads(output.read_text(encoding="utf-8")) == tomllib.loads(report["config"])
     assert run("check", "-c", str(output)).returncode == 0
+
+
+def test_cpe_ocphone_vlan_id_and_ntp_servers_are_carried():
+    text = "\n".join(
+        [
+            f"netsh dhcp server set optionvalue 120 Binary {POOL_120}",
+            *[
+                f"netsh dhcp server set optionvalue {code} Binary vendor=MSUCClient {v.hex()}"
+                for code, v in SUBOPTIONS.items()
+            ],
+            "netsh dhcp server set optionvalue 10 WORD vendor=CPE-OCPHONE 200",
+            "netsh dhcp server set optionvalue 42 IPADDRESS 10.0.0.5 10.0.0.6",
+        ]
+    )
+    site = config_of(text)["sites"][0]
+    assert (site["vlan_id"], site["ntp_servers"]) == (200, ["10.0.0.5", "10.0.0.6"])
+    assert "vlan_id_format" not in site
+    assert codes(text) == {"class_not_shown": "note"}

@@ -241,3 +241,44 @@ def test_xml_option_120_with_two_fqdns_is_byte_identical():
     site = import_text(text).imported.sites[0]
     assert site.option_120 == encode_sip_servers(["pool01.contoso.com", "pool02.contoso.com"])
     assert codes(text) == {}
+
+
+CPE_CLASS = (
+    "<Class><Name>OCS Phones VLAN</Name><Type>Vendor</Type>"
+    "<Data>0x4350452D4F4350484F4E45</Data></Class>"  # CPE-OCPHONE
+)
+CPE_DEFINITION = (
+    "<OptionDefinition><Name>VLANID</Name><OptionId>10</OptionId><Type>{kind}</Type>"
+    "<VendorClass>OCS Phones VLAN</VendorClass></OptionDefinition>"
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "item", "expected"),
+    [
+        ("Word", "100", {"vlan_id": 100}),
+        ("BinaryData", "0x0064", {"vlan_id": 100}),
+        ("BinaryData", "0x313030", {"vlan_id": 100, "vlan_id_format": "ascii"}),
+    ],
+)
+def test_xml_cpe_ocphone_vlan_id_is_carried_to_the_site(kind, item, expected, tmp_path):
+    text = export(
+        server_values=phone_values() + value(10, item, vendor="OCS Phones VLAN"),
+        classes=CPE_CLASS,
+    ).replace("</OptionDefinitions>", CPE_DEFINITION.format(kind=kind) + "</OptionDefinitions>")
+    result = import_text(text)
+    assert not result.imported.partial, result.imported.findings
+    site = config_of(text)["sites"][0]
+    assert {key: site[key] for key in expected} == expected
+    config = tmp_path / "ucdhcp.toml"
+    config.write_text(result.toml("test"), encoding="utf-8")
+    assert run("check", "-c", str(config)).returncode == 0
+
+
+def test_xml_vlan_id_out_of_range_is_reported_not_carried():
+    text = export(
+        server_values=phone_values() + value(10, "0x1000", vendor="OCS Phones VLAN"),
+        classes=CPE_CLASS,
+    )
+    assert codes(text) == {"vlan_not_carried": "warning"}
+    assert "vlan_id" not in config_of(text)["sites"][0]

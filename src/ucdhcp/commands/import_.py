@@ -103,6 +103,8 @@ def describe(result: ConfigResult, config: str) -> dict[str, object]:
                 "subnets": [str(subnet) for subnet in site.subnets],
                 "sip_servers": list(site.sip_servers),
                 "url": site.provisioning.url,
+                "ntp_servers": list(site.ntp_servers),
+                "vlan_id": site.vlan_id,
                 "option_120": site.option_120.hex().upper(),
                 "option_43": None if site.option_43 is None else site.option_43.hex().upper(),
                 "lints": [lint.as_dict() for lint in site.lints],

@@ -13,7 +13,7 @@ from ...config.errors import ConfigError
 from ...config.loading import build_policy, parse_config
 from ...core.policy import Policy, Profile
 from ...wire.options import OptionCode
-from ...wire.vendor import CertProvisioning
+from ...wire.vendor import CertProvisioning, VlanIdFormat
 from ..lint import Lint, Severity
 from .sites import Imported, ImportedSite
 
@@ -76,6 +76,10 @@ def site_document(site: ImportedSite) -> dict[str, object]:
     ):
         if value != default:
             table[key] = value
+    if site.vlan_id is not None:
+        table["vlan_id"] = site.vlan_id
+        if site.vlan_id_format is not VlanIdFormat.WORD:
+            table["vlan_id_format"] = str(site.vlan_id_format)
     if site.ntp_servers:
         table["ntp_servers"] = list(site.ntp_servers)
     return table

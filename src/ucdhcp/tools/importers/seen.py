@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...wire.options import encode_suboptions
+from ...wire.vendor import VlanIdFormat
 from ..inspection import parse_hex
 from ..lint import Lint, Severity
 
@@ -32,6 +33,8 @@ class ScopeValues:
     option_120: bytes | None
     option_43: bytes | None
     ntp_servers: tuple[str, ...] = ()
+    vlan_id: int | None = None  # CPE-OCPHONE option 43 sub-option 10 (protocol.md §4)
+    vlan_id_format: VlanIdFormat = VlanIdFormat.WORD
 
 
 @dataclass(slots=True)

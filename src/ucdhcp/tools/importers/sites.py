@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ...wire.options import SipEncoding
-from ...wire.vendor import MS_UC_CLIENT_SUBOPTIONS, CertProvisioning, UcSubOption
+from ...wire.vendor import MS_UC_CLIENT_SUBOPTIONS, CertProvisioning, UcSubOption, VlanIdFormat
 from ..inspection import inspect_sip_servers, inspect_vendor_specific
 from ..lint import Lint, Severity
 from .seen import ScopeValues, Seen
 
 _NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
-_Key = tuple[bytes | None, bytes | None, tuple[str, ...]]
+_Key = tuple[bytes | None, bytes | None, tuple[str, ...], int | None, VlanIdFormat]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,8 @@ class ImportedSite:
     option_43: bytes | None
     plain_text_120: bool = False  # carried from plain text: ucdhcp sends RFC 3361 instead
     lints: tuple[Lint, ...] = ()  # about the old values (decode's findings)
+    vlan_id: int | None = None
+    vlan_id_format: VlanIdFormat = VlanIdFormat.WORD
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +117,17 @@ def _overlapping(
 
 
 def _key(scope: ScopeValues) -> _Key:
-    return (scope.option_120, scope.option_43, scope.ntp_servers)
+    return (
+        scope.option_120,
+        scope.option_43,
+        scope.ntp_servers,
+        scope.vlan_id,
+        scope.vlan_id_format,
+    )
 
 
 def _site(group: _Group, seen: Seen, findings: list[Lint], taken: set[str]) -> ImportedSite | None:
-    option_120, option_43, ntp_servers = group.key
+    option_120, option_43, ntp_servers, vlan_id, vlan_id_format = group.key
     if option_120 is None:
         findings.append(
             _error(
@@ -144,6 +152,8 @@ def _site(group: _Group, seen: Seen, findings: list[Lint], taken: set[str]) -> I
         option_43=option_43,
         plain_text_120=plain,
         lints=(*lints, *more),
+        vlan_id=vlan_id,
+        vlan_id_format=vlan_id_format,
     )
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...wire.options import decode_ipv4_list
-from ...wire.vendor import MS_UC_CLIENT
+from ...wire.vendor import CPE_OCPHONE, MS_UC_CLIENT, UcSubOption, VlanIdFormat
 from .seen import ScopeValues, Seen, UnreadableInputError, hex_bytes, network, windows_option_43
 
 STANDARD = ""  # the vendor class of standard options
@@ -28,6 +28,7 @@ class WindowsServer:
     masks: dict[str, str] = field(default_factory=dict)  # scope address -> mask
     scopes: list[str] = field(default_factory=list)  # in the order met
     values: dict[str | None, dict[tuple[str, int], bytes]] = field(default_factory=dict)
+    _vlan_classes: set[str] = field(default_factory=set)  # set by finish()
 
     def add_class(self, name: str, data: bytes) -> None:
         self.classes[name] = data
@@ -50,9 +51,16 @@ class WindowsServer:
             return re.sub(r"[^a-z]", "", name.lower()) == "msucclient"
         return data.rstrip(b"\0") == MS_UC_CLIENT
 
+    def is_vlan_class(self, name: str) -> bool:
+        """CPE-OCPHONE (also spelled CPE-OCPhone), whose sub-option 10 is the voice VLAN."""
+        data = self.classes.get(name, name.encode("latin-1"))
+        return data.rstrip(b"\0").upper() == CPE_OCPHONE
+
     def finish(self, text: str) -> Seen:
         """The scopes, with server-level values applied under each scope's own."""
         phone = self._phone_classes()
+        used = {vendor for values in self.values.values() for vendor, _ in values}
+        self._vlan_classes = {name for name in used if self.is_vlan_class(name)}
         self._report_other_classes(phone)
         hints = {address: mask for address, mask in _SUBNET_HINT.findall(text)}
         server = self.values.get(None, {})
@@ -81,6 +89,10 @@ class WindowsServer:
             where = "server level" if scope is None else f"scope {scope}"
             for vendor in sorted({vendor for vendor, _ in values} - phone - {STANDARD}):
                 codes = sorted(code for name, code in values if name == vendor)
+                if vendor in self._vlan_classes:
+                    codes = [code for code in codes if code != UcSubOption.VLAN_ID]
+                if not codes:
+                    continue
                 data = self.classes.get(vendor)
                 shown = "" if data is None else f" (option 60 {data.decode('latin-1')!r})"
                 self.seen.warn(
@@ -115,13 +127,41 @@ class WindowsServer:
                 " MS-UC-Client vendor class: the vendor class's sub-options are carried",
             )
         option_43 = windows_option_43(vendor) if vendor else values.get((STANDARD, 43))
+        vlan = [
+            data
+            for (name, code), data in values.items()
+            if name in self._vlan_classes and code == UcSubOption.VLAN_ID
+        ]
+        vlan_id, vlan_id_format = self._vlan_id(vlan[0] if vlan else None, where)
         return ScopeValues(
             where=where,
             subnet=subnet,
             option_120=values.get((STANDARD, 120)),
             option_43=option_43,
             ntp_servers=_addresses(values.get((STANDARD, 42))),
+            vlan_id=vlan_id,
+            vlan_id_format=vlan_id_format,
         )
+
+    def _vlan_id(self, data: bytes | None, where: str) -> tuple[int | None, VlanIdFormat]:
+        """The VLAN ID of a CPE-OCPHONE sub-option 10 value, a 2-byte word or ASCII digits
+        (protocol.md §4); None, with a warning, when it is neither or outside 1-4094."""
+        if data is None:
+            return None, VlanIdFormat.WORD
+        if data.isdigit():
+            vlan_id, form = int(data), VlanIdFormat.ASCII
+        elif len(data) == 2:
+            vlan_id, form = int.from_bytes(data, "big"), VlanIdFormat.WORD
+        else:
+            vlan_id, form = 0, VlanIdFormat.WORD
+        if 1 <= vlan_id <= 4094:
+            return vlan_id, form
+        self.seen.warn(
+            "vlan_not_carried",
+            f"{where}: CPE-OCPHONE sub-option 10 {data.hex().upper()} is not a VLAN ID"
+            " (1-4094 as a 2-byte word or ASCII digits): not carried",
+        )
+        return None, VlanIdFormat.WORD
 
 
 def _addresses(data: bytes | None) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
-"""`ucdhcp import`: read another DHCP server's configuration (Windows netsh or PowerShell, ISC
-dhcpd, Kea, dnsmasq, Cisco IOS) and write the ucdhcp config that sends the same options, with a
-report of everything seen but not carried. Nothing in the input is executed or fetched.
+"""`ucdhcp import`: read another DHCP server's configuration (Windows Export-DhcpServer XML,
+netsh or PowerShell, DHCPUtil's output, ISC dhcpd, Kea, dnsmasq, Cisco IOS) and write the
+ucdhcp config that sends the same options, with a report of everything seen but not carried.
+Nothing in the input is executed or fetched.
 
 Exit codes: 0 everything carried, 1 partial (see the report), 2 unreadable input.
 """
@@ -19,9 +20,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "import",
         help="write a ucdhcp config from another DHCP server's (netsh, PowerShell, dhcpd, ...)",
         description="Read the option 120 and 43 values another DHCP server sends to Lync"
-        " phones and write the ucdhcp config that sends the same, with a report of what could"
-        " not be carried. Exit 0 when everything was carried, 1 when some was not, 2 when the"
-        " input cannot be read.",
+        " phones (Windows Export-DhcpServer XML, netsh, PowerShell, DHCPUtil's output and"
+        " script calls, ISC dhcpd, Kea, dnsmasq, Cisco IOS) and write the ucdhcp config that"
+        " sends the same, with a report of what could not be carried. Exit 0 when everything"
+        " was carried, 1 when some was not, 2 when the input cannot be read.",
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="the configuration ('-': stdin)")
     parser.add_argument(

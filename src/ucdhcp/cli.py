@@ -24,7 +24,9 @@ COMMANDS = {
     "decode": "decode and lint an option 43 or 120 value (hex)",
     "doctor": "check what a phone needs after DHCP: DNS, web service and registrar TLS, NTP",
     "watch": "show every DHCP request and answer on an interface, and what breaks bring-up",
+    "import": "write a ucdhcp config from another DHCP server's (netsh, PowerShell, dhcpd, ...)",
 }
+_MODULES = {"import": "import_"}  # a command whose name is a Python keyword
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,7 +49,9 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(metavar="COMMAND")
     for name, text in COMMANDS.items():
         if chosen is None or name == chosen:
-            importlib.import_module(f"ucdhcp.commands.{name}").register(commands)
+            importlib.import_module(f"ucdhcp.commands.{_MODULES.get(name, name)}").register(
+                commands
+            )
         else:
             commands.add_parser(name, help=text)
     return parser

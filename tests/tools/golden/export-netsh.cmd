@@ -31,28 +31,28 @@ netsh dhcp server set optionvalue 2 Binary vendor=MSUCClient 6874747073
 netsh dhcp server set optionvalue 3 Binary vendor=MSUCClient 706F6F6C30312E636F6E746F736F2E636F6D
 netsh dhcp server set optionvalue 4 Binary vendor=MSUCClient 343433
 netsh dhcp server set optionvalue 5 Binary vendor=MSUCClient 2F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663
-rem site headquarters
+rem site headquarters subnet 10.1.2.0/24
 netsh dhcp server scope 10.1.2.0 set optionvalue 120 Binary 0006706F6F6C303107636F6E746F736F03636F6D00
 netsh dhcp server scope 10.1.2.0 set optionvalue 1 Binary vendor=MSUCClient 4D532D55432D436C69656E74
 netsh dhcp server scope 10.1.2.0 set optionvalue 2 Binary vendor=MSUCClient 6874747073
 netsh dhcp server scope 10.1.2.0 set optionvalue 3 Binary vendor=MSUCClient 706F6F6C30312E636F6E746F736F2E636F6D
 netsh dhcp server scope 10.1.2.0 set optionvalue 4 Binary vendor=MSUCClient 343433
 netsh dhcp server scope 10.1.2.0 set optionvalue 5 Binary vendor=MSUCClient 2F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663
-rem site branch
+rem site branch subnet 10.20.0.0/22
 netsh dhcp server scope 10.20.0.0 set optionvalue 120 Binary 0006736572766572046671646E07636F6D70616E7903636F6D00
 netsh dhcp server scope 10.20.0.0 set optionvalue 1 Binary vendor=MSUCClient 4D532D55432D436C69656E74
 netsh dhcp server scope 10.20.0.0 set optionvalue 2 Binary vendor=MSUCClient 6874747073
 netsh dhcp server scope 10.20.0.0 set optionvalue 3 Binary vendor=MSUCClient 7365727665722E6671646E2E636F6D70616E792E636F6D
 netsh dhcp server scope 10.20.0.0 set optionvalue 4 Binary vendor=MSUCClient 343433
 netsh dhcp server scope 10.20.0.0 set optionvalue 5 Binary vendor=MSUCClient 2F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663
-rem site branch
+rem site branch subnet 10.21.0.0/24
 netsh dhcp server scope 10.21.0.0 set optionvalue 120 Binary 0006736572766572046671646E07636F6D70616E7903636F6D00
 netsh dhcp server scope 10.21.0.0 set optionvalue 1 Binary vendor=MSUCClient 4D532D55432D436C69656E74
 netsh dhcp server scope 10.21.0.0 set optionvalue 2 Binary vendor=MSUCClient 6874747073
 netsh dhcp server scope 10.21.0.0 set optionvalue 3 Binary vendor=MSUCClient 7365727665722E6671646E2E636F6D70616E792E636F6D
 netsh dhcp server scope 10.21.0.0 set optionvalue 4 Binary vendor=MSUCClient 343433
 netsh dhcp server scope 10.21.0.0 set optionvalue 5 Binary vendor=MSUCClient 2F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663
-rem site emea
+rem site emea subnet 10.30.0.0/24
 netsh dhcp server scope 10.30.0.0 set optionvalue 120 Binary 0006706F6F6C303204656D656107636F6E746F736F03636F6D00
 netsh dhcp server scope 10.30.0.0 set optionvalue 1 Binary vendor=MSUCClient 4D532D55432D436C69656E74
 netsh dhcp server scope 10.30.0.0 set optionvalue 2 Binary vendor=MSUCClient 6874747073

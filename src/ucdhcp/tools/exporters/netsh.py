@@ -45,11 +45,14 @@ def render(plan: ExportPlan) -> str:
             for code, option, comment in SUBOPTION_DEFINITIONS
         ]
     for site in plan.answered_sites():
-        targets = (["netsh dhcp server"] if site.default else []) + [
-            f"netsh dhcp server scope {net.network_address}" for net in site.subnets
+        # The comment names the scope's subnet: a scope is named by its address only, and
+        # `ucdhcp import` reads the mask back from here.
+        targets = ([("netsh dhcp server", "")] if site.default else []) + [
+            (f"netsh dhcp server scope {net.network_address}", f" subnet {net}")
+            for net in site.subnets
         ]
-        for target in targets:
-            lines.append(f"rem site {site.name}")
+        for target, subnet in targets:
+            lines.append(f"rem site {site.name}{subnet}")
             lines.append(f"{target} set optionvalue 120 Binary {site.option_120.hex().upper()}")
             for name, _ in classes:
                 lines += [

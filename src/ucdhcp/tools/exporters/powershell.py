@@ -47,11 +47,11 @@ def render(plan: ExportPlan) -> str:
             for code, option, comment in SUBOPTION_DEFINITIONS
         ]
     for site in plan.answered_sites():
-        scopes = ([""] if site.default else []) + [
-            f" -ScopeId {net.network_address}" for net in site.subnets
+        scopes = ([("", "")] if site.default else []) + [
+            (f" -ScopeId {net.network_address}", f" subnet {net}") for net in site.subnets
         ]
-        for scope in scopes:
-            lines.append(f"# site {site.name}")
+        for scope, subnet in scopes:  # the subnet comment is for `ucdhcp import` (netsh.py)
+            lines.append(f"# site {site.name}{subnet}")
             lines.append(
                 f"Set-DhcpServerv4OptionValue{scope} -OptionId 120"
                 f" -Value {byte_list(site.option_120)}"

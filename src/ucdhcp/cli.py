@@ -24,7 +24,7 @@ COMMANDS = {
     "decode": "decode and lint an option 43 or 120 value (hex)",
     "doctor": "check what a phone needs after DHCP: DNS, web service and registrar TLS, NTP",
     "watch": "show every DHCP request and answer on an interface, and what breaks bring-up",
-    "import": "write a ucdhcp config from another DHCP server's (netsh, PowerShell, dhcpd, ...)",
+    "import": "write a ucdhcp config from Windows DHCP, DHCPUtil or another server's config",
 }
 _MODULES = {"import": "import_"}  # a command whose name is a Python keyword
 

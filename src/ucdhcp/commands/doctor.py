@@ -14,7 +14,7 @@ from ..tools.doctor.dhcp import ProbeRequest, probe_targets
 from ..tools.doctor.examine import examine
 from ..tools.doctor.targets import SIP_TLS_PORT, Settings, Targets
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
-from .options import add_site_arguments, load_deployment
+from .site_arguments import add_site_arguments, load_deployment
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -7,7 +7,7 @@ import sys
 from ..tools.deployment import ToolError
 from ..tools.exporters import FORMATS, NEEDS_SUBNETS, ExportError, ExportPlan
 from . import EXIT_CONFIG, EXIT_OK
-from .options import add_site_arguments, load_deployment
+from .site_arguments import add_site_arguments, load_deployment
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

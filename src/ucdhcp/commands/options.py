@@ -4,11 +4,11 @@ whole option 43, lengths and lint warnings (no network)."""
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from ..tools.deployment import Deployment, ToolError, from_command_line, from_config
+from ..tools.deployment import ToolError
 from ..tools.report import describe_report, render_report
 from . import EXIT_CONFIG, EXIT_OK
+from .site_arguments import add_site_arguments, load_deployment
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -27,63 +27,6 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=run)
-
-
-def add_site_arguments(parser: argparse.ArgumentParser, *, subnets: bool = False) -> None:
-    """The two ways to name a site's values: flags (DHCPUtil's) or a config file."""
-    flags = parser.add_argument_group("values from flags (like DHCPUtil)")
-    flags.add_argument(
-        "--sip-server",
-        action="append",
-        metavar="FQDN",
-        help="registrar pool FQDN for option 120 (repeat for a preference list)",
-    )
-    flags.add_argument("--web-server", metavar="FQDN", help="default: the first --sip-server")
-    flags.add_argument("--port", type=int, help="web services port (default 443)")
-    flags.add_argument("--scheme", help="URL scheme (default https)")
-    flags.add_argument(
-        "--path",
-        help="certificate provisioning path (default /CertProv/CertProvisioningService.svc)",
-    )
-    flags.add_argument(
-        "--vendor-class",
-        dest="site_vendor_classes",
-        action="append",
-        metavar="TEXT",
-        help="option 60 value answered (default MS-UC-Client; repeat for more)",
-    )
-    if subnets:
-        flags.add_argument(
-            "--subnet", action="append", metavar="NET", help="a subnet of the site (repeatable)"
-        )
-    config = parser.add_argument_group("values from a config file")
-    config.add_argument("-c", "--config", type=Path, metavar="FILE", help="ucdhcp TOML file")
-    config.add_argument("--site", metavar="NAME", help="only this site (default: every site)")
-
-
-def load_deployment(args: argparse.Namespace) -> Deployment:
-    """The site values named on the command line.
-
-    Raises:
-        ToolError: both or neither source given, or a bad value.
-    """
-    if args.config is not None and args.sip_server:
-        raise ToolError("give either --sip-server or -c FILE, not both")
-    if args.config is not None:
-        return from_config(args.config).only(args.site)
-    if not args.sip_server:
-        raise ToolError("give --sip-server FQDN or -c FILE")
-    if args.site is not None:
-        raise ToolError("--site needs -c FILE")
-    return from_command_line(
-        args.sip_server,
-        web_server=args.web_server,
-        scheme=args.scheme,
-        port=args.port,
-        path=args.path,
-        subnets=getattr(args, "subnet", None) or (),
-        vendor_classes=args.site_vendor_classes or (),
-    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,9 +1,15 @@
 """Suite-wide: tests marked `needs_root` (network namespaces, and the Debian peers that only a
-root run of scripts/test installs) are skipped for other users, all with one reason."""
+root run of scripts/test installs) are skipped for other users, all with one reason; and
+structlog's global configuration, which Service.start() sets, is undone after every test."""
 
 import os
+from collections.abc import Iterator
 
 import pytest
+import structlog
+
+# `start_serve` (a real `ucdhcp serve` child, killed by PID at the end) for any test that asks.
+pytest_plugins = ["tests.integration.serving"]
 
 RUN_AS_ROOT = (
     "needs root (network namespaces, and the Debian peers the set-up installs as root):"
@@ -25,3 +31,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         # Raised from this one line rather than by a skip marker: pytest folds skips raised at
         # one place into one summary line, where a marker's are listed file by file.
         pytest.skip(RUN_AS_ROOT)
+
+
+@pytest.fixture(autouse=True)
+def _restore_structlog() -> Iterator[None]:
+    yield
+    structlog.reset_defaults()

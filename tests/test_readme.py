@@ -5,7 +5,7 @@ import shlex
 from pathlib import Path
 
 from tests.conftest import RUN_AS_ROOT
-from tests.container.test_image import PACKAGES as CONTAINER_PACKAGES
+from tests.container import PACKAGES as CONTAINER_PACKAGES
 from tests.network.actors import PACKAGES as PEER_PACKAGES
 
 ROOT = Path(__file__).resolve().parents[1]

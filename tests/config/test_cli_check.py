@@ -1,13 +1,13 @@
 """`ucdhcp check` and `ucdhcp --version`, run as the installed console script."""
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from tests.commands import run_ucdhcp
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ucdhcp.example.toml"
@@ -15,18 +15,7 @@ HQ_120 = OPTION_120_POOL01.hex().upper()  # data only, as `options` and the READ
 HQ_43 = OPTION_43_POOL01.hex().upper()
 
 
-def ucdhcp_command() -> list[str]:
-    script = Path(sys.executable).parent / "ucdhcp"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("ucdhcp")
-    return [found] if found else [sys.executable, "-m", "ucdhcp.cli"]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*ucdhcp_command(), *args], capture_output=True, text=True, timeout=60, check=False
-    )
+run = run_ucdhcp
 
 
 def test_check_example_exits_0_and_prints_option_hex_per_site() -> None:

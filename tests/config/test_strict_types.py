@@ -15,11 +15,10 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel
 
+from tests.commands import run_ucdhcp as run
 from ucdhcp.config.errors import ConfigError
 from ucdhcp.config.loading import load_config, parse_config
 from ucdhcp.config.model import Config
-
-from .test_cli_check import run
 
 SITE = '[[sites]]\nname = "hq"\nsubnets = ["10.1.2.0/24"]\nsip_servers = ["pool01.contoso.com"]\n'
 

@@ -1,0 +1,1 @@
+PACKAGES = ("podman", "runc", "debootstrap")  # what scripts/test installs as root for these tests

@@ -47,6 +47,8 @@ from scapy.layers.dhcp import BOOTP, DHCP
 import ucdhcp
 from tests.netns import Lab
 
+from . import PACKAGES
+
 pytestmark = pytest.mark.needs_root
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +59,6 @@ BASE_IMAGE = "localhost/ucdhcp-base:bookworm"
 IMAGE = f"localhost/ucdhcp:test-{hashlib.sha256(bytes(ROOT)).hexdigest()[:8]}"
 UID = "10067"
 USER = f"{UID}:{UID}"  # the image's ucdhcp user, given explicitly as a deployment would
-PACKAGES = ("podman", "runc", "debootstrap")  # what scripts/test installs as root
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 OCI_LABELS = (
     "org.opencontainers.image.version",

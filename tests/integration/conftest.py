@@ -3,14 +3,12 @@
 import asyncio
 import socket
 import tomllib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 import pytest_asyncio
-import structlog
 
 from tests.dhcp.reply import xid_of
 from tests.dhcp.request import phone_request
@@ -126,10 +124,3 @@ async def loopback(tmp_path: Path) -> AsyncIterator[Loopback]:
     """The example config served on 127.0.0.1, per-request logging off."""
     async with serving_document(example_document(), tmp_path / "ucdhcp.toml") as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def _restore_structlog() -> Iterator[None]:
-    # Service.start() configures structlog globally (stdout captured by pytest): undo it.
-    yield
-    structlog.reset_defaults()

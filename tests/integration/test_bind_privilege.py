@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_serve_process import ucdhcp_command
+from tests.commands import ucdhcp_command
 
 UNPRIVILEGED_PORT_START = Path("/proc/sys/net/ipv4/ip_unprivileged_port_start")
 EXIT_RUNTIME = 1

@@ -9,8 +9,10 @@ import subprocess
 from pathlib import Path
 from typing import TextIO
 
+from tests.commands import ucdhcp_command
+
 from .conftest import config_text
-from .test_serve_process import EVENT_TIMEOUT, EXIT_TIMEOUT, free_port, ucdhcp_command
+from .serving import EVENT_TIMEOUT, EXIT_TIMEOUT, free_port
 
 
 def read_until(stream: TextIO, event: str, seen: list[str]) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.commands import ucdhcp_command
 from tests.netns import Lab
 
 from .frames import Frame, Seen, parse_output
@@ -30,11 +31,6 @@ REPLY_TIMEOUT = 5.0  # a reply that must come
 SILENCE = 1.0  # how long to listen for a reply that must not come
 WATCH = 2.0  # a background listener: covers one exchange started after it is ready
 READY_TIMEOUT = 15.0  # a background program announcing it is ready
-
-
-def ucdhcp_command() -> list[str]:
-    script = Path(sys.executable).parent / "ucdhcp"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "ucdhcp"]
 
 
 PACKAGES = {  # program -> the Debian package .ci/run installs it from

@@ -13,7 +13,7 @@ import pytest
 
 from ucdhcp.runtime.notify import Notifier
 
-from .test_workers import events
+from .serving import events
 
 WAIT = 10.0  # bound on every wait
 

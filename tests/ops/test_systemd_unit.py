@@ -20,10 +20,9 @@ from tests.dhcp.golden import OPTION_120_POOL01
 from tests.dhcp.reply import option_data
 from tests.dhcp.request import phone_request
 from tests.integration.conftest import LOOPBACK, REPLY_TIMEOUT, config_text
-from tests.integration.test_serve_process import ServeProcess, free_port, start_serve
+from tests.integration.serving import ServeProcess, free_port
 
 pytestmark = pytest.mark.needs_root
-__all__ = ["start_serve"]  # the fixture, imported for the reload test
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "systemd" / "ucdhcp.service"

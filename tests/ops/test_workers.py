@@ -1,7 +1,6 @@
 """`ucdhcp serve --workers 2`: two processes share the port (SO_REUSEPORT), the supervisor
 tells the service manager READY=1 once both are, forwards signals, and stops them all."""
 
-import json
 import os
 import signal
 import socket
@@ -17,20 +16,10 @@ from tests.dhcp.reply import option_data
 from tests.dhcp.request import phone_request
 from ucdhcp.runtime.workers import RestartBudget
 
+from .serving import events, free_port
+
 WAIT = 10.0
 CLIENTS = 64
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def events(output: Path, name: str) -> list[dict[str, object]]:
-    lines = output.read_text(encoding="utf-8").splitlines()
-    return [event for line in lines if (event := json.loads(line))["event"] == name]
 
 
 def wait_for(output: Path, name: str, count: int) -> list[dict[str, object]]:

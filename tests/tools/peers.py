@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import ucdhcp_command
 from tests.netns import Lab
-
-from .tools import ucdhcp_command
 
 SERVER = "10.1.2.10"
 PHONE = "10.1.2.50"

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
+from tests.commands import ucdhcp_command
 from tests.netns import Lab
 from tests.network.actors import Phone, tool
 from ucdhcp.tools.deployment import from_command_line
 from ucdhcp.tools.probe.inform import Inform, encode_inform
 
 from .peers import serve_config, wait_for
-from .tools import ucdhcp_command
 
 UCDHCP = "10.1.2.10"
 ROGUE = "10.1.2.20"

@@ -7,8 +7,7 @@ import pytest
 from tests.dhcp.golden import PATH_SUBOPTION
 from ucdhcp.tools.inspection import inspect_option, parse_hex
 
-from .test_options import POOL01_43, POOL01_120
-from .tools import run, run_process
+from .tools import POOL01_43, POOL01_120, run, run_process
 
 PATH_5 = PATH_SUBOPTION.hex().upper()  # sub-option 5 "/CertProv/CertProvisioningService.svc"
 

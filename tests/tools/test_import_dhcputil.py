@@ -7,7 +7,7 @@ import tomllib
 from ucdhcp.tools.importers import detect_format, import_text
 from ucdhcp.wire.options import decode_suboptions
 
-from .test_import_windows import POOL_43, POOL_120, SUBOPTIONS, TWO_120
+from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120
 from .tools import GOLDEN, run
 
 # DHCPUtil's console output as an admin pastes it: blank lines, a prompt, no "Option 43:" line.

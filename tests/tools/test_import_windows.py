@@ -6,20 +6,9 @@ import json
 import tomllib
 
 from ucdhcp.tools.importers import import_text
-from ucdhcp.wire.options import encode_sip_servers, encode_suboptions
 
+from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120
 from .tools import run
-
-POOL_120 = encode_sip_servers(["pool01.contoso.com"]).hex().upper()
-TWO_120 = encode_sip_servers(["pool01.contoso.com", "pool02.contoso.com"]).hex().upper()
-SUBOPTIONS = {  # DHCPUtil's values for pool01.contoso.com (protocol.md §3)
-    1: b"MS-UC-Client",
-    2: b"https",
-    3: b"pool01.contoso.com",
-    4: b"443",
-    5: b"/CertProv/CertProvisioningService.svc",
-}
-POOL_43 = encode_suboptions(sorted(SUBOPTIONS.items()))
 
 
 def dump_values(prefix: str, vendor: str, values: dict[int, bytes]) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from ucdhcp.tools.importers import UnreadableInputError, detect_format, import_text
 from ucdhcp.wire.options import encode_sip_servers
 
-from .test_import_windows import POOL_43, POOL_120, SUBOPTIONS, TWO_120
+from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120
 from .tools import run
 
 UC_CLASS = "".join(  # a vendor class named "Lync Phones" whose data is MS-UC-Client

@@ -5,20 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.dhcp.golden import (
-    OPTION_43_POOL01,
-    OPTION_43_SERVER_FQDN,
-    OPTION_120_POOL01,
-    OPTION_120_SERVER_FQDN,
+from .tools import (
+    POOL01_43,
+    POOL01_120,
+    SERVER_FQDN_43,
+    SERVER_FQDN_120,
+    SITES,
+    assert_golden,
+    run,
 )
-
-from .tools import SITES, assert_golden, run
-
-# protocol.md §2-§3 (real DHCPUtil output), option data as the hex the tools print.
-POOL01_120 = OPTION_120_POOL01.hex().upper()
-POOL01_43 = OPTION_43_POOL01.hex().upper()
-SERVER_FQDN_120 = OPTION_120_SERVER_FQDN.hex().upper()
-SERVER_FQDN_43 = OPTION_43_SERVER_FQDN.hex().upper()
 
 
 @pytest.mark.parametrize(

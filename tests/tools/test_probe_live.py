@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import ucdhcp_command
+
 from .peers import (
     SERVER,
     Segment,
@@ -14,7 +16,7 @@ from .peers import (
     start_dnsmasq,
     start_ucdhcp,
 )
-from .tools import SITES, policy_bytes, run, ucdhcp_command
+from .tools import SITES, policy_bytes, run
 
 pytestmark = pytest.mark.needs_root
 

@@ -17,7 +17,7 @@ from ucdhcp.tools.probe.inform import (
     retransmit_schedule,
 )
 
-from .test_options import POOL01_43, POOL01_120
+from .tools import POOL01_43, POOL01_120
 
 INFORM = Inform(xid=golden.XID, chaddr=golden.PHONE_MAC, ciaddr=ipaddress.IPv4Address("10.1.2.50"))
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import ucdhcp_command
+
 from .rivals import ROGUE, UCDHCP
 from .rivals import make_segment as make_rivals
-from .tools import ucdhcp_command
 from .world import POOL, make_world
 
 pytestmark = pytest.mark.needs_root  # network namespaces

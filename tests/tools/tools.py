@@ -3,27 +3,30 @@
 import contextlib
 import io
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.commands import ucdhcp_command
+from tests.dhcp.golden import (
+    OPTION_43_POOL01,
+    OPTION_43_SERVER_FQDN,
+    OPTION_120_POOL01,
+    OPTION_120_SERVER_FQDN,
+)
 from ucdhcp.cli import main
 from ucdhcp.config.loading import load_policy
 from ucdhcp.core.policy import Profile
+
+# protocol.md §2-§3 (real DHCPUtil output), option data as the hex the tools print.
+POOL01_120 = OPTION_120_POOL01.hex().upper()
+POOL01_43 = OPTION_43_POOL01.hex().upper()
+SERVER_FQDN_120 = OPTION_120_SERVER_FQDN.hex().upper()
+SERVER_FQDN_43 = OPTION_43_SERVER_FQDN.hex().upper()
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
 SITES = HERE / "data" / "sites.toml"
 UPDATE = os.environ.get("UCDHCP_UPDATE_GOLDEN") == "1"  # rewrite golden files instead
-
-
-def ucdhcp_command() -> list[str]:
-    script = Path(sys.executable).parent / "ucdhcp"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("ucdhcp")
-    return [found] if found else [sys.executable, "-m", "ucdhcp"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

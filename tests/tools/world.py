@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import ucdhcp_command
 from tests.netns import Lab
 from tests.network.actors import tool
-
-from .tools import ucdhcp_command
 
 SERVER = "10.99.0.1"
 PHONE = "10.99.0.2"

@@ -354,8 +354,12 @@ def stale_queue() -> ReplyLimits:
 
 
 LIMITS = [
-    row("source-over-its-fair-share", phone_request(), Reason.OVER_FAIR_SHARE,
-        limits=overloaded_share()),
+    row(
+        "source-over-its-fair-share",
+        phone_request(),
+        Reason.OVER_FAIR_SHARE,
+        limits=overloaded_share(),
+    ),
     row("stale-after-waiting-too-long", phone_request(), Reason.STALE, limits=stale_queue()),
     row(
         "sender-over-its-request-limit",

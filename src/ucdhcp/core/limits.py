@@ -174,8 +174,7 @@ class ReplyLimits:
         if count < _CEILING:
             count += 1
             senders.raise_to(digest, count)
-            if count > self.heaviest:
-                self.heaviest = count
+            self.heaviest = max(self.heaviest, count)
         return ADMITTED
 
     def allow(self, chaddr: bytes, address: str, port: int, shared: bool) -> bool:

@@ -275,7 +275,7 @@ class Ucdhcp:
     def __init__(self, lab: Lab, namespace: str, python: str, work: Path, name: str) -> None:
         self.log = work / f"{name}.log"
         self.process = lab.start(
-            namespace, "taskset", "-c", "0", python, "-m", "ucdhcp", "serve", "-c", str(EXAMPLE),
+            namespace, "env", f"UCDHCP_DEBUG_QUEUE={os.environ.get('UCDHCP_DEBUG_QUEUE', '')}", "taskset", "-c", "0", python, "-m", "ucdhcp", "serve", "-c", str(EXAMPLE),
             output=self.log,
         )  # fmt: skip
         self.wait_for("server_started", 20)
@@ -322,6 +322,8 @@ class Ucdhcp:
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=10)
+        if os.environ.get("UCDHCP_DEBUG_QUEUE"):
+            Path(f"/tmp/flood-debug-{self.log.stem}.log").write_text(self.log.read_text())
 
 
 def difference(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:

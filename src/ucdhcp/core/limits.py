@@ -111,6 +111,7 @@ class ReplyLimits:
         "addresses",
         "clients",
         "heaviest",
+        "heaviest_source",
         "per_client",
         "per_destination",
         "per_port",
@@ -121,7 +122,9 @@ class ReplyLimits:
         "share",
         "shared",
         "sources",
+        "sources_before",
         "stale",
+        "windows",
     )
 
     def __init__(
@@ -146,7 +149,12 @@ class ReplyLimits:
         self.share = UNSHED  # requests per window a source may have while overloaded
         self.stale = False  # the queue's head has waited too long: drop what is read
         self.sources = 0  # distinct sources this window (a count that went from 0 to 1)
+        # ... and in the window before: a phone whose request waits in the queue behind a
+        # flood has not been counted yet this window, but it was in the last one.
+        self.sources_before = 0
         self.heaviest = 0  # the highest count of any source this window
+        self.heaviest_source = ""  # the last source to reach it
+        self.windows = 0  # windows started: the runtime spreads the share over each one
 
     def admit(self, sender: str, relayed: bool, trusted: frozenset[str] | None) -> int:
         """Count one request from `sender` before it is parsed; ADMITTED or why not.
@@ -167,15 +175,21 @@ class ReplyLimits:
             self.sources += 1
         elif limit and count >= limit:
             return OVER_LIMIT
-        elif count >= self.share and self.sources > 1:
+        elif count >= self.share and (self.sources > 1 or self.sources_before > 1):
             # Max-min: only a source above the share is cut, and never the only one asking
             # (a relay's boot storm alone is answered in full, however long it queues).
             return OVER_SHARE
         if count < _CEILING:
             count += 1
             senders.raise_to(digest, count)
-            self.heaviest = max(self.heaviest, count)
+            if count >= self.heaviest:
+                self.heaviest = count
+                self.heaviest_source = sender
         return ADMITTED
+
+    def requests_from(self, sender: str) -> int:
+        """The estimated count of requests admitted from `sender` this window."""
+        return self.senders.get(hash(sender) & _DIGEST)
 
     def allow(self, chaddr: bytes, address: str, port: int, shared: bool) -> bool:
         """Charge one reply to its keys; False (nothing charged) when any is over its limit.
@@ -212,4 +226,6 @@ class ReplyLimits:
     def new_window(self) -> None:
         for counts in (self.clients, self.addresses, self.shared, self.ports, self.senders):
             counts.clear()
+        self.sources_before = self.sources
         self.sources = self.heaviest = 0
+        self.windows += 1

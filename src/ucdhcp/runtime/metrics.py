@@ -33,8 +33,9 @@ _COUNTERS = (
     (
         "receive_drops",
         "ucdhcp_receive_queue_drops",
-        "socket",
-        "Requests the kernel dropped because the socket's receive queue was full (SO_MEMINFO)",
+        "cause",
+        "Requests the kernel dropped (SO_MEMINFO): queue_full, or source_filter while the"
+        " heaviest sources are filtered",
     ),
 )
 _QUEUE_GAUGES = (
@@ -43,6 +44,7 @@ _QUEUE_GAUGES = (
     ("wait_ms", "ucdhcp_receive_queue_wait_ms", "Estimated wait of a request arriving now, ms"),
     ("fair_share", "ucdhcp_fair_share", "Requests/s a source may have while shedding; 0: none"),
     ("stale", "ucdhcp_dropping_stale", "1 while requests read are dropped as stale"),
+    ("filtered_sources", "ucdhcp_filtered_sources", "Sources dropped in the kernel but a sample"),
 )
 _MAX_HEADERS = 64
 _LINE_LIMIT = 8192  # bytes per request line or header; longer ones get nothing

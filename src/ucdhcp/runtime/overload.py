@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 import structlog
 
 from ..core.limits import UNSHED, ReplyLimits
+from .source_filter import MAX_SOURCES, attach, detach
 from .stats import Statistics
 
 log = structlog.get_logger("ucdhcp")
@@ -34,6 +35,7 @@ TRUESIZE = 1280
 SHED_WAIT = 0.01  # seconds of queue above which the heaviest sources are shed
 SHED_BACKLOG = 64  # ... and at least this many requests queued (noise on a quiet queue)
 SHARE_FLOOR = 32  # requests per second a source keeps while shedding: a phone asks ~1
+SPREAD_AHEAD = 0.1  # seconds of share a source may use ahead of the window's clock
 CALM_SECONDS = 1.0  # an overload episode ends after this long without shedding or staleness
 MIN_RATE = 1000.0  # requests/s assumed when none was handled in a tick (a stalled loop)
 _SO_MEMINFO = getattr(socket, "SO_MEMINFO", 55)  # Linux >= 3.9; missing from Python's socket
@@ -68,6 +70,15 @@ class QueueWatch:
         self._at = time.monotonic()
         self._episode: tuple[float, dict[str, int]] | None = None  # start, counts at start
         self._calm_since = 0.0
+        self._filtered_before = 0
+        self._held_at = 0.0  # when a source was last held at the share
+        self.target = UNSHED  # the fair share, requests per second per source
+        self._window, self._window_at = -1, 0.0  # the limits' window and when it started
+        # Sources dropped in the kernel (source_filter.py): address -> when last held.
+        self.filtered: dict[str, float] = {}
+        self.filtered_total = 0
+        self._filter_version = 0
+        self._filtered_sockets: dict[str, tuple[int, int]] = {}  # name -> (fd, version)
         self._timer: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
@@ -78,7 +89,8 @@ class QueueWatch:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self.limits.share, self.limits.stale = UNSHED, False
+        self.filtered.clear()
+        self.limits.share, self.limits.stale, self.target = UNSHED, False, UNSHED
 
     def tick(self) -> None:
         now = time.monotonic()
@@ -89,41 +101,103 @@ class QueueWatch:
         backlog = self.queued / TRUESIZE
         self.wait = backlog / max(rate, MIN_RATE)
         self.adjust(self.wait, backlog, now)
-        share = self.limits.share
+        self._follow_filter(now)
+        share = self.target
         queue = self.stats.queue
         queue["queued_bytes"] = self.queued
         queue["wait_ms"] = round(self.wait * 1000, 1)
         queue["fair_share"] = 0 if share == UNSHED else share
         queue["stale"] = 1 if self.limits.stale else 0
+        queue["filtered_sources"] = len(self.filtered)
         self._timer = asyncio.get_running_loop().call_later(TICK, self.tick)
 
     def adjust(self, wait: float, backlog: float, now: float) -> None:
         """Set the share and the stale flag from the queue's wait (seconds) and length."""
         limits = self.limits
         limits.stale = wait > self.max_wait
-        share = limits.share
+        if limits.windows != self._window:
+            self._window, self._window_at = limits.windows, now
+        target = self.target
+        held = limits.heaviest >= limits.share
         if wait > SHED_WAIT and backlog > SHED_BACKLOG:
-            # Halve the share from the heaviest source's count: the heaviest are cut first,
-            # and within a few ticks every source above what the queue can take.
-            limits.share = max(SHARE_FLOOR, min(share, limits.heaviest) // 2)
-        elif share != UNSHED:
-            # Grow back a quarter a tick; once no source is held at it, stop shedding.
-            limits.share = UNSHED if limits.heaviest < share else share + share // 4 + 1
+            # A quarter of the heaviest source's rate (or of the share): the heaviest are cut
+            # first, and within two or three ticks every source above what the queue takes.
+            reached = limits.heaviest / max(now - self._window_at, TICK)
+            target = max(SHARE_FLOOR, int(min(target, reached)) // 4)
+            self._held_at = now
+            self._filter_heaviest(now)
+        elif target != UNSHED:
+            if held and wait < SHED_WAIT / 4:
+                # Someone is held at the share and the queue is short: give a little more
+                # (1% a tick), so the share settles just below what makes the queue grow.
+                target += target // 128 + 1
+            if held:
+                self._held_at = now
+            elif now - self._held_at >= CALM_SECONDS:
+                target = UNSHED  # nobody held for a while: stop shedding
+        self.target = target
+        # The share is a count per one-second window (limits.py), spread over the window as
+        # it passes: a source gets its requests/s evenly, never all at the window's start.
+        elapsed = min(now - self._window_at + SPREAD_AHEAD, 1.0)
+        limits.share = UNSHED if target == UNSHED else max(2, int(target * elapsed))
         self._follow_episode(now)
+
+    def _filter_heaviest(self, now: float) -> None:
+        # The heaviest source, already over its share while the queue is overloaded, is
+        # dropped in the kernel from now on (but a sample): never the only source asking.
+        limits = self.limits
+        source = limits.heaviest_source
+        if (
+            source
+            and source != "0.0.0.0"
+            and source not in self.filtered
+            and len(self.filtered) < MAX_SOURCES
+            and limits.heaviest >= limits.share
+            and limits.requests_from(source) >= limits.share
+            and (limits.sources > 1 or limits.sources_before > 1)
+        ):
+            self.filtered[source] = now
+            self.filtered_total += 1
+            self._filter_version += 1
+
+    def _follow_filter(self, now: float) -> None:
+        # A filtered source stays filtered while its sample alone keeps it at its share.
+        limits = self.limits
+        for source, held_at in list(self.filtered.items()):
+            if limits.share != UNSHED and limits.requests_from(source) >= limits.share:
+                self.filtered[source] = now
+            elif now - held_at >= CALM_SECONDS:
+                del self.filtered[source]
+                self._filter_version += 1
+        for name, sock in self.sockets():
+            if self._filtered_sockets.get(name) != (sock.fileno(), self._filter_version):
+                self._set_filter(name, sock)
+
+    def _set_filter(self, name: str, sock: socket.socket) -> None:
+        try:
+            if self.filtered:
+                attach(sock, [socket.inet_aton(source) for source in self.filtered])
+            else:
+                detach(sock)
+        except OSError as error:  # a socket closing under us; or no BPF in this kernel
+            log.warning("source_filter_failed", socket=name, error=str(error))
+            self.filtered.clear()
+        self._filtered_sockets[name] = (sock.fileno(), self._filter_version)
 
     def _follow_episode(self, now: float) -> None:
         limits = self.limits
-        troubled = limits.stale or limits.share != UNSHED
+        troubled = limits.stale or self.target != UNSHED
         if troubled:
             self._calm_since = now
             if self._episode is None:
                 self._episode = (now, self._dropped())
+                self._filtered_before = self.filtered_total
                 log.warning(
                     "overload_started",
                     queued_bytes=self.queued,
                     wait_ms=round(self.wait * 1000, 1),
                     stale=limits.stale,
-                    share=None if limits.share == UNSHED else limits.share,
+                    share=None if self.target == UNSHED else self.target,
                 )
         elif self._episode is not None and now - self._calm_since >= CALM_SECONDS:
             started, before = self._episode
@@ -133,12 +207,13 @@ class QueueWatch:
                 "overload_ended",
                 seconds=round(self._calm_since - started, 2),
                 dropped={cause: after[cause] - before.get(cause, 0) for cause in after},
+                filtered_sources=self.filtered_total - self._filtered_before,
             )
 
     def _dropped(self) -> dict[str, int]:
         ignored = self.stats.ignored
         counts = {cause: ignored.get(cause, 0) for cause in _SHED_CAUSES}
-        counts["receive_queue_full"] = sum(self.stats.receive_drops.values())
+        counts.update(self.stats.receive_drops)  # queue_full, source_filter
         return counts
 
     def _handled_total(self) -> int:
@@ -157,6 +232,9 @@ class QueueWatch:
             if sock.fileno() != fd or dropped < last:
                 last = 0  # a new socket for this name: its counter starts again
             if dropped > last:
-                drops[name] = drops.get(name, 0) + dropped - last
+                # The kernel counts the filter's drops with the full queue's (sk_drops): while
+                # a filter is on, they are mostly its own.
+                cause = "source_filter" if self.filtered else "queue_full"
+                drops[cause] = drops.get(cause, 0) + dropped - last
             self._drops[name] = (sock.fileno(), dropped)
         return queued

@@ -35,10 +35,11 @@ class Statistics:
         self.ignored: dict[str, int] = {}  # by reason
         self.sites: dict[str, int] = {}  # replies sent per site
         self.send_errors: dict[str, int] = {}  # errors the socket reported later (ICMP)
-        # Datagrams the kernel dropped, receive queue full, per socket (runtime/overload.py).
+        # Datagrams the kernel dropped, by cause: queue_full, source_filter (overload.py).
         self.receive_drops: dict[str, int] = {}
         # The receive queues at the last reading: bytes queued, estimated wait (ms), the fair
-        # share (requests/s, 0: nothing shed), stale (1: requests read are dropped).
+        # share (requests/s, 0: nothing shed), stale (1: requests read are dropped), the
+        # sources filtered in the kernel.
         self.queue: dict[str, float] = {}
 
     def record(self, outcome: Outcome) -> None:

@@ -118,7 +118,7 @@ def run_flood(shape: str, seconds: float) -> None:
     else:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((ATTACKER, 68 if shape == "own" or shape == "big" else 67))
+        sock.bind((ATTACKER, 68 if shape in {"own", "big"} else 67))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
     send, target = sock.sendto, (SERVER, 67)
     sent = refused = index = 0
@@ -268,14 +268,18 @@ class Lab:
                     process.kill()
                     process.wait(timeout=5)
         for namespace in reversed(self.namespaces):
-            subprocess.run(["ip", "netns", "del", namespace], capture_output=True, timeout=15)
+            subprocess.run(
+                ["ip", "netns", "del", namespace], capture_output=True, timeout=15, check=False
+            )
 
 
 class Ucdhcp:
-    def __init__(self, lab: Lab, namespace: str, python: str, work: Path, name: str) -> None:
-        self.log = work / f"{name}.log"
+    def __init__(
+        self, lab: Lab, namespace: str, python: str, work: Path, name: str, keep: Path | None
+    ) -> None:
+        self.log, self.keep = work / f"{name}.log", keep
         self.process = lab.start(
-            namespace, "env", f"UCDHCP_DEBUG_QUEUE={os.environ.get('UCDHCP_DEBUG_QUEUE', '')}", "taskset", "-c", "0", python, "-m", "ucdhcp", "serve", "-c", str(EXAMPLE),
+            namespace, "taskset", "-c", "0", python, "-m", "ucdhcp", "serve", "-c", str(EXAMPLE),
             output=self.log,
         )  # fmt: skip
         self.wait_for("server_started", 20)
@@ -322,8 +326,10 @@ class Ucdhcp:
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=10)
-        if os.environ.get("UCDHCP_DEBUG_QUEUE"):
-            Path(f"/tmp/flood-debug-{self.log.stem}.log").write_text(self.log.read_text())
+        if self.keep is not None:  # --keep-logs: the server's events, one file per run
+            (self.keep / f"{self.log.stem}-{time.monotonic_ns()}.log").write_text(
+                self.log.read_text(errors="replace")
+            )
 
 
 def difference(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
@@ -402,6 +408,7 @@ def main() -> int:
     parser.add_argument("--shapes", default=",".join((*SHAPES, "storm")))
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--json")
+    parser.add_argument("--keep-logs", type=Path, help="copy each server's log here")
     args = parser.parse_args()
     if args.mode == "flood":
         run_flood(args.shape, args.seconds)
@@ -425,7 +432,7 @@ def main() -> int:
             work = Path(temporary)
             for shape in shapes:  # interleaved: each shape meets every server back to back
                 for name, python in servers:
-                    server = Ucdhcp(lab, server_ns, python, work, name)
+                    server = Ucdhcp(lab, server_ns, python, work, name, args.keep_logs)
                     try:
                         result = one_shape(lab, server, phone, attacker, shape, args.seconds, work)
                     finally:

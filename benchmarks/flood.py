@@ -3,11 +3,12 @@ fast (issue 18). Prints figures, never asserts them; `--json PATH` keeps them.
 
     flood.py [--server NAME=PYTHON ...] [--shapes own,relay-offlink,...] [--seconds 8]
 
-Each `--server` is a Python interpreter with ucdhcp installed (default: this one, named
-"ucdhcp"); every server meets every shape in the same run, one at a time, so their figures
-compare. The server runs the shipped example config (config/ucdhcp.example.toml: site
-"headquarters" holds the phone's 10.1.2.0/24) as it is, with one process on core 0; the
-flooder is one Python loop on core 1 sending as fast as it can for `--seconds`:
+Each `--server NAME=PYTHON[,CONFIG]` is a Python interpreter with ucdhcp installed (default:
+this one, named "ucdhcp") and the config it serves (default: this checkout's example; an older
+build needs its own version's example); every server meets every shape in the same run, one at
+a time, so their figures compare. The example config (config/ucdhcp.example.toml: site
+"headquarters" holds the phone's 10.1.2.0/24) is served as shipped, one process on core 0;
+the flooder is one Python loop on core 1 sending as fast as it can for `--seconds`:
 
   own            INFORMs from the flooder's own address (10.1.3.66), a new chaddr each
   relay-offlink  the same with giaddr = 10.1.3.1 (a made-up relay), off-link ciaddrs
@@ -278,8 +279,10 @@ class Ucdhcp:
         self, lab: Lab, namespace: str, python: str, work: Path, name: str, keep: Path | None
     ) -> None:
         self.log, self.keep = work / f"{name}.log", keep
+        python, _, config = python.partition(",")
         self.process = lab.start(
-            namespace, "taskset", "-c", "0", python, "-m", "ucdhcp", "serve", "-c", str(EXAMPLE),
+            namespace, "taskset", "-c", "0", python, "-m", "ucdhcp", "serve", "-c",
+            config or str(EXAMPLE),
             output=self.log,
         )  # fmt: skip
         self.wait_for("server_started", 20)
@@ -404,7 +407,7 @@ def main() -> int:
     p.add_argument("--seconds", type=float, required=True)
     s = sub.add_parser("storm")
     s.add_argument("--count", type=int, default=20000)
-    parser.add_argument("--server", action="append", default=[], help="NAME=PYTHON")
+    parser.add_argument("--server", action="append", default=[], help="NAME=PYTHON[,CONFIG]")
     parser.add_argument("--shapes", default=",".join((*SHAPES, "storm")))
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--json")

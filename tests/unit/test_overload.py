@@ -2,7 +2,7 @@
 fair share and the stale flag. Plain values in, no sockets."""
 
 from ucdhcp.core.limits import UNSHED, ReplyLimits
-from ucdhcp.runtime.overload import CALM_SECONDS, SHARE_FLOOR, QueueWatch
+from ucdhcp.runtime.overload import CALM_SECONDS, SHARE_FLOOR, QueueWatch, rcvbuf_errors
 from ucdhcp.runtime.stats import Statistics
 
 SHORT, LONG = 0.001, 0.05  # seconds of queue: below and above the shedding threshold
@@ -63,3 +63,25 @@ def test_a_queue_older_than_max_wait_drops_what_is_read_until_it_is_short_again(
     assert queue.limits.stale
     queue.adjust(0.5, BACKLOG, now=100.01)
     assert not queue.limits.stale
+
+
+def test_rcvbuf_errors_is_read_from_the_udp_lines_of_snmp(tmp_path) -> None:
+    snmp = tmp_path / "snmp"
+    snmp.write_text(
+        "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n"
+        "Udp: 7534549 0 19503 7554089 622 0\n"
+        "UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors\n"
+        "UdpLite: 0 0 0 0 0 0\n"
+    )
+    assert rcvbuf_errors(str(snmp)) == 622
+    assert rcvbuf_errors(str(tmp_path / "missing")) is None
+
+
+def test_kernel_drops_are_split_between_a_full_queue_and_the_source_filter() -> None:
+    queue = watch()
+    queue._count_drops(10)  # no filter ever attached: all the queue's
+    assert queue.stats.receive_drops == {"queue_full": 10}
+    queue._filter_version = 1
+    queue._rcvbuf_errors = (rcvbuf_errors() or 0) + 10**9  # RcvbufErrors did not grow
+    queue._count_drops(500)
+    assert queue.stats.receive_drops == {"queue_full": 10, "source_filter": 500}

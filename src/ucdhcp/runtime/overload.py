@@ -43,6 +43,17 @@ _MEMINFO = struct.Struct("9I")  # SK_MEMINFO_RMEM_ALLOC is [0], SK_MEMINFO_DROPS
 _SHED_CAUSES = ("over_fair_share", "stale", "sender_over_limit")
 
 
+def rcvbuf_errors(snmp: str = "/proc/net/snmp") -> int | None:
+    """The network namespace's UDP RcvbufErrors: datagrams dropped for a full receive queue,
+    on every UDP socket (None if unreadable)."""
+    try:
+        with open(snmp, encoding="ascii") as lines:
+            udp = [line.split() for line in lines if line.startswith("Udp:")]
+        return int(udp[1][udp[0].index("RcvbufErrors")])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def queue_state(sock: socket.socket) -> tuple[int, int]:
     """(bytes queued for reading, datagrams the kernel dropped since it opened) of a socket."""
     info = _MEMINFO.unpack(sock.getsockopt(socket.SOL_SOCKET, _SO_MEMINFO, _MEMINFO.size))
@@ -79,6 +90,7 @@ class QueueWatch:
         self.filtered_total = 0
         self._filter_version = 0
         self._filtered_sockets: dict[str, tuple[int, int]] = {}  # name -> (fd, version)
+        self._rcvbuf_errors = 0  # the namespace's UDP RcvbufErrors at the last reading
         self._timer: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
@@ -156,6 +168,8 @@ class QueueWatch:
             and limits.requests_from(source) >= limits.share
             and (limits.sources > 1 or limits.sources_before > 1)
         ):
+            if not self.filtered:  # from now on, drops are split by RcvbufErrors
+                self._rcvbuf_errors = rcvbuf_errors() or 0
             self.filtered[source] = now
             self.filtered_total += 1
             self._filter_version += 1
@@ -220,8 +234,7 @@ class QueueWatch:
         return sum(self.stats.by_type.values())
 
     def _read_sockets(self) -> int:
-        queued = 0
-        drops = self.stats.receive_drops
+        queued = dropped_now = 0
         for name, sock in self.sockets():
             try:
                 in_queue, dropped = queue_state(sock)
@@ -231,10 +244,24 @@ class QueueWatch:
             fd, last = self._drops.get(name, (-1, 0))
             if sock.fileno() != fd or dropped < last:
                 last = 0  # a new socket for this name: its counter starts again
-            if dropped > last:
-                # The kernel counts the filter's drops with the full queue's (sk_drops): while
-                # a filter is on, they are mostly its own.
-                cause = "source_filter" if self.filtered else "queue_full"
-                drops[cause] = drops.get(cause, 0) + dropped - last
+            dropped_now += max(dropped - last, 0)
             self._drops[name] = (sock.fileno(), dropped)
+        if dropped_now:
+            self._count_drops(dropped_now)
         return queued
+
+    def _count_drops(self, dropped: int) -> None:
+        # The kernel counts a socket's filter drops and full-queue drops together (sk_drops).
+        # Without a filter they are all the queue's; with one, the namespace's UDP
+        # RcvbufErrors (read only then) says how many of them the full queue made.
+        drops = self.stats.receive_drops
+        full = dropped
+        if self._filter_version:
+            errors = rcvbuf_errors()
+            if errors is not None:
+                full = min(max(errors - self._rcvbuf_errors, 0), dropped)
+                self._rcvbuf_errors = errors
+        if full:
+            drops["queue_full"] = drops.get("queue_full", 0) + full
+        if dropped > full:
+            drops["source_filter"] = drops.get("source_filter", 0) + dropped - full

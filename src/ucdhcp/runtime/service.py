@@ -19,6 +19,7 @@ from ..config.settled import UnsettledFileError, read_settled
 from ..core.policy import Policy
 from ..core.responder import Responder
 from .addresses import InterfaceAddress
+from .allocator import keep_large_blocks_in_mmap
 from .diagnosis import Finding, Severity, diagnose
 from .limiter import Limiter
 from .listening import AddressListening, InterfaceListening, Listening
@@ -77,6 +78,7 @@ class Service:
 
     async def start(self) -> None:
         """Bind and start answering. Raises BindError."""
+        keep_large_blocks_in_mmap()
         self._apply_logging(self.config)
         await self.listening.start()
         self._started = True

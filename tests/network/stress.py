@@ -10,7 +10,9 @@ new chaddr and, by kind:
   oversized-61   an option 61 so large that neither 43 nor 120 fits beside its echo
   victim        ciaddr = --victim for every request (reflection)
 With `--spoof-source` each request's IP source is its ciaddr (sent through a raw socket), as
-an attacker defeating a source-address reply rule or a per-source limit would do.
+an attacker defeating a source-address reply rule or a per-source limit would do. With
+`--giaddr G` each request claims to come through relay G (sent from port 67, as a relay
+does); `--count N` stops after N requests (a boot storm: `--rate` high, each phone once).
 It prints one JSON line: {"sent": N, "seconds": T}.
 
 `probe` is the legitimate phone: a valid INFORM every `--interval` (new xid, and with
@@ -36,9 +38,16 @@ PARAMETERS = bytes((55, 3, 1, 43, 120))
 VENDOR = bytes((60, 12)) + b"MS-UC-Client"
 
 
-def inform(xid: int, chaddr: bytes, ciaddr: bytes, client_id: bytes | None = None) -> bytes:
-    header = struct.pack("!BBBBIHH4s4s4s4s", 1, 1, 6, 0, xid, 0, 0, ciaddr, bytes(4), bytes(4),
-                         bytes(4))  # fmt: skip
+def inform(
+    xid: int,
+    chaddr: bytes,
+    ciaddr: bytes,
+    client_id: bytes | None = None,
+    giaddr: bytes = bytes(4),
+) -> bytes:
+    hops = 0 if giaddr == bytes(4) else 1
+    header = struct.pack("!BBBBIHH4s4s4s4s", 1, 1, 6, hops, xid, 0, 0, ciaddr, bytes(4), bytes(4),
+                         giaddr)  # fmt: skip
     header += chaddr.ljust(16, b"\x00") + bytes(192) + COOKIE
     identifier = client_id if client_id is not None else bytes((61, 7, 1)) + chaddr
     return header + bytes((53, 1, 8)) + identifier + VENDOR + PARAMETERS + b"\xff"
@@ -62,11 +71,14 @@ def flood(args: argparse.Namespace) -> None:
     else:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("0.0.0.0", args.port))  # 68: as a client does; 0: an ephemeral port
+        port = 67 if args.giaddr else args.port  # a relay sends from 67 (RFC 2131 §4.1)
+        sock.bind(("0.0.0.0", port))  # 68: as a client does; 0: an ephemeral port
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
     target = (args.server, 67)
     server = socket.inet_aton(args.server)
     victim = socket.inet_aton(args.victim) if args.victim else None
+    giaddr = socket.inet_aton(args.giaddr) if args.giaddr else bytes(4)
+    count = args.count or 1 << 62
     oversized = bytes((61, 255)) + bytes(255) + bytes((61, 25)) + bytes(25)  # echo: 284 bytes
     sent, started = 0, time.monotonic()
     deadline = started + seconds
@@ -74,7 +86,9 @@ def flood(args: argparse.Namespace) -> None:
         now = time.monotonic()
         if now >= deadline:
             break
-        due = int((now - started) * rate) + 1
+        due = min(int((now - started) * rate) + 1, count)
+        if sent >= count:
+            break
         while sent < due:
             n = sent
             chaddr = b"\x02\x99" + n.to_bytes(4, "big")
@@ -85,7 +99,7 @@ def flood(args: argparse.Namespace) -> None:
                 ciaddr = (first + n % size).to_bytes(4, "big")
             client_id = oversized if args.kind == "oversized-61" else None
             # OSError: our own send buffer is full, the flood is as fast as it can be
-            payload = inform(0x5A000000 | (n & 0xFFFFFF), chaddr, ciaddr, client_id)
+            payload = inform(0x5A000000 | (n & 0xFFFFFF), chaddr, ciaddr, client_id, giaddr)
             if args.spoof_source:
                 payload = spoofed(payload, ciaddr, server)
             with contextlib.suppress(OSError):
@@ -142,6 +156,8 @@ def main() -> None:
     f.add_argument("--victim")
     f.add_argument("--port", type=int, default=0)
     f.add_argument("--spoof-source", action="store_true")
+    f.add_argument("--giaddr")
+    f.add_argument("--count", type=int, default=0)
     p = sub.add_parser("probe")
     p.add_argument("--server", required=True)
     p.add_argument("--ciaddr", required=True)

@@ -81,8 +81,11 @@ class Segment:
 @pytest.fixture
 def segment(lab: Lab, tmp_path: Path, request: pytest.FixtureRequest) -> Segment:
     """The segment, with ucdhcp on every interface (one socket per interface) or, when the
-    test is parametrized with `single_address`, bound to its one address."""
-    single = getattr(request, "param", None) == "single_address"
+    test is parametrized with `single_address`, bound to its one address; a parameter that
+    starts with `trusted_relays` is a line of the [replies] table."""
+    param = getattr(request, "param", None)
+    single = param == "single_address"
+    replies = param if isinstance(param, str) and param.startswith("trusted_relays") else ""
     switch, server = lab.host("sw"), lab.host("uc")
     phone_ns, attacker = lab.host("ph"), lab.host("at")
     lab.link(server, "eth0", f"{SERVER}/16", switch, "p1", None)
@@ -95,7 +98,7 @@ def segment(lab: Lab, tmp_path: Path, request: pytest.FixtureRequest) -> Segment
     for port in ("p2", "p3"):
         lab.exec(switch, "ip", "link", "set", port, "type", "bridge_slave", "flood", "off")
     # The default config: per-request logging off (its volume bound has its own tests).
-    config = config_toml([Site("headquarters", ["10.1.0.0/16"], POOL01)])
+    config = config_toml([Site("headquarters", ["10.1.0.0/16"], POOL01)], replies=replies)
     config = config.replace("requests = true", "requests = false")
     if single:
         config = config.replace('address = "0.0.0.0"', f'address = "{SERVER}"')
@@ -200,3 +203,68 @@ def test_no_reply_to_a_broadcast_multicast_loopback_or_network_ciaddr(
     counters = segment.counters()
     assert counters["replies"] == {}
     assert counters["ignored"] == {"refused_destination": flood["sent"]}
+
+
+# --- relays, fair shares and the receive queue ---------------------------------------------------
+
+RELAY = "10.1.9.1"  # a relay's giaddr on the phones' subnet
+UNREAD = ("sender_over_limit", "over_fair_share", "stale")
+
+
+def parsed(counters: dict[str, Any]) -> int:
+    """Requests that got past the per-source budget and were parsed."""
+    received = counters["received"]
+    return total(received) - received.get("unread", 0)
+
+
+@pytest.mark.parametrize("segment", [f'trusted_relays = ["{RELAY}"]'], indirect=True)
+def test_a_giaddr_from_a_source_outside_trusted_relays_gets_no_more_than_a_host(
+    segment: Segment,
+) -> None:
+    # The attacker claims the trusted relay's giaddr from its own address: it is one host.
+    flood = segment.flood("distinct", 5000, 3.0, giaddr=RELAY)
+    counters = segment.counters()
+    windows = int(flood["seconds"]) + 2  # one-second windows the flood touched, at most
+    print(f"flood {flood['sent']} -> parsed {parsed(counters)}, ignored {counters['ignored']}")
+    assert 0 < parsed(counters) <= 100 * windows  # limits.requests_per_source
+    assert counters["ignored"]["sender_over_limit"] >= flood["sent"] - 100 * windows
+
+
+@pytest.mark.parametrize(
+    "segment", ["", f'trusted_relays = ["{RELAY}", "{ATTACKER}"]'], indirect=True
+)
+def test_a_relays_boot_storm_is_answered_in_full(segment: Segment) -> None:
+    # 5,000 phones behind one relay, each asking once, back to back: with every relay trusted
+    # (the default) and with this relay's giaddr and source listed. Its replies leave as
+    # frames to the phones' made-up MACs, counted when sent.
+    storm = segment.flood("distinct", 100_000, 5.0, giaddr=RELAY, count=5000)
+    assert storm["sent"] == 5000
+    wait_until(lambda: total(segment.counters()["replies"]) >= 5000, 20, "every reply")
+    counters = segment.counters()
+    print(f"storm of 5,000 in {storm['seconds']:.2f} s -> {counters['replies']}")
+    assert total(counters["replies"]) == 5000
+    assert not any(counters["ignored"].get(reason) for reason in UNREAD)
+
+
+def test_a_made_up_relays_flood_leaves_the_phone_answered_and_is_shed(segment: Segment) -> None:
+    # The default config (every source that sets giaddr counts as a relay): a flood claiming a
+    # made-up relay, each request naming an unused on-link address, far more than this build
+    # answers. The phone keeps being answered; the flood, the heaviest source, is shed before
+    # parsing (in Python, or in the kernel by the source filter).
+    seconds = 4.0
+    rss_before = segment.rss_kib()
+    process, output = segment.probe(seconds + 1)
+    flood = segment.flood("unused-ciaddr", 60_000, seconds, giaddr="10.1.3.1")
+    sent, answered = probe_result(process, output)
+    counters = segment.counters()
+    shed = counters["ignored"].get("over_fair_share", 0)
+    filtered = counters["receive_drops"].get("source_filter", 0)
+    print(
+        f"flood {flood['sent']} in {flood['seconds']:.1f} s; phone {answered}/{sent};"
+        f" parsed {parsed(counters)}, shed {shed}, filtered {filtered},"
+        f" kernel {counters['receive_drops']}"
+    )
+    assert answered >= 0.95 * sent, f"the phone was answered {answered} of {sent} times"
+    assert shed + filtered > 0.5 * flood["sent"]  # most of the flood never parsed
+    assert segment.rss_kib() - rss_before <= RSS_GROWTH_LIMIT_KIB
+    assert segment.ucdhcp.find("overload_started")

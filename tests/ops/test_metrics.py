@@ -3,6 +3,7 @@ with prometheus_client's own parser."""
 
 import asyncio
 import contextlib
+import socket
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,25 @@ async def test_scrapes_are_answered_while_slow_connections_are_held_open(
     assert answered == 20
     assert opened >= slow
     assert head.startswith("HTTP/1.0 200") and "ucdhcp_requests" in exposition(body)
+
+
+@pytest.mark.asyncio
+async def test_metrics_show_the_receive_queue_and_the_kernels_drops(tmp_path: Path) -> None:
+    async with serving(metrics_service(tmp_path)) as loopback:
+        assert isinstance(loopback, Loopback)
+        [(_, sock)] = loopback.service._sockets()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the kernel's minimum
+        loopback.client.setblocking(True)
+        for xid in range(200):  # sent without yielding: the loop reads none of them meanwhile
+            loopback.client.sendto(phone_request(xid=xid), loopback.server)
+        loopback.client.setblocking(False)
+        await asyncio.sleep(0.1)  # a few readings of the queue (every 10 ms)
+        port = loopback.service.metrics_port
+        assert port is not None
+        _, body = await scrape(port)
+    values = samples(body)
+    assert values[("ucdhcp_receive_queue_drops_total", (("cause", "queue_full"),))] > 0
+    assert values[("ucdhcp_receive_queue_bytes", ())] == 0  # read since
+    assert values[("ucdhcp_fair_share", ())] == 0  # nothing shed
+    assert values[("ucdhcp_dropping_stale", ())] == 0
+    assert values[("ucdhcp_filtered_sources", ())] == 0

@@ -3,7 +3,16 @@ requests per sender, per window, counted in fixed memory (count-min sketches).""
 
 from tests.dhcp.golden import PHONE_MAC
 from tests.dhcp.request import phone_request
-from ucdhcp.core.limits import DEPTH, WIDTH, ReplyLimits
+from ucdhcp.core.limits import (
+    ADMITTED,
+    DEPTH,
+    OVER_LIMIT,
+    OVER_SHARE,
+    STALE,
+    UNSHED,
+    WIDTH,
+    ReplyLimits,
+)
 from ucdhcp.core.responder import Ignored, Reason, Reply
 
 from .responders import respond, responder
@@ -134,12 +143,93 @@ def test_a_request_whose_reply_cannot_be_built_charges_nothing() -> None:
     assert isinstance(respond(phone_request(), service), Reply)
 
 
+def host(limits: ReplyLimits, source: str) -> int:
+    return limits.admit(source, False, None)
+
+
 def test_requests_from_one_sender_are_admitted_up_to_its_limit_per_window() -> None:
     limits = ReplyLimits(per_client=0, per_destination=0, per_sender=10)
-    assert [limits.admit("10.1.3.66") for _ in range(12)] == [True] * 10 + [False] * 2
-    assert limits.admit("10.1.2.50")  # another host, a booting phone, is not affected
+    verdicts = [host(limits, "10.1.3.66") for _ in range(12)]
+    assert verdicts == [ADMITTED] * 10 + [OVER_LIMIT] * 2
+    assert host(limits, "10.1.2.50") == ADMITTED  # another host, a booting phone, is not affected
     limits.new_window()
-    assert limits.admit("10.1.3.66")
+    assert host(limits, "10.1.3.66") == ADMITTED
+
+
+def test_a_giaddr_from_an_untrusted_source_gets_no_more_than_a_host() -> None:
+    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=10)
+    trusted = frozenset({"10.9.0.1"})
+    made_up = [limits.admit("10.1.3.66", True, trusted) for _ in range(12)]
+    assert made_up == [ADMITTED] * 10 + [OVER_LIMIT] * 2
+    # the trusted relay speaks for many phones: no fixed limit
+    assert all(limits.admit("10.9.0.1", True, trusted) == ADMITTED for _ in range(5000))
+
+
+def test_without_trusted_relays_every_relayed_source_has_no_fixed_limit() -> None:
+    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=10)
+    assert all(limits.admit("10.1.3.66", True, None) == ADMITTED for _ in range(20_000))
+    # its own unrelayed requests are one host's, counted on the same key: over the host limit
+    assert host(limits, "10.1.3.66") == OVER_LIMIT
+    assert all(limits.admit("0.0.0.0", False, None) == ADMITTED for _ in range(500))
+
+
+def test_under_overload_the_sources_above_the_share_are_dropped_first() -> None:
+    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=100)
+    for _ in range(5000):
+        limits.admit("10.1.3.66", True, None)  # a made-up relay
+    for _ in range(60):
+        host(limits, "10.1.3.77")
+    host(limits, "10.1.2.50")  # the phone's first request
+    assert limits.sources == 3 and limits.heaviest == 5000
+    limits.share = 50
+    assert limits.admit("10.1.3.66", True, None) == OVER_SHARE
+    assert host(limits, "10.1.3.77") == OVER_SHARE
+    # the phone, below its share, is never cut
+    assert [host(limits, "10.1.2.50") for _ in range(20)] == [ADMITTED] * 20
+    limits.share = UNSHED
+    assert limits.admit("10.1.3.66", True, None) == ADMITTED
+
+
+def test_the_only_source_is_never_cut_to_a_share() -> None:
+    # Max-min fairness: a relay's boot storm alone gets the whole capacity, however it queues.
+    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=100)
+    limits.share = 10
+    assert all(limits.admit("10.9.0.1", True, None) == ADMITTED for _ in range(20_000))
+    assert limits.sources == 1
+
+
+def test_stale_requests_are_dropped_whoever_sent_them() -> None:
+    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=100)
+    limits.stale = True
+    assert host(limits, "10.1.2.50") == STALE
+    assert limits.admit("10.9.0.1", True, None) == STALE
+    assert limits.senders.cells is None  # nothing charged
+
+
+def test_a_datagram_too_short_for_a_giaddr_is_one_hosts() -> None:
+    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=3)
+    service = responder(limits=limits)
+    outcomes = [respond(b"\x01" * 26, service, source=("10.1.3.66", 68)) for _ in range(5)]
+    reasons = [o.reason for o in outcomes if isinstance(o, Ignored)]
+    assert reasons == [Reason.MALFORMED] * 3 + [Reason.SENDER_OVER_LIMIT] * 2
+
+
+def test_requests_dropped_under_overload_or_stale_are_not_parsed() -> None:
+    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=100)
+    service = responder(limits=limits)
+    limits.stale = True
+    outcome = respond(phone_request(), service)
+    assert isinstance(outcome, Ignored) and outcome.reason is Reason.STALE
+    assert outcome.request is None
+    limits.stale = False
+    for _ in range(30):
+        respond(phone_request(giaddr="10.1.2.1"), service, source=("10.1.3.66", 67))
+    respond(phone_request(), service)
+    limits.share = 10
+    outcome = respond(phone_request(giaddr="10.1.2.1"), service, source=("10.1.3.66", 67))
+    assert isinstance(outcome, Ignored) and outcome.reason is Reason.OVER_FAIR_SHARE
+    assert outcome.request is None
+    assert isinstance(respond(phone_request(), service), Reply)
 
 
 def test_a_flood_from_one_host_is_dropped_unread_but_relays_and_phones_are_served() -> None:
@@ -155,7 +245,7 @@ def test_a_flood_from_one_host_is_dropped_unread_but_relays_and_phones_are_serve
     relayed = phone_request(giaddr="10.1.2.1")
     assert all(
         isinstance(respond(relayed, service, source=("10.1.2.1", 67)), Reply) for _ in range(15)
-    )  # a relay speaks for many phones: its requests are not counted per sender
+    )  # a relay speaks for many phones (no trusted_relays: any source that sets giaddr)
     assert isinstance(respond(phone_request(), service, source=("10.1.2.50", 68)), Reply)
 
 

@@ -8,7 +8,7 @@ import pytest
 from tests.dhcp.golden import PHONE_MAC, SERVER_ID
 from tests.dhcp.reply import reply_options
 from tests.dhcp.request import bootp, ip, phone_request, tlv
-from ucdhcp.core.limits import ReplyLimits
+from ucdhcp.core.limits import ADMITTED, ReplyLimits
 from ucdhcp.core.policy import Profile, RelayedInform, VendorClassMatch
 from ucdhcp.core.responder import Arrival, Ignored, Reason, Reply
 from ucdhcp.core.routing import DestinationKind
@@ -333,11 +333,34 @@ def exhausted_limits() -> ReplyLimits:
 def exhausted_sender() -> ReplyLimits:
     """Limits under which the phone's address already sent its one request this window."""
     limits = ReplyLimits(per_client=0, per_destination=0, per_sender=1)
-    assert limits.admit(PHONE[0])
+    assert limits.admit(PHONE[0], False, None) == ADMITTED
+    return limits
+
+
+def overloaded_share() -> ReplyLimits:
+    """Limits under which the queue is overloaded and the phone's address, one of two sources,
+    has had its share of this window."""
+    limits = ReplyLimits(per_client=0, per_destination=0)
+    assert limits.admit("10.1.3.66", False, None) == ADMITTED
+    assert limits.admit(PHONE[0], False, None) == ADMITTED
+    limits.share = 1
+    return limits
+
+
+def stale_queue() -> ReplyLimits:
+    limits = ReplyLimits(per_client=0, per_destination=0)
+    limits.stale = True
     return limits
 
 
 LIMITS = [
+    row(
+        "source-over-its-fair-share",
+        phone_request(),
+        Reason.OVER_FAIR_SHARE,
+        limits=overloaded_share(),
+    ),
+    row("stale-after-waiting-too-long", phone_request(), Reason.STALE, limits=stale_queue()),
     row(
         "sender-over-its-request-limit",
         phone_request(),
@@ -365,7 +388,7 @@ def test_request_gets_the_outcome_in_the_table(datagram, source, sites, policy, 
     if isinstance(expected, Reason):
         assert isinstance(outcome, Ignored), f"expected {expected}, got a reply"
         assert outcome.reason is expected
-        unread = (Reason.MALFORMED, Reason.SENDER_OVER_LIMIT)
+        unread = (Reason.MALFORMED, Reason.SENDER_OVER_LIMIT, Reason.OVER_FAIR_SHARE, Reason.STALE)
         assert (outcome.request is None) == (expected in unread)
         return
     assert isinstance(outcome, Reply), f"expected a reply, got {outcome!r}"

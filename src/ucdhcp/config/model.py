@@ -196,10 +196,15 @@ class LimitsSection(Model):
     replies_per_relay: Limit = 2000
     # Per destination port other than 67/68 (a reply to a spoofed source's port).
     replies_per_port: Limit = 50
-    # Requests (not replies) per second from one address that is not a relay; the rest are
-    # dropped unread: one host cannot take the responder's time from booting phones, however
-    # many chaddrs and ciaddrs it makes up.
+    # Requests (not replies) per second from one source address that is not a relay (no
+    # giaddr, or a giaddr from a source outside replies.trusted_relays when that is set); the
+    # rest are dropped unread: one host cannot take the responder's time from booting phones,
+    # however many chaddrs, ciaddrs or giaddrs it makes up.
     requests_per_source: Limit = 100
+    # Seconds a request may wait in the receive queue; one read later is dropped unread
+    # (stale): a phone retransmits after about 4 s (RFC 2131 §4.1), so an answer to a request
+    # older than this mostly answers one it has given up on, and delays the fresh ones.
+    max_wait: Annotated[float, Field(ge=0.1, le=10.0)] = 2.0
 
     def settings(self) -> LimitSettings:
         return LimitSettings(
@@ -208,6 +213,7 @@ class LimitsSection(Model):
             self.replies_per_relay,
             self.replies_per_port,
             self.requests_per_source,
+            self.max_wait,
         )
 
 

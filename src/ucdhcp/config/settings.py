@@ -34,6 +34,7 @@ class LimitSettings:
     replies_per_relay: int
     replies_per_port: int
     requests_per_source: int
+    max_wait: float = 2.0  # seconds in the receive queue before a request is stale
 
 
 @dataclass(frozen=True, slots=True)

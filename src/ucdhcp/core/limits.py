@@ -8,9 +8,13 @@ What is counted, each with its own limit (0 turns one off):
 - a relay (giaddr) or the broadcast address: shared by many phones, so a higher limit;
 - a destination port other than 67/68 (a reply to a spoofed source's port): a flood cannot
   aim replies at one service (DNS, mDNS, ...) across many addresses;
-- requests (not replies) from one address that is not a relay, counted before the datagram
-  is even parsed (`admit`): one host sending made-up chaddrs and ciaddrs, or requests that
-  draw no reply, cannot take the responder's time from phones that are booting.
+- requests (not replies) from every source address, relays included, counted before the
+  datagram is even parsed (`admit`): a host (no giaddr, or a giaddr from a source that is not
+  a trusted relay) gets `per_sender` a second; a relay gets no fixed limit, but while the
+  receive queue is overloaded (the runtime sets `share`, runtime/overload.py) every source
+  above the fair share is dropped first, the heaviest soonest (max-min fairness: a source
+  asking for less than its share gets all it asks). One host, whatever it puts in giaddr,
+  cannot take the responder's time from phones that are booting.
 
 Strategy: each kind of key is counted in a count-min sketch (Cormode and Muthukrishnan): DEPTH
 rows of WIDTH cells (each at most 0xFFFF), a key's count being the smallest of its cells, one
@@ -37,6 +41,14 @@ _SPREAD: Final = 0x9E3779B97F4A7C15  # 2**64 / the golden ratio (Fibonacci hashi
 # The 48 bits of a key's hash that pick its cells (16 per row): masked once, the index
 # arithmetic stays within a machine word (compiled, a 64-bit hash is often a big int).
 _DIGEST: Final = (1 << 16 * DEPTH) - 1
+UNSHED: Final = 1 << 30  # `share` when nothing is shed: above any count
+_ANY_SOURCE: Final = "0.0.0.0"  # clients without an address: shared like a relay
+
+# What `admit` decides (plain ints: the core's Reason lives above this module).
+ADMITTED: Final = 0
+OVER_LIMIT: Final = 1  # over requests_per_source
+OVER_SHARE: Final = 2  # over the fair share while the receive queue is overloaded
+STALE: Final = 3  # read after waiting longer than limits.max_wait
 
 
 class Counts:
@@ -101,6 +113,8 @@ class ReplyLimits:
     __slots__ = (
         "addresses",
         "clients",
+        "heaviest",
+        "heaviest_source",
         "per_client",
         "per_destination",
         "per_port",
@@ -108,7 +122,12 @@ class ReplyLimits:
         "per_shared",
         "ports",
         "senders",
+        "share",
         "shared",
+        "sources",
+        "sources_before",
+        "stale",
+        "windows",
     )
 
     def __init__(
@@ -129,10 +148,51 @@ class ReplyLimits:
         self.shared = Counts()
         self.ports = Counts()
         self.senders = Counts()
+        # Set by the runtime from the receive queue (runtime/overload.py), read per request.
+        self.share = UNSHED  # requests per window a source may have while overloaded
+        self.stale = False  # the queue's head has waited too long: drop what is read
+        self.sources = 0  # distinct sources this window (a count that went from 0 to 1)
+        # ... and in the window before: a phone whose request waits in the queue behind a
+        # flood has not been counted yet this window, but it was in the last one.
+        self.sources_before = 0
+        self.heaviest = 0  # the highest count of any source this window
+        self.heaviest_source = ""  # the last source to reach it
+        self.windows = 0  # windows started: the runtime spreads the share over each one
 
-    def admit(self, sender: str) -> bool:
-        """Count one request from `sender` (not a relay); False when it is over its limit."""
-        return self.senders.charge(hash(sender) & _DIGEST, self.per_sender)
+    def admit(self, sender: str, relayed: bool, trusted: frozenset[str] | None) -> int:
+        """Count one request from `sender` before it is parsed; ADMITTED or why not.
+
+        `relayed`: giaddr is set. A relayed request from a trusted relay (`trusted`, source
+        addresses; None trusts every source) or from 0.0.0.0 speaks for many phones: no fixed
+        limit, only the fair share. Anything else is one host's: `per_sender` too.
+        """
+        if self.stale:
+            return STALE
+        shared = (relayed and (trusted is None or sender in trusted)) or sender == _ANY_SOURCE
+        limit = 0 if shared else self.per_sender
+        # Counted even with no limit: when the queue overloads, the heaviest are known at once.
+        digest = hash(sender) & _DIGEST
+        senders = self.senders
+        count = senders.get(digest)
+        if count == 0:
+            self.sources += 1
+        elif limit and count >= limit:
+            return OVER_LIMIT
+        elif count >= self.share and (self.sources > 1 or self.sources_before > 1):
+            # Max-min: only a source above the share is cut, and never the only one asking
+            # (a relay's boot storm alone is answered in full, however long it queues).
+            return OVER_SHARE
+        if count < _CEILING:
+            count += 1
+            senders.raise_to(digest, count)
+            if count >= self.heaviest:
+                self.heaviest = count
+                self.heaviest_source = sender
+        return ADMITTED
+
+    def requests_from(self, sender: str) -> int:
+        """The estimated count of requests admitted from `sender` this window."""
+        return self.senders.get(hash(sender) & _DIGEST)
 
     def allow(self, chaddr: bytes, address: str, port: int, shared: bool) -> bool:
         """Charge one reply to its keys; False (nothing charged) when any is over its limit.
@@ -169,3 +229,6 @@ class ReplyLimits:
     def new_window(self) -> None:
         for counts in (self.clients, self.addresses, self.shared, self.ports, self.senders):
             counts.clear()
+        self.sources_before = self.sources
+        self.sources = self.heaviest = 0
+        self.windows += 1

@@ -180,6 +180,9 @@ class Policy:
     offer_delay: float = DEFAULT_OFFER_DELAY  # seconds the send path holds a proxy OFFER
     relayed_inform: RelayedInform = RelayedInform.CIADDR
     trusted_relays: frozenset[bytes] | None = None  # 4-byte giaddrs; None trusts every relay
+    # The same addresses dotted, as a datagram's source is given: the sources that may speak
+    # for many phones (limits.py `admit`); None trusts every source that sets giaddr.
+    trusted_sources: frozenset[str] | None = field(init=False, repr=False, compare=False)
     _routes: tuple[tuple[int, int, Site], ...] = field(init=False, repr=False, compare=False)
     _sites_by_address: dict[bytes, Site | None] = field(init=False, repr=False, compare=False)
     _option_sets: dict[tuple[str, Profile, bytes], OptionSet] = field(
@@ -200,6 +203,12 @@ class Policy:
         object.__setattr__(self, "_sites_by_address", {})
         object.__setattr__(self, "_option_sets", {})
         object.__setattr__(self, "_lean_plans", {})
+        trusted = self.trusted_relays
+        object.__setattr__(
+            self,
+            "trusted_sources",
+            None if trusted is None else frozenset(".".join(map(str, a)) for a in trusted),
+        )
 
     def profile_for(self, vendor_class: bytes) -> Profile | None:
         """The profile serving this option 60 value, or None."""

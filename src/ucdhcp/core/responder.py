@@ -14,7 +14,7 @@ from ..wire.message import CLIENT_PORT, Message, MessageType, Op, dotted, parse_
 from ..wire.options import OptionCode
 from ..wire.relay import link_selection
 from ..wire.reply import encode_plain_reply, encode_reply
-from .limits import ReplyLimits
+from .limits import ADMITTED, OVER_LIMIT, OVER_SHARE, ReplyLimits
 from .policy import Policy, Profile, Site
 from .routing import (
     LIMITED_BROADCAST,
@@ -39,7 +39,6 @@ _MAX_MESSAGE_SIZE: Final = int(OptionCode.MAX_MESSAGE_SIZE)
 _CIADDR: Final = DestinationKind.CIADDR
 _RELAY: Final = DestinationKind.RELAY
 _BROADCAST: Final = DestinationKind.BROADCAST
-_UNSPECIFIED: Final = "0.0.0.0"
 
 
 class Reason(StrEnum):
@@ -60,13 +59,22 @@ class Reason(StrEnum):
     # the reply would go to a broadcast, multicast, loopback, zero or network address taken
     # from the packet: one request must never reach many hosts, or this host
     REFUSED_DESTINATION = "refused_destination"
-    # more requests this second from one address (not a relay) than limits.requests_per_source:
-    # dropped before parsing, so a flood from one host costs little
+    # more requests this second from one host than limits.requests_per_source (a giaddr from a
+    # source outside replies.trusted_relays, when set, makes no host a relay): dropped before
+    # parsing, so a flood from one host costs little
     SENDER_OVER_LIMIT = "sender_over_limit"
+    # the receive queue is overloaded and this source has had more than its fair share of this
+    # second (the heaviest sources first, runtime/overload.py): dropped before parsing
+    OVER_FAIR_SHARE = "over_fair_share"
+    # read after waiting in the receive queue longer than limits.max_wait: its phone has given
+    # up on it or is about to retransmit; dropped before parsing
+    STALE = "stale"
 
 
 # The reasons a flood draws, as constants (a member looked up on the class is a dict look-up).
 _SENDER_OVER_LIMIT: Final = Reason.SENDER_OVER_LIMIT
+_OVER_FAIR_SHARE: Final = Reason.OVER_FAIR_SHARE
+_STALE: Final = Reason.STALE
 _RATE_LIMITED: Final = Reason.RATE_LIMITED
 _MALFORMED: Final = Reason.MALFORMED
 
@@ -167,14 +175,14 @@ class Responder:
     def respond(self, datagram: bytes, source: tuple[str, int], arrival: Arrival) -> Outcome:
         policy = self.policy  # one read: a reload mid-decision cannot mix two configs
         limits = self.limits
-        if (
-            limits is not None
-            and limits.per_sender
-            and datagram[24:28] == ZERO  # giaddr: a relay speaks for many phones
-            and source[0] != _UNSPECIFIED
-            and not limits.admit(source[0])
-        ):
-            return Ignored(_SENDER_OVER_LIMIT)
+        if limits is not None:
+            # Every source, before parsing: giaddr (bytes 24-28) only says whether it claims
+            # to speak for many phones, which a trusted relay may (a datagram too short to
+            # have a giaddr is one host's).
+            relayed = datagram[24:28] != ZERO and len(datagram) >= 28
+            verdict = limits.admit(source[0], relayed, policy.trusted_sources)
+            if verdict != ADMITTED:
+                return Ignored(_dropped_unread(verdict))
         try:
             request = parse_message(datagram)
             if self.lean:
@@ -184,6 +192,12 @@ class Responder:
             return _decide(request, policy, source, arrival, limits)
         except DecodeError as error:
             return Ignored(_MALFORMED, None, str(error))
+
+
+def _dropped_unread(verdict: int) -> Reason:
+    if verdict == OVER_LIMIT:
+        return _SENDER_OVER_LIMIT
+    return _OVER_FAIR_SHARE if verdict == OVER_SHARE else _STALE
 
 
 def _lean_inform(

@@ -30,6 +30,21 @@ _COUNTERS = (
     ("sites", "ucdhcp_site_replies", "site", "Replies sent, by site"),
     ("send_errors", "ucdhcp_send_errors", "error", "Socket send and ICMP errors, by errno"),
     ("reloads", "ucdhcp_config_reloads", "result", "Configuration reloads, by result"),
+    (
+        "receive_drops",
+        "ucdhcp_receive_queue_drops",
+        "cause",
+        "Requests the kernel dropped (SO_MEMINFO): queue_full, or source_filter while the"
+        " heaviest sources are filtered",
+    ),
+)
+_QUEUE_GAUGES = (
+    # (snapshot["queue"] key, metric name, help)
+    ("queued_bytes", "ucdhcp_receive_queue_bytes", "Bytes waiting in the receive queues"),
+    ("wait_ms", "ucdhcp_receive_queue_wait_ms", "Estimated wait of a request arriving now, ms"),
+    ("fair_share", "ucdhcp_fair_share", "Requests/s a source may have while shedding; 0: none"),
+    ("stale", "ucdhcp_dropping_stale", "1 while requests read are dropped as stale"),
+    ("filtered_sources", "ucdhcp_filtered_sources", "Sources dropped in the kernel but a sample"),
 )
 _MAX_HEADERS = 64
 _LINE_LIMIT = 8192  # bytes per request line or header; longer ones get nothing
@@ -57,6 +72,11 @@ class CountersCollector(Collector):
             for value, count in sorted(snapshot.get(key, {}).items()):
                 family.add_metric([str(value)], count)
             yield family
+        queue = snapshot.get("queue", {})
+        for key, name, text in _QUEUE_GAUGES:
+            gauge = GaugeMetricFamily(name, text)
+            gauge.add_metric([], queue.get(key, 0))
+            yield gauge
         served = GaugeMetricFamily("ucdhcp_interfaces_served", "Interfaces with a listening socket")
         served.add_metric([], self.interfaces())
         yield served

@@ -19,11 +19,13 @@ from ..config.settled import UnsettledFileError, read_settled
 from ..core.policy import Policy
 from ..core.responder import Responder
 from .addresses import InterfaceAddress
+from .allocator import keep_large_blocks_in_mmap
 from .diagnosis import Finding, Severity, diagnose
 from .limiter import Limiter
 from .listening import AddressListening, InterfaceListening, Listening
 from .logs import configure_logging
 from .notify import Notifier, watchdog_interval
+from .overload import QueueWatch
 from .protocol import Handling, ResponderProtocol
 from .request_log import RequestLog
 from .sockets import BindError
@@ -59,6 +61,9 @@ class Service:
             if server.address.is_unspecified
             else AddressListening(self.handling, server, shared_port)
         )
+        self.queue_watch = QueueWatch(
+            self.limiter.limits, self.stats, self._sockets, config.limits.max_wait
+        )
         self.notifier = Notifier()
         self._watchdog: asyncio.TimerHandle | None = None
         self.metrics_server: asyncio.Server | None = None  # set when [metrics] listen is on
@@ -73,6 +78,7 @@ class Service:
 
     async def start(self) -> None:
         """Bind and start answering. Raises BindError."""
+        keep_large_blocks_in_mmap()
         self._apply_logging(self.config)
         await self.listening.start()
         self._started = True
@@ -95,6 +101,11 @@ class Service:
         self.notifier.ready(self._status())
         self._schedule_watchdog()
         self.limiter.start()
+        self.queue_watch.start()
+
+    def _sockets(self) -> list[tuple[str, socket.socket]]:
+        endpoints = self.listening.endpoints.items()
+        return [(name, endpoint.protocol.sender.udp) for name, endpoint in endpoints]
 
     def _log_findings(self, addresses: list[InterfaceAddress]) -> None:
         for finding in self.diagnose(addresses):
@@ -238,6 +249,7 @@ class Service:
         )
         self._apply_logging(config)
         self.limiter.apply(config.limits)
+        self.queue_watch.max_wait = config.limits.max_wait
         self.reloads["ok"] += 1
         log.info(
             "config_reloaded",
@@ -279,6 +291,7 @@ class Service:
             self._watchdog.cancel()
             self._watchdog = None
         self.limiter.stop()
+        self.queue_watch.stop()
         if self.metrics_server is not None:
             self.metrics_server.close()
             self.metrics_server = None

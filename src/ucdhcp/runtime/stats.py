@@ -17,7 +17,16 @@ class Statistics:
     """A reply counts in `replies` only once the kernel took it; one that could not be sent
     counts in `dropped` instead, so the two always add up to the replies built."""
 
-    __slots__ = ("by_type", "dropped", "ignored", "replies", "send_errors", "sites")
+    __slots__ = (
+        "by_type",
+        "dropped",
+        "ignored",
+        "queue",
+        "receive_drops",
+        "replies",
+        "send_errors",
+        "sites",
+    )
 
     def __init__(self) -> None:
         self.by_type: dict[int | None, int] = {}  # DHCP message type, -1 malformed
@@ -26,6 +35,12 @@ class Statistics:
         self.ignored: dict[str, int] = {}  # by reason
         self.sites: dict[str, int] = {}  # replies sent per site
         self.send_errors: dict[str, int] = {}  # errors the socket reported later (ICMP)
+        # Datagrams the kernel dropped, by cause: queue_full, source_filter (overload.py).
+        self.receive_drops: dict[str, int] = {}
+        # The receive queues at the last reading: bytes queued, estimated wait (ms), the fair
+        # share (requests/s, 0: nothing shed), stale (1: requests read are dropped), the
+        # sources filtered in the kernel.
+        self.queue: dict[str, float] = {}
 
     def record(self, outcome: Outcome) -> None:
         """Count a decision; a Reply is counted when it is sent (`sent`) or dropped (`drop`)."""
@@ -61,6 +76,8 @@ class Statistics:
             "ignored": dict(self.ignored),
             "sites": dict(self.sites),
             "send_errors": dict(self.send_errors),
+            "receive_drops": dict(self.receive_drops),
+            "queue": dict(self.queue),
         }
 
 

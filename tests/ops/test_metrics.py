@@ -10,20 +10,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.dhcp.request import phone_request
-from ucdhcp.config.loading import build_policy, parse_config
-from ucdhcp.runtime.service import Service
+from ucdhcp.config.loading import parse_config
 
 from ..integration.conftest import Loopback, example_document, serving
-
-
-async def scrape(port: int, path: str = "/metrics") -> tuple[str, str]:
-    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
-    writer.write(f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
-    await writer.drain()
-    response = (await asyncio.wait_for(reader.read(), 5)).decode()
-    writer.close()
-    head, _, body = response.partition("\r\n\r\n")
-    return head, body
+from .metrics import metrics_service, scrape
 
 
 def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -32,13 +22,6 @@ def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         for family in text_string_to_metric_families(body)
         for sample in family.samples
     }
-
-
-def metrics_service(tmp_path: Path) -> Service:
-    document = example_document()
-    document["metrics"] = {"listen": "127.0.0.1:0"}
-    config = parse_config(document, str(tmp_path / "ucdhcp.toml"))
-    return Service(tmp_path / "ucdhcp.toml", config.settings(), build_policy(config))
 
 
 @pytest.mark.asyncio

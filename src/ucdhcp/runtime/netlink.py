@@ -40,21 +40,38 @@ def list_ipv4_addresses() -> list[InterfaceAddress]:
     Raises:
         OSError: netlink is not available.
     """
+    found: list[InterfaceAddress] = []
+    for kind, message in _dump(_RTM_GETADDR, _IFADDRMSG.pack(socket.AF_INET, 0, 0, 0, 0)):
+        entry = _parse_address(message) if kind == _RTM_NEWADDR else None
+        if entry is not None:
+            found.append(entry)
+    return found
+
+
+def _dump(kind: int, body: bytes) -> list[tuple[int, bytes]]:
+    """The messages a NLM_F_DUMP request of `kind` answers, until NLMSG_DONE.
+
+    Raises:
+        OSError: netlink is not available, or the kernel answered an error.
+    """
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
         sock.bind((0, 0))
-        request = _NLMSG_HEADER.pack(
-            _NLMSG_HEADER.size + _IFADDRMSG.size, _RTM_GETADDR, _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0
-        ) + _IFADDRMSG.pack(socket.AF_INET, 0, 0, 0, 0)
-        sock.send(request)
-        found: list[InterfaceAddress] = []
-        while True:
-            data = sock.recv(65536)
-            done = _parse_dump(data, found)
-            if done:
-                return found
+        header = _NLMSG_HEADER.pack(
+            _NLMSG_HEADER.size + len(body), kind, _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0
+        )
+        sock.send(header + body)
+        messages: list[tuple[int, bytes]] = []
+        while not _split(sock.recv(1 << 20), messages):
+            pass
+        return messages
 
 
-def _parse_dump(data: bytes, found: list[InterfaceAddress]) -> bool:
+def _split(data: bytes, messages: list[tuple[int, bytes]]) -> bool:
+    """Append the (type, payload) of each netlink message in one read; True at NLMSG_DONE.
+
+    Raises:
+        OSError: an error message, or a malformed header.
+    """
     offset = 0
     while offset + _NLMSG_HEADER.size <= len(data):
         length, kind, _flags, _seq, _pid = _NLMSG_HEADER.unpack_from(data, offset)
@@ -65,10 +82,7 @@ def _parse_dump(data: bytes, found: list[InterfaceAddress]) -> bool:
         if kind == _NLMSG_ERROR:
             code = struct.unpack_from("=i", data, offset + _NLMSG_HEADER.size)[0]
             raise OSError(-code, os.strerror(-code))
-        if kind == _RTM_NEWADDR:
-            entry = _parse_address(data[offset + _NLMSG_HEADER.size : offset + length])
-            if entry is not None:
-                found.append(entry)
+        messages.append((kind, data[offset + _NLMSG_HEADER.size : offset + length]))
         offset += (length + 3) & ~3
     return False
 
@@ -150,16 +164,10 @@ def list_neighbours() -> list[Neighbour]:
     Raises:
         OSError: netlink is not available.
     """
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
-        sock.bind((0, 0))
-        request = _NLMSG_HEADER.pack(
-            _NLMSG_HEADER.size + _NDMSG.size, _RTM_GETNEIGH, _NLM_F_REQUEST | _NLM_F_DUMP, 1, 0
-        ) + _NDMSG.pack(socket.AF_INET, 0, 0, 0, 0)
-        sock.send(request)
-        found: list[Neighbour] = []
-        while not parse_neighbour_messages(sock.recv(1 << 20), found):
-            pass
-        return found
+    found: list[Neighbour] = []
+    for kind, message in _dump(_RTM_GETNEIGH, _NDMSG.pack(socket.AF_INET, 0, 0, 0, 0)):
+        _append_neighbour(kind, message, found)
+    return found
 
 
 def parse_neighbour_messages(data: bytes, found: list[Neighbour]) -> bool:
@@ -169,22 +177,18 @@ def parse_neighbour_messages(data: bytes, found: list[Neighbour]) -> bool:
     Raises:
         OSError: an error message, or a malformed header.
     """
-    offset = 0
-    while offset + _NLMSG_HEADER.size <= len(data):
-        length, kind, _flags, _seq, _pid = _NLMSG_HEADER.unpack_from(data, offset)
-        if length < _NLMSG_HEADER.size:
-            raise OSError("malformed netlink message")
-        if kind == _NLMSG_DONE:
-            return True
-        if kind == _NLMSG_ERROR:
-            code = struct.unpack_from("=i", data, offset + _NLMSG_HEADER.size)[0]
-            raise OSError(-code, os.strerror(-code))
-        if kind in (_RTM_NEWNEIGH, _RTM_DELNEIGH):
-            entry = _parse_neighbour(data[offset + _NLMSG_HEADER.size : offset + length], kind)
-            if entry is not None:
-                found.append(entry)
-        offset += (length + 3) & ~3
-    return False
+    messages: list[tuple[int, bytes]] = []
+    done = _split(data, messages)
+    for kind, message in messages:
+        _append_neighbour(kind, message, found)
+    return done
+
+
+def _append_neighbour(kind: int, message: bytes, found: list[Neighbour]) -> None:
+    if kind in (_RTM_NEWNEIGH, _RTM_DELNEIGH):
+        entry = _parse_neighbour(message, kind)
+        if entry is not None:
+            found.append(entry)
 
 
 def _parse_neighbour(message: bytes, kind: int) -> Neighbour | None:

@@ -1,5 +1,5 @@
 """Builds the pure core (src/ucdhcp/wire, src/ucdhcp/core) and the per-packet glue around it
-(runtime/protocol.py, sender.py, stats.py, request_log.py, throttle.py) with mypyc when a
+(runtime/protocol.py, sender.py, stats.py, request_log.py, token_buckets.py) with mypyc when a
 wheel is built (`pip install .`, `pip wheel .`, the Dockerfile), and nothing else.
 
 Everything else about the package is in pyproject.toml. The compiled modules sit next to the
@@ -31,7 +31,7 @@ COMPILED_GLUE = (
     "runtime/sender.py",
     "runtime/stats.py",
     "runtime/request_log.py",  # with logging.requests on, every datagram too
-    "runtime/throttle.py",
+    "runtime/token_buckets.py",
 )
 # setuptools commands that build a wheel's contents; anything else (metadata, sdist,
 # editable_wheel) must not run mypyc, which takes seconds.

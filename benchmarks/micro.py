@@ -29,7 +29,7 @@ from baseline_responder import FixedReply, build_reply
 
 from ucdhcp.config.loading import build_policy, parse_config
 from ucdhcp.config.model import LoggingSection
-from ucdhcp.core.limits import ReplyLimits
+from ucdhcp.core.limits import LimitSettings, ReplyLimits
 from ucdhcp.core.responder import Arrival, Reply, Responder
 from ucdhcp.runtime.logs import configure_logging
 from ucdhcp.runtime.protocol import Handling, ResponderProtocol
@@ -131,9 +131,13 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
     # chaddr, reset every second by a timer); set out of reach so no call here is refused.
     # The highest count a cell holds is 0xFFFF: `windowed` starts a new window every 2**15
     # calls, as the service's timer would, or every later call would be refused.
-    limits = ReplyLimits(per_client=10**9, per_destination=0)
+    limits = ReplyLimits(LimitSettings(replies_per_client=10**9))
     responder = Responder(policy, limits)
-    general = Responder(policy, ReplyLimits(per_client=10**9, per_destination=0), lean=False)
+    general = Responder(
+        policy,
+        ReplyLimits(LimitSettings(replies_per_client=10**9)),
+        lean=False,
+    )
 
     def windowed(function: Callable[[], object]) -> Callable[[], object]:
         calls = 0

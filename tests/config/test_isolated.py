@@ -52,7 +52,7 @@ def test_child_reports_every_problem_with_file_and_field_like_an_in_process_load
 
 
 def test_child_validates_the_bytes_it_is_given_not_the_file(tmp_path: Path) -> None:
-    # A reload validates the bytes the server read once the file settled (settled.py).
+    # A reload validates the bytes the server read once the file settled (written.py).
     path = tmp_path / "ucdhcp.toml"
     path.write_text(BROKEN, encoding="utf-8")
     settings, policy = asyncio.run(validate_async(path, EXAMPLE.read_bytes()))

@@ -47,7 +47,7 @@ def write(path: Path, fqdn: str, requests: bool = False) -> None:
 
 def written_long_ago(path: Path) -> None:
     # A reload waits until the file has not changed for half a second (QUIET in
-    # config/settled.py); this test is about the swap, not the wait, so the complete file is
+    # config/written.py); this test is about the swap, not the wait, so the complete file is
     # dated a minute back.
     past = time.time() - 60
     os.utime(path, (past, past))

@@ -31,7 +31,7 @@ MAX_SIGHUPS = 1000
 MAX_REQUESTS = 500_000
 REPLY_TIMEOUT = 2.0
 FINAL_WAIT = 15.0  # bound on the new config being served after the last rewrite
-STOP_WAIT = 5.0  # < TIMEOUT in config/settled.py: a stop does not wait for a reload
+STOP_WAIT = 5.0  # < TIMEOUT in config/written.py: a stop does not wait for a reload
 
 
 def config_pieces(name: str, web_port: int, server_port: int) -> list[str]:

@@ -1,5 +1,5 @@
 """The compiled build (setup.py): a wheel built here holds mypyc-compiled wire/ and core/
-modules and the per-packet glue (runtime/protocol, sender, stats, request_log, throttle) beside
+modules and the per-packet glue (runtime/protocol, sender, stats, request_log, token_buckets) beside
 their sources, runs them (`--version`, server_started), answers protocol.md §7 byte for byte
 both compiled and with UCDHCP_PURE=1, and passes the core unit and property tests
 (tests/unit); a wheel whose C build fails is pure Python and still installs.
@@ -38,7 +38,7 @@ COMPILED = [
     ),
     *(
         f"ucdhcp/runtime/{name}"
-        for name in ("protocol", "sender", "stats", "request_log", "throttle")
+        for name in ("protocol", "sender", "stats", "request_log", "token_buckets")
     ),
 ]
 # The §7 exchange through the installed package, in whatever build the interpreter runs.

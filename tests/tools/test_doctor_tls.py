@@ -15,7 +15,7 @@ import pytest
 
 from tests.network.actors import tool
 from ucdhcp.tools.doctor.checklist import Status, Step
-from ucdhcp.tools.doctor.targets import Settings
+from ucdhcp.tools.doctor.targets import DoctorOptions
 from ucdhcp.tools.doctor.tls import check_server, covers
 
 POOL = "pool01.contoso.com"
@@ -114,7 +114,7 @@ class TlsServers:
 
 
 def doctor_tls(port: int, ca: Path) -> list[tuple[Status, str]]:
-    settings = Settings(timeout=3.0, ca_file=ca)
+    settings = DoctorOptions(timeout=3.0, ca_file=ca)
     checks = check_server(Step.REGISTRAR, POOL, LOOPBACK, port, settings, "SIP TLS listener")
     return [(check.status, check.detail) for check in checks]
 

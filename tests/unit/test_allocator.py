@@ -5,7 +5,7 @@ import sys
 
 CHURN = """
 import sys
-from ucdhcp.core.limits import ReplyLimits
+from ucdhcp.core.limits import LimitSettings, ReplyLimits
 from ucdhcp.runtime.allocator import keep_large_blocks_in_mmap
 
 def rss_kib():
@@ -13,7 +13,8 @@ def rss_kib():
         return next(int(l.split()[1]) for l in status if l.startswith("VmRSS"))
 
 fixed = keep_large_blocks_in_mmap() if sys.argv[1] == "fixed" else None
-limits = ReplyLimits(per_client=20, per_destination=50, per_sender=100)
+settings = LimitSettings(replies_per_client=20, replies_per_destination=50, requests_per_source=100)
+limits = ReplyLimits(settings)
 before = rss_kib()
 for window in range(30):  # windows in which different kinds of key are counted first
     for n in range(200):

@@ -21,8 +21,8 @@ PACKAGE = Path(ucdhcp.__file__).parent
 LAYERS = ("wire", "core", "config", "runtime", "tools", "commands", "cli")
 FORBIDDEN = ("asyncio", "socket", "structlog", "pydantic")
 # Pure, though they live beside the glue that uses them: counters, start-up findings, the
-# token bucket of the log throttle, the host's addresses as plain values.
-PURE_RUNTIME = ("stats.py", "diagnosis.py", "throttle.py", "addresses.py")
+# token buckets of the request log, the host's addresses as plain values.
+PURE_RUNTIME = ("stats.py", "diagnosis.py", "token_buckets.py", "addresses.py")
 PURE_MODULES = sorted(
     [
         *(PACKAGE / "wire").glob("*.py"),
@@ -137,7 +137,7 @@ import json, sys
 import ucdhcp
 after_package = sorted(sys.modules)
 import ucdhcp.core.responder, ucdhcp.core.limits
-import ucdhcp.runtime.stats, ucdhcp.runtime.diagnosis, ucdhcp.runtime.throttle
+import ucdhcp.runtime.stats, ucdhcp.runtime.diagnosis, ucdhcp.runtime.token_buckets
 after_pure = sorted(sys.modules)
 import ucdhcp.cli
 ucdhcp.cli.build_parser("serve")  # what `ucdhcp serve` imports

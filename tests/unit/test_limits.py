@@ -11,6 +11,7 @@ from ucdhcp.core.limits import (
     STALE,
     UNSHED,
     WIDTH,
+    LimitSettings,
     ReplyLimits,
 )
 from ucdhcp.core.responder import Ignored, Reason, Reply
@@ -21,7 +22,7 @@ PHONE_A, PHONE_B = bytes.fromhex("000413aaaaaa"), bytes.fromhex("000413bbbbbb")
 
 
 def test_a_client_gets_at_most_its_limit_per_window_and_others_are_not_starved() -> None:
-    limits = ReplyLimits(per_client=3, per_destination=0)
+    limits = ReplyLimits(LimitSettings(replies_per_client=3))
     allowed = [limits.allow(PHONE_A, "10.1.2.50", 68, shared=False) for _ in range(5)]
     assert allowed == [True] * 3 + [False] * 2
     assert limits.allow(PHONE_B, "10.1.2.51", 68, shared=False) is True
@@ -31,7 +32,7 @@ def test_a_client_gets_at_most_its_limit_per_window_and_others_are_not_starved()
 
 def test_a_spoofed_ciaddr_draws_at_most_the_destination_limit_whatever_the_chaddr() -> None:
     # A reflection attempt: many "clients" all claiming the victim's address as ciaddr.
-    limits = ReplyLimits(per_client=20, per_destination=5)
+    limits = ReplyLimits(LimitSettings(replies_per_client=20, replies_per_destination=5))
     victim = responder(limits=limits)
     outcomes = [
         respond(phone_request(ciaddr="10.1.2.99", chaddr=bytes((0, 4, 19, 0, 0, n))), victim)
@@ -46,7 +47,7 @@ def test_a_spoofed_ciaddr_draws_at_most_the_destination_limit_whatever_the_chadd
 def test_a_refused_reply_charges_none_of_its_keys() -> None:
     # Over the destination limit: the client's count must not move, or a flood aimed at one
     # address would use up the allowance of the phones it names as chaddr.
-    limits = ReplyLimits(per_client=5, per_destination=1)
+    limits = ReplyLimits(LimitSettings(replies_per_client=5, replies_per_destination=1))
     assert limits.allow(PHONE_A, "10.1.2.99", 68, shared=False)
     for _ in range(10):
         assert not limits.allow(PHONE_B, "10.1.2.99", 68, shared=False)
@@ -55,7 +56,7 @@ def test_a_refused_reply_charges_none_of_its_keys() -> None:
 
 
 def test_relays_and_broadcast_have_their_own_higher_limit() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=2, per_shared=100)
+    limits = ReplyLimits(LimitSettings(replies_per_destination=2, replies_per_relay=100))
     relayed = [limits.allow(n.to_bytes(6, "big"), "10.9.0.1", 67, shared=True) for n in range(150)]
     assert relayed.count(True) == 100
     assert limits.allow(PHONE_A, "10.9.0.1", 68, shared=False)  # counted apart from the relay
@@ -63,7 +64,7 @@ def test_relays_and_broadcast_have_their_own_higher_limit() -> None:
 
 def test_replies_to_one_non_dhcp_port_are_bounded_across_addresses() -> None:
     # A spoofed-source flood aimed at one service (mDNS here) through many victim addresses.
-    limits = ReplyLimits(per_client=0, per_destination=50, per_port=10)
+    limits = ReplyLimits(LimitSettings(replies_per_destination=50, replies_per_port=10))
     to_mdns = [limits.allow(b"", f"10.1.2.{n}", 5353, shared=False) for n in range(1, 101)]
     assert to_mdns.count(True) == 10
     to_clients = [limits.allow(b"", f"10.1.3.{n}", 68, shared=False) for n in range(1, 101)]
@@ -71,7 +72,7 @@ def test_replies_to_one_non_dhcp_port_are_bounded_across_addresses() -> None:
 
 
 def test_zero_turns_a_limit_off() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=0)
+    limits = ReplyLimits(LimitSettings())
     assert all(limits.allow(PHONE_A, "10.1.2.50", 5353, shared=False) for _ in range(1000))
     assert limits.clients.cells is None and limits.addresses.cells is None
     assert limits.ports.cells is None  # nothing counted, nothing allocated
@@ -80,7 +81,7 @@ def test_zero_turns_a_limit_off() -> None:
 def test_memory_is_fixed_and_every_new_phone_is_answered_whatever_came_first() -> None:
     # 100,000 distinct keys in one window, the default limits: cells hold about 1.5 keys each,
     # far from any limit, so none is refused.
-    limits = ReplyLimits(per_client=20, per_destination=50)
+    limits = ReplyLimits(LimitSettings(replies_per_client=20, replies_per_destination=50))
     allowed = [
         limits.allow(
             n.to_bytes(6, "big"), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", 68, shared=False
@@ -95,7 +96,7 @@ def test_memory_is_fixed_and_every_new_phone_is_answered_whatever_came_first() -
 
 def test_a_key_stays_limited_however_many_other_keys_are_counted() -> None:
     # Counts are never underestimated: a flood of distinct keys cannot reset the victim's.
-    limits = ReplyLimits(per_client=0, per_destination=5)
+    limits = ReplyLimits(LimitSettings(replies_per_destination=5))
     victim = []
     for n in range(100_000):
         limits.allow(b"", f"192.0.{n >> 8 & 255}.{n & 255}-{n}", 68, shared=False)
@@ -108,7 +109,7 @@ def test_a_booting_phone_is_rarely_refused_while_a_flood_holds_many_keys_at_the_
     # 5,000 chaddrs each at the per-client limit (a 100,000 requests/s flood): a new phone is
     # refused only when all of its cells are shared with them, about (5000 / WIDTH) ** DEPTH
     # = 1 in 2,250; 2,000 new phones expect about one refusal.
-    limits = ReplyLimits(per_client=20, per_destination=0)
+    limits = ReplyLimits(LimitSettings(replies_per_client=20))
     for n in range(5_000):
         for _ in range(20):
             limits.allow(b"\x02\x99" + n.to_bytes(4, "big"), "10.1.3.66", 68, shared=False)
@@ -120,7 +121,7 @@ def test_a_booting_phone_is_rarely_refused_while_a_flood_holds_many_keys_at_the_
 
 
 def test_limits_are_not_consulted_for_ignored_requests() -> None:
-    limits = ReplyLimits(per_client=1, per_destination=0)
+    limits = ReplyLimits(LimitSettings(replies_per_client=1))
     service = responder(limits=limits)
     for _ in range(5):
         assert isinstance(respond(phone_request(vendor_class=b"MSFT 5.0"), service), Ignored)
@@ -132,7 +133,7 @@ def test_limits_are_not_consulted_for_ignored_requests() -> None:
 def test_a_request_whose_reply_cannot_be_built_charges_nothing() -> None:
     # An option 61 so large (two instances, joined per RFC 3396) that neither 43 nor 120 fits
     # beside its echo: no reply, so no key is charged.
-    limits = ReplyLimits(per_client=1, per_destination=1)
+    limits = ReplyLimits(LimitSettings(replies_per_client=1, replies_per_destination=1))
     service = responder(limits=limits)
     client_id = bytes((61, 255)) + bytes(255) + bytes((61, 25)) + bytes(25)  # echo: 284 bytes
     oversized = phone_request(client_id=None, extra=client_id)
@@ -148,7 +149,7 @@ def host(limits: ReplyLimits, source: str) -> int:
 
 
 def test_requests_from_one_sender_are_admitted_up_to_its_limit_per_window() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=10)
+    limits = ReplyLimits(LimitSettings(requests_per_source=10))
     verdicts = [host(limits, "10.1.3.66") for _ in range(12)]
     assert verdicts == [ADMITTED] * 10 + [OVER_LIMIT] * 2
     assert host(limits, "10.1.2.50") == ADMITTED  # another host, a booting phone, is not affected
@@ -157,7 +158,7 @@ def test_requests_from_one_sender_are_admitted_up_to_its_limit_per_window() -> N
 
 
 def test_a_giaddr_from_an_untrusted_source_gets_no_more_than_a_host() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=10)
+    limits = ReplyLimits(LimitSettings(requests_per_source=10))
     trusted = frozenset({"10.9.0.1"})
     made_up = [limits.admit("10.1.3.66", True, trusted) for _ in range(12)]
     assert made_up == [ADMITTED] * 10 + [OVER_LIMIT] * 2
@@ -166,7 +167,7 @@ def test_a_giaddr_from_an_untrusted_source_gets_no_more_than_a_host() -> None:
 
 
 def test_without_trusted_relays_every_relayed_source_has_no_fixed_limit() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=10)
+    limits = ReplyLimits(LimitSettings(requests_per_source=10))
     assert all(limits.admit("10.1.3.66", True, None) == ADMITTED for _ in range(20_000))
     # its own unrelayed requests are one host's, counted on the same key: over the host limit
     assert host(limits, "10.1.3.66") == OVER_LIMIT
@@ -174,7 +175,7 @@ def test_without_trusted_relays_every_relayed_source_has_no_fixed_limit() -> Non
 
 
 def test_under_overload_the_sources_above_the_share_are_dropped_first() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=100)
+    limits = ReplyLimits(LimitSettings(requests_per_source=100))
     for _ in range(5000):
         limits.admit("10.1.3.66", True, None)  # a made-up relay
     for _ in range(60):
@@ -192,14 +193,14 @@ def test_under_overload_the_sources_above_the_share_are_dropped_first() -> None:
 
 def test_the_only_source_is_never_cut_to_a_share() -> None:
     # Max-min fairness: a relay's boot storm alone gets the whole capacity, however it queues.
-    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=100)
+    limits = ReplyLimits(LimitSettings(requests_per_source=100))
     limits.share = 10
     assert all(limits.admit("10.9.0.1", True, None) == ADMITTED for _ in range(20_000))
     assert limits.sources == 1
 
 
 def test_stale_requests_are_dropped_whoever_sent_them() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=100)
+    limits = ReplyLimits(LimitSettings(requests_per_source=100))
     limits.stale = True
     assert host(limits, "10.1.2.50") == STALE
     assert limits.admit("10.9.0.1", True, None) == STALE
@@ -207,7 +208,7 @@ def test_stale_requests_are_dropped_whoever_sent_them() -> None:
 
 
 def test_a_datagram_too_short_for_a_giaddr_is_one_hosts() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=3)
+    limits = ReplyLimits(LimitSettings(requests_per_source=3))
     service = responder(limits=limits)
     outcomes = [respond(b"\x01" * 26, service, source=("10.1.3.66", 68)) for _ in range(5)]
     reasons = [o.reason for o in outcomes if isinstance(o, Ignored)]
@@ -215,7 +216,7 @@ def test_a_datagram_too_short_for_a_giaddr_is_one_hosts() -> None:
 
 
 def test_requests_dropped_under_overload_or_stale_are_not_parsed() -> None:
-    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=100)
+    limits = ReplyLimits(LimitSettings(requests_per_source=100))
     service = responder(limits=limits)
     limits.stale = True
     outcome = respond(phone_request(), service)
@@ -233,7 +234,9 @@ def test_requests_dropped_under_overload_or_stale_are_not_parsed() -> None:
 
 
 def test_a_flood_from_one_host_is_dropped_unread_but_relays_and_phones_are_served() -> None:
-    limits = ReplyLimits(per_client=20, per_destination=50, per_sender=10)
+    limits = ReplyLimits(
+        LimitSettings(replies_per_client=20, replies_per_destination=50, requests_per_source=10)
+    )
     service = responder(limits=limits)
     oversized = phone_request(
         client_id=None, extra=bytes((61, 255)) + bytes(255) + bytes((61, 25)) + bytes(25)
@@ -251,6 +254,6 @@ def test_a_flood_from_one_host_is_dropped_unread_but_relays_and_phones_are_serve
 
 def test_a_limit_beyond_what_a_cell_holds_counts_as_the_largest_it_holds() -> None:
     # Config caps limits at 0xFFFF; a larger one given in code must not overflow a cell.
-    limits = ReplyLimits(per_client=10**9, per_destination=0)
+    limits = ReplyLimits(LimitSettings(replies_per_client=10**9))
     allowed = [limits.allow(PHONE_A, "10.1.2.50", 68, shared=False) for _ in range(0x10000 + 5)]
     assert allowed.count(True) == 0xFFFF

@@ -14,7 +14,7 @@ from structlog.testing import capture_logs
 
 from tests.dhcp.request import BROADCAST, phone_request
 from ucdhcp.core.responder import Ignored, Reason
-from ucdhcp.runtime.logs import REQUESTS, RequestLogger, configure_logging, request_writer
+from ucdhcp.runtime.logs import REQUESTS, DictBoundLogger, configure_logging, request_writer
 from ucdhcp.runtime.request_log import describe
 
 from .responders import answered, respond
@@ -127,7 +127,7 @@ def test_the_fast_json_writer_writes_the_bytes_structlog_would(
     try:
         configure_logging("json", "debug")
         logger = structlog.wrap_logger(
-            None, wrapper_class=RequestLogger, logger_factory_args=(REQUESTS,)
+            None, wrapper_class=DictBoundLogger, logger_factory_args=(REQUESTS,)
         ).bind()
         fast = request_writer(logger.write)
         assert fast != logger.write
@@ -163,7 +163,7 @@ def test_a_key_that_is_not_a_string_is_written_as_the_chain_writes_it(
     try:
         configure_logging("json", "info")
         logger = structlog.wrap_logger(
-            None, wrapper_class=RequestLogger, logger_factory_args=(REQUESTS,)
+            None, wrapper_class=DictBoundLogger, logger_factory_args=(REQUESTS,)
         ).bind()
         request_writer(logger.write)("info", "reply_sent", {67: "a port as a key"})
     finally:

@@ -8,7 +8,7 @@ import pytest
 from tests.dhcp.golden import PHONE_MAC, SERVER_ID
 from tests.dhcp.reply import reply_options
 from tests.dhcp.request import bootp, ip, phone_request, tlv
-from ucdhcp.core.limits import ADMITTED, ReplyLimits
+from ucdhcp.core.limits import ADMITTED, LimitSettings, ReplyLimits
 from ucdhcp.core.policy import Profile, RelayedInform, VendorClassMatch
 from ucdhcp.core.responder import Arrival, Ignored, Reason, Reply
 from ucdhcp.core.routing import DestinationKind
@@ -325,14 +325,14 @@ SITES_AND_OPTIONS = [
 
 def exhausted_limits() -> ReplyLimits:
     """Limits under which the phone already had its one reply this window."""
-    limits = ReplyLimits(per_client=1, per_destination=0)
+    limits = ReplyLimits(LimitSettings(replies_per_client=1))
     assert limits.allow(PHONE_MAC, "10.1.2.50", 68, shared=False)
     return limits
 
 
 def exhausted_sender() -> ReplyLimits:
     """Limits under which the phone's address already sent its one request this window."""
-    limits = ReplyLimits(per_client=0, per_destination=0, per_sender=1)
+    limits = ReplyLimits(LimitSettings(requests_per_source=1))
     assert limits.admit(PHONE[0], False, None) == ADMITTED
     return limits
 
@@ -340,7 +340,7 @@ def exhausted_sender() -> ReplyLimits:
 def overloaded_share() -> ReplyLimits:
     """Limits under which the queue is overloaded and the phone's address, one of two sources,
     has had its share of this window."""
-    limits = ReplyLimits(per_client=0, per_destination=0)
+    limits = ReplyLimits(LimitSettings())
     assert limits.admit("10.1.3.66", False, None) == ADMITTED
     assert limits.admit(PHONE[0], False, None) == ADMITTED
     limits.share = 1
@@ -348,7 +348,7 @@ def overloaded_share() -> ReplyLimits:
 
 
 def stale_queue() -> ReplyLimits:
-    limits = ReplyLimits(per_client=0, per_destination=0)
+    limits = ReplyLimits(LimitSettings())
     limits.stale = True
     return limits
 
@@ -373,7 +373,12 @@ LIMITS = [
         Reason.RATE_LIMITED,
         limits=exhausted_limits(),
     ),
-    row("client-within-its-reply-limit", phone_request(), ACK_TO_PHONE, limits=ReplyLimits(1, 0)),
+    row(
+        "client-within-its-reply-limit",
+        phone_request(),
+        ACK_TO_PHONE,
+        limits=ReplyLimits(LimitSettings(replies_per_client=1)),
+    ),
 ]
 
 TABLE = (

@@ -2,15 +2,14 @@
 
 import argparse
 import json
-import socket
 
 from ..config.errors import ConfigError
 from ..config.loading import load_policy
 from ..config.model import Config
 from ..core.policy import Policy
-from ..runtime.diagnosis import Finding, Severity, diagnose
-from ..runtime.netlink import list_ipv4_addresses
-from ..runtime.sockets import BindError, Listener, refuse_if_taken
+from ..runtime.diagnosis import Finding, FindingLevel, diagnose
+from ..runtime.netlink import list_ipv4_addresses, list_links
+from ..runtime.sockets import BindError, SocketSpec, refuse_if_taken
 from ..tools.config_check import describe_error, describe_policy, render_policy
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
 
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(describe_policy(policy, findings if args.runtime else None), indent=2))
     else:
         print(render_policy(policy, findings))
-    failed = any(finding.severity is Severity.ERROR for finding in findings)
+    failed = any(finding.severity is FindingLevel.ERROR for finding in findings)
     return EXIT_RUNTIME if failed else EXIT_OK
 
 
@@ -61,16 +60,16 @@ def runtime_findings(config: Config, policy: Policy) -> list[Finding]:
     server = config.server
     findings: list[Finding] = []
     try:
-        refuse_if_taken(Listener(str(server.address), server.port, server.receive_buffer))
+        refuse_if_taken(SocketSpec(str(server.address), server.port, server.receive_buffer))
         findings.append(
             Finding(
-                "port_available", Severity.INFO, f"UDP {server.address}:{server.port} can be bound"
+                "port_available",
+                FindingLevel.INFO,
+                f"UDP {server.address}:{server.port} can be bound",
             )
         )
     except BindError as error:
-        findings.append(Finding("port_unavailable", Severity.ERROR, str(error)))
+        findings.append(Finding("port_unavailable", FindingLevel.ERROR, str(error)))
     if not server.address.is_unspecified:
         return findings
-    links = frozenset(name for _, name in socket.if_nameindex())
-    relays = bool(config.replies.trusted_relays)
-    return findings + diagnose(policy, list_ipv4_addresses(), server.interfaces, relays, links)
+    return findings + diagnose(policy, list_ipv4_addresses(), server.interfaces, list_links())

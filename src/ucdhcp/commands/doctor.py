@@ -12,7 +12,7 @@ from ..tools.deployment import SiteValues, ToolError
 from ..tools.doctor.checklist import Check, Checklist, render
 from ..tools.doctor.dhcp import ProbeRequest, probe_targets
 from ..tools.doctor.examine import examine
-from ..tools.doctor.targets import SIP_TLS_PORT, Settings, Targets
+from ..tools.doctor.targets import SIP_TLS_PORT, DoctorOptions, Targets
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME
 from .site_arguments import add_site_arguments, load_deployment
 
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if checklist.ok else EXIT_RUNTIME
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace) -> DoctorOptions:
     if args.interface and (args.sip_server or args.config or args.ntp_server):
         raise ToolError(
             "-i IF takes the values from the DHCP answer: no --sip-server, -c, --ntp-server"
@@ -87,7 +87,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             ipaddress.ip_address(args.dns)
         except ValueError:
             raise ToolError(f"--dns {args.dns!r}: expected an IP address") from None
-    return Settings(args.timeout, args.dns, args.ca, args.sip_port)
+    return DoctorOptions(args.timeout, args.dns, args.ca, args.sip_port)
 
 
 def _targets(args: argparse.Namespace) -> Targets:

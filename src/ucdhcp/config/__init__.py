@@ -6,6 +6,6 @@ settings.py, errors.py and isolated.py only, never pydantic (isolated.py says wh
   the models to a pure Policy;
 - settings.py: what the server keeps of a config, as plain dataclasses;
 - isolated.py: validation in a child process, for the server;
-- settled.py: reading a file its writer has finished;
+- written.py: reading a file its writer has finished;
 - errors.py: ConfigError.
 """

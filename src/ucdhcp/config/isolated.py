@@ -1,7 +1,7 @@
 """Validating a config in a child process, so that the serving process never imports pydantic.
 
 Strategy: `serve` and each reload run `python -m ucdhcp.config.isolated PATH` (the file's
-bytes on stdin when the server has already read them, settled.py). The child validates them
+bytes on stdin when the server has already read them, written.py). The child validates them
 with pydantic (loading.py) and writes the result to stdout as a pickle: the Settings and the
 pure Policy, or the problems of a ConfigError. The server then holds only plain dataclasses:
 pydantic's models and validators (about 13 MB, most of a server's memory) live in the child

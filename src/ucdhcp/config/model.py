@@ -1,10 +1,11 @@
 """The config's pydantic models: every section and field, strict TOML types, unknown keys
 forbidden, and the checks that blame one field."""
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
-from typing import Annotated, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -32,8 +33,11 @@ from ..wire.vendor import CertProvisioning, VlanIdFormat
 from .errors import FieldValueError
 from .settings import (
     LimitSettings,
+    LogFormat,
     LoggingSettings,
+    LogLevel,
     MetricsSettings,
+    RequestLevel,
     ServerSettings,
     Settings,
 )
@@ -42,6 +46,7 @@ DEFAULT_PATH_TEXT = "/CertProv/CertProvisioningService.svc"
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _T = TypeVar("_T")
+_S = TypeVar("_S", ServerSettings, LoggingSettings, MetricsSettings, LimitSettings)
 
 
 def _fqdn(value: str) -> str:
@@ -114,6 +119,12 @@ class Model(BaseModel):
     # (ints still pass for floats: no information is lost)
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
+    def _settings(self, kind: type[_S], **derived: Any) -> _S:
+        """What the server keeps of this section (settings.py), by keyword: each field has
+        the name it has in the file, and `derived` gives the values computed from them."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(kind)}
+        return kind(**(values | derived))
+
 
 InterfaceName = Annotated[str, Field(pattern=r"^[^/\s:]{1,15}$")]  # IFNAMSIZ - 1
 # Option 60 values as phones send them: printable ASCII without quotes or shell/batch
@@ -149,9 +160,7 @@ class ServerSection(Model):
 
     def settings(self) -> ServerSettings:
         interfaces = None if self.interfaces is None else tuple(self.interfaces)
-        return ServerSettings(
-            self.address, self.port, interfaces, self.server_id, self.receive_buffer
-        )
+        return self._settings(ServerSettings, interfaces=interfaces)
 
 
 def _proxy_offer_profiles(profiles: list[Profile]) -> list[Profile]:
@@ -207,14 +216,7 @@ class LimitsSection(Model):
     max_wait: Annotated[float, Field(ge=0.1, le=10.0)] = 2.0
 
     def settings(self) -> LimitSettings:
-        return LimitSettings(
-            self.replies_per_client,
-            self.replies_per_destination,
-            self.replies_per_relay,
-            self.replies_per_port,
-            self.requests_per_source,
-            self.max_wait,
-        )
+        return self._settings(LimitSettings)
 
 
 class MetricsSection(Model):
@@ -240,14 +242,15 @@ class MetricsSection(Model):
         return str(address), int(port)
 
     def settings(self) -> MetricsSettings:
-        return MetricsSettings(self.listen, None if self.listen is None else self.endpoint())
+        endpoint = None if self.listen is None else self.endpoint()
+        return self._settings(MetricsSettings, endpoint=endpoint)
 
 
 class LoggingSection(Model):
-    format: Literal["auto", "json", "console"] = "auto"
-    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: LogFormat = "auto"
+    level: LogLevel = "info"
     requests: bool = False  # one event per decision; costs throughput
-    request_level: Literal["debug", "info"] = "info"
+    request_level: RequestLevel = "info"
     # request_ignored events per reason per second (burst of the same size); the rest are
     # counted and summarised, so a flood of junk cannot fill the disk
     ignored_rate: Annotated[float, Field(gt=0, le=100000)] = 10.0
@@ -257,14 +260,7 @@ class LoggingSection(Model):
     requests_rate: Annotated[float, Field(ge=0, le=10_000_000)] = 1000.0
 
     def settings(self) -> LoggingSettings:
-        return LoggingSettings(
-            self.format,
-            self.level,
-            self.requests,
-            self.request_level,
-            self.ignored_rate,
-            self.requests_rate,
-        )
+        return self._settings(LoggingSettings)
 
 
 class ExtraOption(Model):
@@ -435,7 +431,6 @@ class Config(Model):
             logging=self.logging.settings(),
             metrics=self.metrics.settings(),
             limits=self.limits.settings(),
-            relays_configured=bool(self.replies.trusted_relays),
         )
 
 

@@ -3,7 +3,8 @@
 Strategy: pydantic validates the file (model.py) in a short-lived child process (isolated.py);
 the server receives these settings and the pure Policy, so it never imports pydantic, whose
 models and validators are most of a server's memory (benchmarks/README.md, memory). Only the
-values the runtime reads are here; the models keep every default and constraint.
+values the runtime reads are here; the models keep every default and constraint. Each field
+has its name in the file (model.py builds these by keyword, and a test compares the fields).
 """
 
 import ipaddress
@@ -11,11 +12,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
+from ..core.limits import LimitSettings
+
 DEFAULT_PATH = Path("/etc/ucdhcp/ucdhcp.toml")
 REQUESTS_BURST = 20  # logging.requests_rate: seconds' worth of events logged in one burst
 
 LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["debug", "info", "warning", "error"]
+RequestLevel = Literal["debug", "info"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +32,11 @@ class ServerSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class LimitSettings:
-    replies_per_client: int
-    replies_per_destination: int
-    replies_per_relay: int
-    replies_per_port: int
-    requests_per_source: int
-    max_wait: float = 2.0  # seconds in the receive queue before a request is stale
-
-
-@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     format: LogFormat
     level: LogLevel
     requests: bool
-    request_level: Literal["debug", "info"]
+    request_level: RequestLevel
     ignored_rate: float
     requests_rate: float
 
@@ -59,8 +53,21 @@ class Settings:
     logging: LoggingSettings
     metrics: MetricsSettings
     limits: LimitSettings
-    relays_configured: bool  # replies.trusted_relays is set (diagnosis.py)
 
+
+__all__ = [
+    "DEFAULT_PATH",
+    "REQUESTS_BURST",
+    "LimitSettings",
+    "LogFormat",
+    "LogLevel",
+    "LoggingSettings",
+    "MetricsSettings",
+    "RequestLevel",
+    "ServerSettings",
+    "Settings",
+    "described",
+]
 
 Section = ServerSettings | LoggingSettings | MetricsSettings | LimitSettings
 

@@ -1,5 +1,5 @@
 """Abuse limits on replies, per one-second window, in fixed memory. Pure: the service starts a
-new window on a timer (runtime/limiter.py), so no clock is read per packet.
+new window on a timer (runtime/limit_window.py), so no clock is read per packet.
 
 What is counted, each with its own limit (0 turns one off):
 - the client (chaddr): one phone or tool looping;
@@ -10,7 +10,7 @@ What is counted, each with its own limit (0 turns one off):
   aim replies at one service (DNS, mDNS, ...) across many addresses;
 - requests (not replies) from every source address, relays included, counted before the
   datagram is even parsed (`admit`): a host (no giaddr, or a giaddr from a source that is not
-  a trusted relay) gets `per_sender` a second; a relay gets no fixed limit, but while the
+  a trusted relay) gets `requests_per_source` a second; a relay gets no fixed limit, but while the
   receive queue is overloaded (the runtime sets `share`, runtime/overload.py) every source
   above the fair share is dropped first, the heaviest soonest (max-min fairness: a source
   asking for less than its share gets all it asks). One host, whatever it puts in giaddr,
@@ -27,6 +27,8 @@ refuse it once in 3,000. Apart from the per-sender request count, only replies t
 built are charged, so requests that draw no reply cannot use up anyone's allowance.
 """
 
+import math
+from dataclasses import dataclass
 from typing import Final
 
 from ..wire.message import CLIENT_PORT, SERVER_PORT
@@ -109,19 +111,29 @@ class Counts:
         self.cells = None
 
 
+@dataclass(frozen=True, slots=True)
+class LimitSettings:
+    """The config's [limits], each field named as there (config/model.py has the shipped
+    defaults and the bounds). Here every default is off: 0 turns a limit off, and no request
+    is too old by default."""
+
+    replies_per_client: int = 0
+    replies_per_destination: int = 0
+    replies_per_relay: int = 0  # and the broadcast address
+    replies_per_port: int = 0  # destination ports other than 67/68
+    requests_per_source: int = 0  # requests, not replies; relays excepted (`admit`)
+    max_wait: float = math.inf  # seconds in the receive queue (runtime/overload.py)
+
+
 class ReplyLimits:
     __slots__ = (
         "addresses",
         "clients",
         "heaviest",
         "heaviest_source",
-        "per_client",
-        "per_destination",
-        "per_port",
-        "per_sender",
-        "per_shared",
         "ports",
         "senders",
+        "settings",
         "share",
         "shared",
         "sources",
@@ -130,19 +142,8 @@ class ReplyLimits:
         "windows",
     )
 
-    def __init__(
-        self,
-        per_client: int,
-        per_destination: int,
-        per_shared: int = 0,
-        per_port: int = 0,
-        per_sender: int = 0,
-    ) -> None:
-        self.per_client = per_client  # 0: no limit
-        self.per_destination = per_destination
-        self.per_shared = per_shared
-        self.per_port = per_port
-        self.per_sender = per_sender  # requests, not replies
+    def __init__(self, settings: LimitSettings) -> None:
+        self.settings = settings  # a reload replaces it; the counts of the window are kept
         self.clients = Counts()
         self.addresses = Counts()
         self.shared = Counts()
@@ -164,12 +165,12 @@ class ReplyLimits:
 
         `relayed`: giaddr is set. A relayed request from a trusted relay (`trusted`, source
         addresses; None trusts every source) or from 0.0.0.0 speaks for many phones: no fixed
-        limit, only the fair share. Anything else is one host's: `per_sender` too.
+        limit, only the fair share. Anything else is one host's: `requests_per_source` too.
         """
         if self.stale:
             return STALE
         shared = (relayed and (trusted is None or sender in trusted)) or sender == _ANY_SOURCE
-        limit = 0 if shared else self.per_sender
+        limit = 0 if shared else self.settings.requests_per_source
         # Counted even with no limit: when the queue overloads, the heaviest are known at once.
         digest = hash(sender) & _DIGEST
         senders = self.senders
@@ -202,7 +203,8 @@ class ReplyLimits:
         # All keys are checked before any is charged: a refused reply must not use up the
         # allowance of the keys that were still under their limits. Each key's cells are read
         # once: its estimate decides, and the charge raises its cells to one more.
-        client_limit = min(self.per_client, _CEILING)
+        settings = self.settings
+        client_limit = min(settings.replies_per_client, _CEILING)
         client = client_count = 0
         if client_limit:
             client = hash(chaddr) & _DIGEST
@@ -210,14 +212,16 @@ class ReplyLimits:
             if client_count >= client_limit:
                 return False
         addresses = self.shared if shared else self.addresses
-        address_limit = min(self.per_shared if shared else self.per_destination, _CEILING)
+        address_limit = min(
+            settings.replies_per_relay if shared else settings.replies_per_destination, _CEILING
+        )
         destination = address_count = 0
         if address_limit:
             destination = hash(address) & _DIGEST
             address_count = addresses.get(destination)
             if address_count >= address_limit:
                 return False
-        port_limit = 0 if port in SHARED_PORTS else self.per_port
+        port_limit = 0 if port in SHARED_PORTS else settings.replies_per_port
         if port_limit and not self.ports.charge(port * _SPREAD & _DIGEST, port_limit):
             return False
         if client_limit:

@@ -11,7 +11,7 @@ from ..core.policy import Policy
 from .addresses import InterfaceAddress, served_interfaces
 
 
-class Severity(StrEnum):
+class FindingLevel(StrEnum):
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
@@ -20,7 +20,7 @@ class Severity(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Finding:
     event: str  # snake_case log event name
-    severity: Severity
+    severity: FindingLevel
     message: str
     fields: dict[str, object] = field(default_factory=dict)
 
@@ -29,10 +29,10 @@ def diagnose(
     policy: Policy,
     addresses: Sequence[InterfaceAddress],
     wanted: Sequence[str] | None,
-    relays_configured: bool,
     links: frozenset[str] = frozenset(),
 ) -> list[Finding]:
-    """Findings in a stable order; `links` names every link, with or without IPv4."""
+    """Findings in a stable order: `wanted` is server.interfaces, `links` names every link,
+    with or without IPv4."""
     served = served_interfaces(addresses, wanted)
     findings = [_served(name, entries) for name, entries in served.items()]
     present = links | {entry.interface for entry in addresses}
@@ -43,11 +43,12 @@ def diagnose(
         findings.append(
             Finding(
                 "no_interfaces",
-                Severity.WARNING,
+                FindingLevel.WARNING,
                 "no interface with an IPv4 address to serve yet; waiting for one",
             )
         )
     networks = [entry.network for entries in served.values() for entry in entries]
+    relays_configured = bool(policy.trusted_relays)  # replies.trusted_relays lists some
     for site in policy.sites:
         unreachable = [s for s in site.subnets if not any(s.overlaps(n) for n in networks)]
         if site.subnets and len(unreachable) == len(site.subnets) and not relays_configured:
@@ -59,7 +60,7 @@ def _served(name: str, entries: list[InterfaceAddress]) -> Finding:
     addresses = [f"{e.address}/{e.network.prefixlen}" for e in entries]
     return Finding(
         "interface_served",
-        Severity.INFO,
+        FindingLevel.INFO,
         f"serving {name} ({', '.join(addresses)})",
         {"interface": name, "addresses": addresses, "server_id": str(entries[0].address)},
     )
@@ -69,13 +70,13 @@ def _missing(name: str, exists: bool) -> Finding:
     if exists:
         return Finding(
             "interface_without_ipv4",
-            Severity.WARNING,
+            FindingLevel.WARNING,
             f"interface {name} has no IPv4 address; it will be served once it gets one",
             {"interface": name},
         )
     return Finding(
         "interface_missing",
-        Severity.WARNING,
+        FindingLevel.WARNING,
         f"configured interface {name} does not exist; it will be served if it appears",
         {"interface": name},
     )
@@ -85,7 +86,7 @@ def _unreachable(site: str, subnets: list[ipaddress.IPv4Network]) -> Finding:
     text = ", ".join(str(subnet) for subnet in subnets)
     return Finding(
         "site_unreachable",
-        Severity.WARNING,
+        FindingLevel.WARNING,
         f"site {site}: subnets {text} are on no served interface and no relay is configured"
         " (replies.trusted_relays); phones there reach ucdhcp only through a DHCP relay",
         {"site": site, "subnets": [str(subnet) for subnet in subnets]},

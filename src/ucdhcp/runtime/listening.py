@@ -26,7 +26,7 @@ from .neighbours import Neighbours
 from .netlink import drain, list_ipv4_addresses, open_change_watch
 from .protocol import Handling, ResponderProtocol
 from .sender import OnLink, ReplySender, open_frame_socket
-from .sockets import Listener, open_socket, refuse_if_taken, udp_socket
+from .sockets import SocketSpec, open_socket, refuse_if_taken, udp_socket
 
 log = structlog.get_logger("ucdhcp")
 RESCAN_DELAY = 0.2  # seconds: a burst of netlink events gives one rescan
@@ -111,7 +111,7 @@ class AddressListening(Listening):
         """Raises BindError."""
         server = self.server
         address = str(server.address)
-        sock = open_socket(Listener(address, server.port, server.receive_buffer, self.reuse_port))
+        sock = open_socket(SocketSpec(address, server.port, server.receive_buffer, self.reuse_port))
         # The interface that holds the address: replies to phones on its link go out as frames.
         addresses = list_ipv4_addresses()
         interface = next((a.interface for a in addresses if a.address == server.address), None)
@@ -149,7 +149,7 @@ class InterfaceListening(Listening):
         """Raises BindError when another server holds the port."""
         server = self.server
         if not self.reuse_port:  # workers: the supervisor checked before starting them
-            refuse_if_taken(Listener("0.0.0.0", server.port, server.receive_buffer))
+            refuse_if_taken(SocketSpec("0.0.0.0", server.port, server.receive_buffer))
         # Subscribe before the first scan: a change between the two then still triggers a rescan.
         self._watch = open_change_watch()
         asyncio.get_running_loop().add_reader(self._watch, self._on_change)
@@ -190,7 +190,7 @@ class InterfaceListening(Listening):
 
     async def _add(self, name: str, arrival: Arrival, entries: list[InterfaceAddress]) -> None:
         server = self.server
-        listener = Listener("0.0.0.0", server.port, server.receive_buffer, self.reuse_port)
+        listener = SocketSpec("0.0.0.0", server.port, server.receive_buffer, self.reuse_port)
         try:
             sock = udp_socket(listener, interface=name)
         except OSError as error:

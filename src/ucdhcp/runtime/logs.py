@@ -17,10 +17,12 @@ import os
 import sys
 import time
 from collections.abc import Callable, MutableMapping
-from typing import Any, BinaryIO, Literal, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import orjson
 import structlog
+
+from ..config.settings import LogFormat
 
 REQUESTS = "ucdhcp.requests"  # the per-request log's logger name (request_log.py)
 PIPE_BUF = 4096  # bytes a pipe writes atomically (Linux, POSIX minimum 512)
@@ -238,7 +240,7 @@ def request_writer(fallback: Write) -> Write:
     return fallback if _json_requests is None else _json_requests.writer(fallback)
 
 
-class RequestLogger(structlog.BoundLoggerBase):
+class DictBoundLogger(structlog.BoundLoggerBase):
     """structlog's bound logger for per-request events (request_log.py), called with the
     event's fields as one dict: no keyword-argument copies of ~14 fields per event. The
     processors and the logger (which defers lines) are the configured ones, as for any
@@ -329,9 +331,7 @@ def _route_python_logging(level: int) -> None:
     root.setLevel(level)
 
 
-def configure_logging(
-    format: Literal["auto", "json", "console"] = "auto", level: str = "info"
-) -> None:
+def configure_logging(format: LogFormat = "auto", level: str = "info") -> None:
     """Route structlog events to stdout; safe to call again on reload."""
     global _json_requests  # noqa: PLW0603 - follows structlog's own global configuration
     use_console = format == "console" or (format == "auto" and sys.stdout.isatty())

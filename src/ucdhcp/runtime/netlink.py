@@ -18,6 +18,7 @@ __all__ = [
     "Neighbour",
     "drain",
     "list_ipv4_addresses",
+    "list_links",
     "list_neighbours",
     "open_change_watch",
     "open_neighbour_watch",
@@ -46,6 +47,11 @@ def list_ipv4_addresses() -> list[InterfaceAddress]:
         if entry is not None:
             found.append(entry)
     return found
+
+
+def list_links() -> frozenset[str]:
+    """The names of the host's links, with or without an IPv4 address."""
+    return frozenset(name for _, name in socket.if_nameindex())
 
 
 def _dump(kind: int, body: bytes) -> list[tuple[int, bytes]]:

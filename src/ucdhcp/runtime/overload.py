@@ -68,12 +68,10 @@ class QueueWatch:
         limits: ReplyLimits,
         stats: Statistics,
         sockets: Callable[[], Iterable[tuple[str, socket.socket]]],
-        max_wait: float,
     ) -> None:
         self.limits = limits
         self.stats = stats
         self.sockets = sockets
-        self.max_wait = max_wait
         self.wait = 0.0  # the last estimate, seconds
         self.queued = 0  # bytes, all sockets, at the last tick
         self._drops: dict[str, tuple[int, int]] = {}  # name -> (socket fd, its last counter)
@@ -126,7 +124,7 @@ class QueueWatch:
     def adjust(self, wait: float, backlog: float, now: float) -> None:
         """Set the share and the stale flag from the queue's wait (seconds) and length."""
         limits = self.limits
-        limits.stale = wait > self.max_wait
+        limits.stale = wait > limits.settings.max_wait
         if limits.windows != self._window:
             self._window, self._window_at = limits.windows, now
         target = self.target

@@ -14,8 +14,8 @@ from ..core.responder import Ignored, Outcome, Reason, Reply
 from ..core.routing import DestinationKind
 from ..wire.message import Message, MessageType, dotted
 from ..wire.options import OptionCode
-from .logs import REQUESTS, RequestLogger, request_writer
-from .throttle import KeyedRateLimit
+from .logs import REQUESTS, DictBoundLogger, request_writer
+from .token_buckets import TokenBuckets
 
 _REQUESTS = "requests"  # the one key of the volume bound
 _VENDOR_CLASS = int(OptionCode.VENDOR_CLASS)
@@ -31,10 +31,10 @@ class RequestLog:
 
     def __init__(
         self,
-        logger: RequestLogger,
+        logger: DictBoundLogger,
         level: str,
-        volume: KeyedRateLimit | None,
-        ignored: KeyedRateLimit,
+        volume: TokenBuckets | None,
+        ignored: TokenBuckets,
     ) -> None:
         self.logger = logger
         self.level = level
@@ -56,18 +56,18 @@ class RequestLog:
         # Bound now, once per configuration (a reload reconfigures logging, then calls this):
         # the lazy proxy wrap_logger() returns would rebuild the bound logger on every event.
         logger = structlog.wrap_logger(
-            None, wrapper_class=RequestLogger, logger_factory_args=(REQUESTS,)
+            None, wrapper_class=DictBoundLogger, logger_factory_args=(REQUESTS,)
         ).bind()
         rate = settings.requests_rate
         volume = previous.volume if previous is not None else None
         if not rate:
             volume = None
         elif volume is None or volume.rate != rate:
-            volume = KeyedRateLimit(rate, rate * REQUESTS_BURST)
+            volume = TokenBuckets(rate, rate * REQUESTS_BURST)
         ignored = previous.ignored if previous is not None else None
         if ignored is None or ignored.rate != settings.ignored_rate:
-            ignored = KeyedRateLimit(settings.ignored_rate)
-        return cls(cast(RequestLogger, logger), settings.request_level, volume, ignored)
+            ignored = TokenBuckets(settings.ignored_rate)
+        return cls(cast(DictBoundLogger, logger), settings.request_level, volume, ignored)
 
     def record(self, outcome: Outcome, source: tuple[str, int], dropped: str | None) -> None:
         now = time.monotonic()

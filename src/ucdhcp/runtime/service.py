@@ -15,15 +15,16 @@ from .. import __version__, compiled
 from ..config.errors import ConfigError
 from ..config.isolated import validate_async
 from ..config.settings import Settings, described
-from ..config.settled import UnsettledFileError, read_settled
+from ..config.written import StillWritingError, read_written
 from ..core.policy import Policy
 from ..core.responder import Responder
 from .addresses import InterfaceAddress
 from .allocator import keep_large_blocks_in_mmap
-from .diagnosis import Finding, Severity, diagnose
-from .limiter import Limiter
+from .diagnosis import FindingLevel, diagnose
+from .limit_window import LimitWindow
 from .listening import AddressListening, InterfaceListening, Listening
 from .logs import configure_logging
+from .netlink import list_links
 from .notify import Notifier, watchdog_interval
 from .overload import QueueWatch
 from .protocol import Handling, ResponderProtocol
@@ -33,15 +34,15 @@ from .stats import Statistics
 
 log = structlog.get_logger("ucdhcp")
 _LEVELS = {
-    Severity.INFO: logging.INFO,
-    Severity.WARNING: logging.WARNING,
-    Severity.ERROR: logging.ERROR,
+    FindingLevel.INFO: logging.INFO,
+    FindingLevel.WARNING: logging.WARNING,
+    FindingLevel.ERROR: logging.ERROR,
 }
 
 
 class Service:
     """The listening sockets (listening.py: per interface, or one address), the shared
-    responder, counters and request log (protocol.Handling), the reply limiter, and what a
+    responder, counters and request log (protocol.Handling), the reply limits' window, and what a
     service manager sees: READY/RELOADING/STOPPING, the watchdog, signals, the metrics endpoint.
     """
 
@@ -51,9 +52,9 @@ class Service:
         self.config_path = config_path
         self.worker = worker  # index among --workers processes sharing the port, else None
         self.config = config
-        self.limiter = Limiter(config.limits)
+        self.limit_window = LimitWindow(config.limits)
         self.stats = Statistics()
-        self.handling = Handling(Responder(policy, self.limiter.limits), self.stats)
+        self.handling = Handling(Responder(policy, self.limit_window.limits), self.stats)
         self.reloads = {"ok": 0, "failed": 0}
         server, shared_port = config.server, worker is not None
         self.listening: Listening = (
@@ -61,9 +62,7 @@ class Service:
             if server.address.is_unspecified
             else AddressListening(self.handling, server, shared_port)
         )
-        self.queue_watch = QueueWatch(
-            self.limiter.limits, self.stats, self._sockets, config.limits.max_wait
-        )
+        self.queue_watch = QueueWatch(self.limit_window.limits, self.stats, self._sockets)
         self.notifier = Notifier()
         self._watchdog: asyncio.TimerHandle | None = None
         self.metrics_server: asyncio.Server | None = None  # set when [metrics] listen is on
@@ -100,7 +99,7 @@ class Service:
         # READY=1 only now: sockets bound, policy loaded, first request answerable.
         self.notifier.ready(self._status())
         self._schedule_watchdog()
-        self.limiter.start()
+        self.limit_window.start()
         self.queue_watch.start()
 
     def _sockets(self) -> list[tuple[str, socket.socket]]:
@@ -108,7 +107,8 @@ class Service:
         return [(name, endpoint.protocol.sender.udp) for name, endpoint in endpoints]
 
     def _log_findings(self, addresses: list[InterfaceAddress]) -> None:
-        for finding in self.diagnose(addresses):
+        policy, wanted = self.responder.policy, self.config.server.interfaces
+        for finding in diagnose(policy, addresses, wanted, list_links()):
             if finding.event == "interface_served":
                 continue  # each served interface logs interface_added once its socket is open
             log.log(
@@ -161,15 +161,6 @@ class Service:
                 interval, self._schedule_watchdog
             )
 
-    def diagnose(self, addresses: list[InterfaceAddress]) -> list[Finding]:
-        return diagnose(
-            self.responder.policy,
-            addresses,
-            self.config.server.interfaces,
-            relays_configured=self.config.relays_configured,
-            links=frozenset(name for _, name in socket.if_nameindex()),
-        )
-
     def protocols(self) -> list[ResponderProtocol]:
         return self.listening.protocols()
 
@@ -197,15 +188,15 @@ class Service:
             self._reloading = None
 
     async def reload(self) -> bool:
-        """Reread the file once its writer is done (config/settled.py, read_settled); on any problem
+        """Reread the file once its writer is done (config/written.py, read_written); on any problem
         keep serving the old policy. Returns success."""
         self.notifier.reloading()
         try:
-            data = await read_settled(self.config_path)
+            data = await read_written(self.config_path)
         except OSError as error:
             why = f"cannot read: {error.strerror or error}"
             done = self._reload_failed(ConfigError(str(self.config_path), [("", why)]))
-        except UnsettledFileError as error:
+        except StillWritingError as error:
             done = self._reload_failed(ConfigError(str(self.config_path), [("", str(error))]))
         else:
             done = await self._reload(data)
@@ -248,8 +239,7 @@ class Service:
             config, server=self.config.server, metrics=self.config.metrics
         )
         self._apply_logging(config)
-        self.limiter.apply(config.limits)
-        self.queue_watch.max_wait = config.limits.max_wait
+        self.limit_window.apply(config.limits)
         self.reloads["ok"] += 1
         log.info(
             "config_reloaded",
@@ -290,7 +280,7 @@ class Service:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
-        self.limiter.stop()
+        self.limit_window.stop()
         self.queue_watch.stop()
         if self.metrics_server is not None:
             self.metrics_server.close()

@@ -17,15 +17,17 @@ class BindError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Listener:
+class SocketSpec:
+    """Where one UDP socket binds, and how."""
+
     address: str
     port: int
     receive_buffer: int
     reuse_port: bool = False  # one of several worker processes sharing the port
 
 
-def udp_socket(listener: Listener, interface: str | None = None) -> socket.socket:
-    """A non-blocking UDP socket bound to the listener, able to send broadcasts; with
+def udp_socket(spec: SocketSpec, interface: str | None = None) -> socket.socket:
+    """A non-blocking UDP socket bound as `spec` says, able to send broadcasts; with
     `interface`, it only sees (and only sends through) that device.
 
     Raises:
@@ -35,15 +37,15 @@ def udp_socket(listener: Listener, interface: str | None = None) -> socket.socke
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)  # 255.255.255.255 replies
-        if listener.reuse_port:
+        if spec.reuse_port:
             # SO_REUSEPORT: the kernel spreads datagrams over the workers' sockets by flow hash.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if interface is not None:
             # Before bind(): sockets bound to different devices may then share the port.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
-        if listener.receive_buffer:  # 0: the kernel's default (a tool's socket)
-            set_receive_buffer(sock, listener.receive_buffer)
-        sock.bind((listener.address, listener.port))
+        if spec.receive_buffer:  # 0: the kernel's default (a tool's socket)
+            set_receive_buffer(sock, spec.receive_buffer)
+        sock.bind((spec.address, spec.port))
     except OSError:
         sock.close()
         raise
@@ -51,28 +53,28 @@ def udp_socket(listener: Listener, interface: str | None = None) -> socket.socke
     return sock
 
 
-def open_socket(listener: Listener) -> socket.socket:
-    """The socket of a listener bound to one address.
+def open_socket(spec: SocketSpec) -> socket.socket:
+    """A socket bound to one address as `spec` says.
 
     Raises:
         BindError: the port is taken by another server, or privileges are missing.
     """
-    if not listener.reuse_port:  # workers: the supervisor checked before starting them
-        refuse_if_taken(listener)
+    if not spec.reuse_port:  # workers: the supervisor checked before starting them
+        refuse_if_taken(spec)
     try:
-        return udp_socket(listener)
+        return udp_socket(spec)
     except OSError as error:
-        raise BindError(_bind_failure(listener, error)) from error
+        raise BindError(_bind_failure(spec, error)) from error
 
 
-def refuse_if_taken(listener: Listener) -> None:
+def refuse_if_taken(spec: SocketSpec) -> None:
     # SO_REUSEADDR lets a UDP bind succeed next to another server that also set it, which would
     # silently split the traffic. A probe without it finds such a server first.
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        probe.bind((listener.address, listener.port))
+        probe.bind((spec.address, spec.port))
     except OSError as error:
-        raise BindError(_bind_failure(listener, error)) from error
+        raise BindError(_bind_failure(spec, error)) from error
     finally:
         probe.close()
 
@@ -96,8 +98,8 @@ def set_receive_buffer(sock: socket.socket, size: int) -> None:
         )
 
 
-def _bind_failure(listener: Listener, error: OSError) -> str:
-    where = f"{listener.address}:{listener.port}"
+def _bind_failure(spec: SocketSpec, error: OSError) -> str:
+    where = f"{spec.address}:{spec.port}"
     if error.errno == errno.EADDRINUSE:
         return (
             f"UDP {where} is already in use: another DHCP server"
@@ -113,5 +115,5 @@ def _bind_failure(listener: Listener, error: OSError) -> str:
             f" `sudo setcap cap_net_bind_service=+ep {interpreter}` (every program it runs gets it)"
         )
     if error.errno == errno.EADDRNOTAVAIL:
-        return f"cannot bind UDP {where}: no interface has address {listener.address}"
+        return f"cannot bind UDP {where}: no interface has address {spec.address}"
     return f"cannot bind UDP {where}: {error.strerror or error}"

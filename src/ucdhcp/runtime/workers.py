@@ -28,7 +28,7 @@ import structlog
 
 from ..config.settings import Settings
 from .notify import Notifier, watchdog_interval
-from .sockets import Listener, refuse_if_taken
+from .sockets import SocketSpec, refuse_if_taken
 
 log = structlog.get_logger("ucdhcp")
 READY_TIMEOUT = 30.0
@@ -87,7 +87,7 @@ class Supervisor:
     def run(self) -> int:
         """Raises BindError when the port is taken before any worker starts."""
         server = self.config.server
-        refuse_if_taken(Listener(str(server.address), server.port, server.receive_buffer))
+        refuse_if_taken(SocketSpec(str(server.address), server.port, server.receive_buffer))
         with tempfile.TemporaryDirectory(prefix="ucdhcp-") as directory:
             self.notify_path = str(Path(directory) / "notify")
             inbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

@@ -10,14 +10,14 @@ import dns.resolver
 
 from ..lint import lint_domains
 from .checklist import Check, Step, fail, ok, warn
-from .targets import Settings, Targets
+from .targets import DoctorOptions, Targets
 
 SIP_SRV = "_sipinternaltls._tcp"  # MS-SIPRE: the internal registrar, SIP over TLS
 NTP_SRV = "_ntp._udp"  # Lync phones look it up for a time source besides option 42
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
+class Lookup:
     """A lookup's records, or why there are none (`missing`: the name or the record)."""
 
     records: tuple[str, ...] = ()
@@ -39,25 +39,25 @@ class Resolver:
         self._resolver.lifetime = timeout
         self.servers = ", ".join(str(each) for each in self._resolver.nameservers)
 
-    def lookup(self, name: str, rdtype: str) -> Answer:
+    def lookup(self, name: str, rdtype: str) -> Lookup:
         try:
             answer = self._resolver.resolve(name, rdtype, search=False)
         except dns.resolver.NXDOMAIN:
-            return Answer(error="no such name (NXDOMAIN)", missing=True)
+            return Lookup(error="no such name (NXDOMAIN)", missing=True)
         except dns.resolver.NoAnswer:
-            return Answer(error=f"the name exists but has no {rdtype} record", missing=True)
+            return Lookup(error=f"the name exists but has no {rdtype} record", missing=True)
         except dns.resolver.LifetimeTimeout:
-            return Answer(
+            return Lookup(
                 error=f"no answer from {self.servers} within {self._resolver.lifetime:g} s"
             )
         except dns.resolver.NoNameservers as error:
-            return Answer(error=f"{self.servers} could not answer: {_first_line(error)}")
+            return Lookup(error=f"{self.servers} could not answer: {_first_line(error)}")
         except dns.exception.DNSException as error:
-            return Answer(error=_first_line(error))
-        return Answer(records=tuple(_text(rdata, rdtype) for rdata in answer))
+            return Lookup(error=_first_line(error))
+        return Lookup(records=tuple(_text(rdata, rdtype) for rdata in answer))
 
 
-def open_resolver(settings: Settings) -> Resolver | Check:
+def open_resolver(settings: DoctorOptions) -> Resolver | Check:
     try:
         return Resolver(settings.dns_server, settings.timeout)
     except dns.exception.DNSException as error:
@@ -84,7 +84,7 @@ def check_dns(
     return checks, addresses
 
 
-def _address_check(name: str, answer: Answer, servers: str) -> Check:
+def _address_check(name: str, answer: Lookup, servers: str) -> Check:
     if answer.records:
         return ok(Step.DNS, f"{name} resolves: {', '.join(answer.records)}")
     if answer.missing:

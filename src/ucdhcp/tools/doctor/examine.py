@@ -9,12 +9,12 @@ from dataclasses import replace
 from .checklist import Check, Checklist, Status, Step, warn
 from .dns import check_dns, open_resolver
 from .ntp import check_ntp
-from .targets import Settings, Targets
+from .targets import DoctorOptions, Targets
 from .tls import check_server
 from .web import check_path
 
 
-def examine(targets: Targets, settings: Settings, leading: Sequence[Check] = ()) -> Checklist:
+def examine(targets: Targets, settings: DoctorOptions, leading: Sequence[Check] = ()) -> Checklist:
     """Every check for these values; `leading` are checks already made (the DHCP probe)."""
     checks = list(leading)
     addresses = _literal_addresses(targets)
@@ -33,7 +33,7 @@ def examine(targets: Targets, settings: Settings, leading: Sequence[Check] = ())
 
 
 def _web_checks(
-    targets: Targets, settings: Settings, addresses: dict[str, tuple[str, ...]]
+    targets: Targets, settings: DoctorOptions, addresses: dict[str, tuple[str, ...]]
 ) -> list[Check]:
     web = targets.web
     name = web.web_server.lower()
@@ -55,7 +55,7 @@ def _web_checks(
 
 
 def _reach(
-    step: Step, name: str, port: int, addresses: dict[str, tuple[str, ...]], settings: Settings
+    step: Step, name: str, port: int, addresses: dict[str, tuple[str, ...]], settings: DoctorOptions
 ) -> list[Check]:
     found = addresses.get(name)
     if not found:

@@ -31,7 +31,7 @@ class Targets:
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
+class DoctorOptions:
     """How to check: where to ask, what to trust, how long to wait for each step."""
 
     timeout: float = 3.0

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .checklist import Check, Status, Step, fail, ok, warn
-from .targets import Settings
+from .targets import DoctorOptions
 
 # X509_V_ERR_* codes (openssl/x509_vfy.h)
 _UNTRUSTED = {2, 18, 19, 20, 21, 27}
@@ -57,7 +57,7 @@ class Verification:
     checks: list[Check] = field(default_factory=list)
 
 
-def context(settings: Settings, check_hostname: bool = True) -> ssl.SSLContext:
+def context(settings: DoctorOptions, check_hostname: bool = True) -> ssl.SSLContext:
     """Chain, name and dates, as a phone checks them: not the strict profile checks (critical
     basic constraints, key usage, key identifiers) that Python 3.13 enables by default."""
     tls = ssl.create_default_context(
@@ -88,7 +88,7 @@ def connect(
 
 
 def check_server(
-    step: Step, hostname: str, address: str, port: int, settings: Settings, role: str
+    step: Step, hostname: str, address: str, port: int, settings: DoctorOptions, role: str
 ) -> list[Check]:
     """TCP, TLS and certificate checks of `hostname`:`port` reached at `address`."""
     where = f"{hostname}:{port} ({address})"
@@ -115,7 +115,13 @@ def check_server(
 
 
 def _tcp_failure(
-    step: Step, where: str, hostname: str, port: int, error: OSError, settings: Settings, role: str
+    step: Step,
+    where: str,
+    hostname: str,
+    port: int,
+    error: OSError,
+    settings: DoctorOptions,
+    role: str,
 ) -> Check:
     if isinstance(error, TimeoutError):
         return fail(
@@ -130,7 +136,7 @@ def _tcp_failure(
     )
 
 
-def _verify(hostname: str, address: str, port: int, settings: Settings) -> Verification:
+def _verify(hostname: str, address: str, port: int, settings: DoctorOptions) -> Verification:
     result = Verification()
     try:
         with connect(address, port, hostname, unverified_context(), settings.timeout) as tls:
@@ -251,7 +257,7 @@ def _chain_text(chain: tuple[Certificate, ...]) -> str:
 
 
 def _certificate_checks(
-    step: Step, hostname: str, result: Verification, settings: Settings
+    step: Step, hostname: str, result: Verification, settings: DoctorOptions
 ) -> list[Check]:
     trust = f"--ca {settings.ca_file}" if settings.ca_file else "the system trust store"
     certificate = result.certificate

@@ -7,7 +7,7 @@ import ssl
 import time
 
 from .checklist import Check, Status, Step, fail, ok, warn
-from .targets import Settings
+from .targets import DoctorOptions
 from .tls import connect, unverified_context
 
 MAX_HEAD = 65536  # status line and headers; the body is not read
@@ -15,7 +15,7 @@ MAX_SKEW = 300.0  # seconds; Lync's sign-in tokens and Kerberos allow five minut
 
 
 def check_path(
-    hostname: str, address: str, port: int, path: str, scheme: str, settings: Settings
+    hostname: str, address: str, port: int, path: str, scheme: str, settings: DoctorOptions
 ) -> list[Check]:
     """GET `path` (certificates were judged already: this connection does not verify)."""
     url = f"{scheme}://{hostname}:{port}{path}"
@@ -113,7 +113,7 @@ def _skew_check(hostname: str, date: str | None, now: float) -> Check:
     return ok(Step.WEB, shown)
 
 
-def _reason(error: BaseException, settings: Settings) -> str:
+def _reason(error: BaseException, settings: DoctorOptions) -> str:
     if isinstance(error, TimeoutError):
         return f"no answer within {settings.timeout:g} s"
     if isinstance(error, ssl.SSLError) and error.reason:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ...runtime.addresses import InterfaceAddress
 from ...runtime.netlink import list_ipv4_addresses
-from ...runtime.sockets import Listener, udp_socket
+from ...runtime.sockets import SocketSpec, udp_socket
 from ...wire.message import CLIENT_PORT
 from ..deployment import ToolError
 from .inform import Answer, Inform, decode_answer, encode_inform, retransmit_schedule
@@ -82,7 +82,7 @@ def open_client_socket(interface: ProbeInterface, port: int = CLIENT_PORT) -> so
         ToolError: missing privileges or the port is taken.
     """
     try:
-        sock = udp_socket(Listener("0.0.0.0", port, receive_buffer=0), interface=interface.name)
+        sock = udp_socket(SocketSpec("0.0.0.0", port, receive_buffer=0), interface=interface.name)
     except OSError as error:
         raise ToolError(f"cannot open UDP {port} on {interface.name}: {_why(error)}") from None
     sock.setblocking(True)  # as a plain socket is: the probe waits with select() first

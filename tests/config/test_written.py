@@ -1,4 +1,4 @@
-"""config/settled.py's read_settled against real files and real writers: a `cat > file`
+"""config/written.py's read_written against real files and real writers: a `cat > file`
 process that holds the file open, a thread that appends and closes, a clock in the future, and
 a reader without the right to take a lease."""
 
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from ucdhcp.config.settled import (
+from ucdhcp.config.written import (
     Signature,
     Snapshot,
-    UnsettledFileError,
-    is_settled,
-    read_settled,
+    StillWritingError,
+    is_written,
+    read_written,
     snapshot,
 )
 
@@ -70,7 +70,7 @@ def wait_for_size(path: Path, size: int) -> None:
 @pytest.mark.asyncio
 async def test_a_file_written_long_ago_is_read_at_first_attempt(tmp_path: Path) -> None:
     path = written_long_ago(tmp_path / "config.toml")
-    assert await read_settled(path, quiet=QUIET, timeout=0) == CONTENT
+    assert await read_written(path, quiet=QUIET, timeout=0) == CONTENT
 
 
 @pytest.mark.asyncio
@@ -79,9 +79,9 @@ async def test_a_file_just_written_is_read_once_unchanged_for_the_quiet_time(
 ) -> None:
     path = tmp_path / "config.toml"
     path.write_bytes(CONTENT)
-    with pytest.raises(UnsettledFileError, match="kept changing for 0 s"):
-        await read_settled(path, quiet=60, timeout=0)
-    assert await read_settled(path, quiet=QUIET, timeout=WAIT) == CONTENT
+    with pytest.raises(StillWritingError, match="kept changing for 0 s"):
+        await read_written(path, quiet=60, timeout=0)
+    assert await read_written(path, quiet=QUIET, timeout=WAIT) == CONTENT
 
 
 @pytest.mark.asyncio
@@ -90,7 +90,7 @@ async def test_an_mtime_in_the_future_does_not_block_the_reload(tmp_path: Path) 
     path.write_bytes(CONTENT)
     future = time.time() + 3600  # a file copied with `cp -p` from a host whose clock is ahead
     os.utime(path, (future, future))
-    assert await read_settled(path, quiet=QUIET, timeout=WAIT) == CONTENT
+    assert await read_written(path, quiet=QUIET, timeout=WAIT) == CONTENT
 
 
 @pytest.mark.asyncio
@@ -105,7 +105,7 @@ async def test_a_writer_holding_the_file_open_is_waited_for_through_long_pauses(
     os.utime(path, (past, past))
     assert snapshot(path).data is None
 
-    reader = asyncio.create_task(read_settled(path, quiet=QUIET, timeout=WAIT))
+    reader = asyncio.create_task(read_written(path, quiet=QUIET, timeout=WAIT))
     done, _ = await asyncio.wait({reader}, timeout=5 * QUIET)
     assert not done, f"read while cat still had the file open: {reader.result()!r}"
     feed(cat, CONTENT[half:])
@@ -118,10 +118,10 @@ async def test_a_writer_holding_the_file_open_is_waited_for_through_long_pauses(
 @pytest.mark.asyncio
 async def test_a_file_held_open_for_writing_gives_up_after_the_timeout(tmp_path: Path) -> None:
     path = written_long_ago(tmp_path / "config.toml")
-    held = pytest.raises(UnsettledFileError, match=r"stayed open for writing for 0\.5 s")
+    held = pytest.raises(StillWritingError, match=r"stayed open for writing for 0\.5 s")
     with path.open("ab"), held:
-        await read_settled(path, quiet=QUIET, timeout=0.5)
-    assert await read_settled(path, quiet=QUIET, timeout=0) == CONTENT  # closed, unchanged
+        await read_written(path, quiet=QUIET, timeout=0.5)
+    assert await read_written(path, quiet=QUIET, timeout=0) == CONTENT  # closed, unchanged
 
 
 class Rewriter(threading.Thread):
@@ -159,7 +159,7 @@ async def test_a_writer_that_reopens_the_file_quickly_is_never_read_half_way(
         for _ in range(20):  # each read starts while the writer is (probably) mid-file
             # the service's own quiet time: a busy machine can pause the writer for longer
             # than QUIET, and a writer that pauses longer than the quiet time looks finished
-            reads.append(await read_settled(path, timeout=WAIT))
+            reads.append(await read_written(path, timeout=WAIT))
             if not writer.is_alive():
                 break
             await asyncio.sleep(0.013)
@@ -176,8 +176,8 @@ async def test_a_file_that_keeps_changing_gives_up_after_the_timeout(tmp_path: P
     writer.start()
     try:
         assert await asyncio.to_thread(writer.writing.wait, WAIT)  # else the old file is read
-        with pytest.raises(UnsettledFileError, match="kept changing for 2 s"):
-            await read_settled(path, timeout=2)
+        with pytest.raises(StillWritingError, match="kept changing for 2 s"):
+            await read_written(path, timeout=2)
     finally:
         writer.stop.set()
         writer.join(WAIT)
@@ -186,7 +186,7 @@ async def test_a_file_that_keeps_changing_gives_up_after_the_timeout(tmp_path: P
 @pytest.mark.asyncio
 async def test_a_missing_file_is_an_os_error_at_once(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
-        await read_settled(tmp_path / "absent.toml", quiet=QUIET, timeout=WAIT)
+        await read_written(tmp_path / "absent.toml", quiet=QUIET, timeout=WAIT)
 
 
 def signature(size: int, mtime: float) -> Signature:
@@ -211,14 +211,14 @@ def test_is_settled(
     data: bytes | None, before: Signature, after: Signature, first_seen: float, settled: bool
 ) -> None:
     current = Snapshot(data, before, after)
-    assert is_settled(current, first_seen, now=10.0, wall_ns=int(101e9), quiet=0.5) is settled
+    assert is_written(current, first_seen, now=10.0, wall_ns=int(101e9), quiet=0.5) is settled
 
 
 AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]
 READ_AS_NOBODY = """
 import asyncio, errno, fcntl, os, sys
 from pathlib import Path
-from ucdhcp.config.settled import read_settled
+from ucdhcp.config.written import read_written
 path = Path(sys.argv[1])
 fd = os.open(path, os.O_RDONLY)
 try:
@@ -228,7 +228,7 @@ except OSError as error:
 else:
     raise AssertionError("the lease was granted: this test would not test the fallback")
 os.close(fd)
-sys.stdout.buffer.write(asyncio.run(read_settled(path, quiet=0.2, timeout=10)))
+sys.stdout.buffer.write(asyncio.run(read_written(path, quiet=0.2, timeout=10)))
 """
 
 
@@ -265,7 +265,7 @@ def test_a_writer_arriving_while_the_lease_is_held_does_not_kill_the_reader(tmp_
     path.write_text("[server]\n", encoding="utf-8")
     script = """
 import fcntl, os, subprocess, sys, time
-from ucdhcp.config.settled import _take_read_lease
+from ucdhcp.config.written import _take_read_lease
 path = sys.argv[1]
 fd = os.open(path, os.O_RDONLY)
 assert _take_read_lease(fd) is True

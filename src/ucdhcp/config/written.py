@@ -27,7 +27,7 @@ POLL = 0.05
 _NO_LEASE = {errno.EACCES, errno.EPERM, errno.EINVAL, errno.ENOLCK, errno.ENOSYS}
 
 
-class UnsettledFileError(Exception):
+class StillWritingError(Exception):
     """The file was still being written when the wait ended."""
 
 
@@ -110,7 +110,7 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def is_settled(
+def is_written(
     current: Snapshot, first_seen: float, now: float, wall_ns: int, quiet: float = QUIET
 ) -> bool:
     """Whether `current` may be parsed; `first_seen` is when its signature was first observed
@@ -121,13 +121,13 @@ def is_settled(
     return unchanged_since_mtime >= quiet or now - first_seen >= quiet
 
 
-async def read_settled(
+async def read_written(
     path: Path, *, quiet: float = QUIET, timeout: float = TIMEOUT, poll: float = POLL
 ) -> bytes:
     """The file's bytes once nothing has written to it for `quiet` seconds.
 
     Raises:
-        UnsettledFileError: it kept changing, or stayed open for writing, for `timeout` seconds.
+        StillWritingError: it kept changing, or stayed open for writing, for `timeout` seconds.
         OSError: it cannot be opened or read (a missing file is not waited for).
     """
     loop = asyncio.get_running_loop()
@@ -138,10 +138,10 @@ async def read_settled(
         now = loop.time()
         if seen is None or seen[0] != current.after:
             seen = (current.after, now)
-        if is_settled(current, seen[1], now, time.time_ns(), quiet):
+        if is_written(current, seen[1], now, time.time_ns(), quiet):
             assert current.data is not None
             return current.data
         if now >= deadline:
             state = "stayed open for writing" if current.data is None else "kept changing"
-            raise UnsettledFileError(f"the file {state} for {timeout:g} s; not reloaded")
+            raise StillWritingError(f"the file {state} for {timeout:g} s; not reloaded")
         await asyncio.sleep(poll)

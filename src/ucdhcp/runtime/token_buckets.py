@@ -2,7 +2,7 @@
 Pure: the caller passes the clock, so tests need no sleeping."""
 
 
-class KeyedRateLimit:
+class TokenBuckets:
     """At most `rate` events per second per key, with bursts of `burst` (default `rate`, at
     least 1)."""
 

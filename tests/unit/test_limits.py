@@ -1,7 +1,8 @@
 """ReplyLimits: replies per client, per destination, per shared destination and per port, and
 requests per sender, per window, counted in fixed memory (count-min sketches)."""
 
-from tests.dhcp.golden import PHONE_MAC
+import tracemalloc
+
 from tests.dhcp.request import phone_request
 from ucdhcp.core.limits import (
     ADMITTED,
@@ -19,6 +20,7 @@ from ucdhcp.core.responder import Ignored, Reason, Reply
 from .responders import respond, responder
 
 PHONE_A, PHONE_B = bytes.fromhex("000413aaaaaa"), bytes.fromhex("000413bbbbbb")
+COUNTS_BYTES = DEPTH * WIDTH * 8  # one kind of key's cells: a list of that many pointers
 
 
 def test_a_client_gets_at_most_its_limit_per_window_and_others_are_not_starved() -> None:
@@ -71,27 +73,41 @@ def test_replies_to_one_non_dhcp_port_are_bounded_across_addresses() -> None:
     assert all(to_clients)  # 67/68 are DHCP's own ports: only the address limit applies
 
 
-def test_zero_turns_a_limit_off() -> None:
+def test_zero_turns_a_limit_off_and_takes_no_memory() -> None:
     limits = ReplyLimits(LimitSettings())
-    assert all(limits.allow(PHONE_A, "10.1.2.50", 5353, shared=False) for _ in range(1000))
-    assert limits.clients.cells is None and limits.addresses.cells is None
-    assert limits.ports.cells is None  # nothing counted, nothing allocated
+    tracemalloc.start()
+    try:
+        assert all(limits.allow(PHONE_A, "10.1.2.50", 5353, shared=False) for _ in range(1000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < COUNTS_BYTES // 10  # nothing counted, no cells taken
+
+
+def allow_distinct(limits: ReplyLimits, first: int, count: int) -> list[bool]:
+    """One reply each to `count` different phones at different addresses."""
+    return [
+        limits.allow(
+            n.to_bytes(6, "big"), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", 68, shared=False
+        )
+        for n in range(first, first + count)
+    ]
 
 
 def test_memory_is_fixed_and_every_new_phone_is_answered_whatever_came_first() -> None:
     # 100,000 distinct keys in one window, the default limits: cells hold about 1.5 keys each,
     # far from any limit, so none is refused.
     limits = ReplyLimits(LimitSettings(replies_per_client=20, replies_per_destination=50))
-    allowed = [
-        limits.allow(
-            n.to_bytes(6, "big"), f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", 68, shared=False
-        )
-        for n in range(100_000)
-    ]
-    assert all(allowed)  # no table to fill: nothing refused for want of room
-    assert limits.clients.cells is not None
-    cells = limits.clients.cells
-    assert len(cells) == DEPTH * WIDTH  # the same for 1 key or 10**6
+    tracemalloc.start()
+    try:
+        assert all(allow_distinct(limits, 0, 1))
+        one_key, _ = tracemalloc.get_traced_memory()
+        assert all(allow_distinct(limits, 1, 100_000))  # no table to fill: none refused
+        many_keys, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert one_key >= 2 * COUNTS_BYTES  # the client and destination cells, taken at once
+    assert many_keys - one_key < COUNTS_BYTES // 10  # the same for 1 key or 100,000
 
 
 def test_a_key_stays_limited_however_many_other_keys_are_counted() -> None:
@@ -125,9 +141,9 @@ def test_limits_are_not_consulted_for_ignored_requests() -> None:
     service = responder(limits=limits)
     for _ in range(5):
         assert isinstance(respond(phone_request(vendor_class=b"MSFT 5.0"), service), Ignored)
-    assert limits.clients.cells is None
-    assert isinstance(respond(phone_request(), service), Reply)
-    assert limits.clients.get(hash(PHONE_MAC)) == 1
+    assert isinstance(respond(phone_request(), service), Reply)  # its one reply is still there
+    refused = respond(phone_request(), service)
+    assert isinstance(refused, Ignored) and refused.reason is Reason.RATE_LIMITED
 
 
 def test_a_request_whose_reply_cannot_be_built_charges_nothing() -> None:
@@ -140,8 +156,7 @@ def test_a_request_whose_reply_cannot_be_built_charges_nothing() -> None:
     for _ in range(5):
         outcome = respond(oversized, service)
         assert isinstance(outcome, Ignored) and outcome.reason is Reason.REPLY_TOO_LARGE
-    assert limits.clients.cells is None and limits.addresses.cells is None
-    assert isinstance(respond(phone_request(), service), Reply)
+    assert isinstance(respond(phone_request(), service), Reply)  # nothing used its one reply
 
 
 def host(limits: ReplyLimits, source: str) -> int:
@@ -204,7 +219,9 @@ def test_stale_requests_are_dropped_whoever_sent_them() -> None:
     limits.stale = True
     assert host(limits, "10.1.2.50") == STALE
     assert limits.admit("10.9.0.1", True, None) == STALE
-    assert limits.senders.cells is None  # nothing charged
+    limits.stale = False
+    verdicts = [host(limits, "10.1.2.50") for _ in range(101)]
+    assert verdicts == [ADMITTED] * 100 + [OVER_LIMIT]  # the stale ones were not charged
 
 
 def test_a_datagram_too_short_for_a_giaddr_is_one_hosts() -> None:

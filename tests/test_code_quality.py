@@ -32,7 +32,7 @@ def test_ruff_reports_no_problems() -> None:
 
 def test_mypy_strict_reports_no_problems() -> None:
     result = subprocess.run(
-        [_tool("mypy"), "--strict", "src", "container"],
+        [_tool("mypy"), "--strict", "src", "container", "benchmarks", "packaging"],
         cwd=ROOT,
         capture_output=True,
         text=True,

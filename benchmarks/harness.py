@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -643,7 +643,7 @@ class Bench:
     def rounds(
         self,
         label: str,
-        targets: dict[str, Server | None],
+        targets: Mapping[str, Server | None],
         command_for: Callable[[str, Server | None], list[str]],
         repeat: int,
         timeout: float,

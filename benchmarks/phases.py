@@ -261,7 +261,7 @@ def socket_buffers(bench: Bench, port: int) -> list[int]:
 def workers_rounds(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     """`serve --workers 1` and `--workers N` (the throughput config, logging off, bound to
     10.77.0.1), servers and generator all allowed on cores 0 and 1, interleaved rounds."""
-    servers: dict[str, Server | None] = {}
+    servers: dict[str, Server] = {}
     for count, key in ((1, "ucdhcp-workers-1"), (args.workers, "ucdhcp-workers-n")):
         # `--workers N` refuses the per-interface mode (each worker would answer a broadcast):
         # both rows bind the veth address instead, so they differ only in the worker count.
@@ -291,7 +291,6 @@ def workers_rounds(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     )
     split, memory = {}, {}
     for name, server in servers.items():
-        assert server is not None
         memory[name] = [memory_kib(pid) for pid in server.worker_pids or [server.pid]]
         bench.stop(server)
         stopped = find_events(server.log_path, "server_stopped", whole=True)
@@ -302,7 +301,7 @@ def workers_rounds(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
         total = sum(counts) or 1
         entry["shares"] = "  " + " / ".join(f"{count / total:.0%}" for count in counts)
     return {
-        "servers": {name: server.checked for name, server in servers.items() if server},
+        "servers": {name: server.checked for name, server in servers.items()},
         "runs": runs,
         "replies_per_worker": split,
         "rss_kib": memory,

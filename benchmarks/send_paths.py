@@ -120,8 +120,10 @@ def measure(count: int) -> dict[str, float]:
     udp.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, DEVICE.encode())
     udp.bind((SERVER, 67))
     udp.setblocking(False)
-    frames = open_frame_socket(DEVICE)
-    assert frames is not None and frames.kernel_checksum
+    opened = open_frame_socket(DEVICE)
+    assert opened is not None and opened.kernel_checksum
+    # `now` reads `frames` when called: rebound below to a socket without the kernel checksum.
+    frames = opened
     loose = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0)
     mirror = {known: PHONE_MAC}
     query = _ARPREQ.pack(socket.AF_INET, unknown, 0, b"", 0, DEVICE.encode())

@@ -84,7 +84,8 @@ def bash_completion() -> str:
     for name, command in subcommands(parser).items():
         words = " ".join(s for action in options(command) for s in action.option_strings)
         cases.append(f"        {name}) words='{words}' ;;")
-    values, paths = [], set()
+    values: list[str] = []
+    paths: set[str] = set()
     for command in subcommands(parser).values():
         for action in options(command):
             if action.type is Path or action.metavar == "FILE":

@@ -1,5 +1,8 @@
-"""The code stays ruff-clean and `mypy --strict`-clean: checked by the suite so CI enforces it."""
+"""Everything shipped stays ruff-clean and `mypy --strict`-clean, and its shell scripts
+shellcheck-clean: checked by the suite so CI enforces it."""
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -8,6 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Not the project's: the venv, git's and tools' caches, build output.
+UNSHIPPED = {".git", ".venv", "build", "dist", "__pycache__"}
+SHELL = re.compile(rb"#!\s*/(usr/)?bin/(env\s+)?(sh|dash|bash)\b")
 
 
 def _tool(name: str) -> str:
@@ -32,11 +38,54 @@ def test_ruff_reports_no_problems() -> None:
 
 def test_mypy_strict_reports_no_problems() -> None:
     result = subprocess.run(
-        [_tool("mypy"), "--strict", "src", "container"],
+        [_tool("mypy"), "--strict", "src", "container", "benchmarks", "packaging"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def shell_scripts() -> list[str]:
+    """Every shell script in the tree (by its `#!` line, or a `.sh` name), relative to ROOT."""
+    found = []
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if name not in UNSHIPPED
+            and not name.endswith((".egg-info", "_cache"))
+            and (not name.startswith(".") or name == ".ci")
+        ]
+        for name in files:
+            path = Path(folder, name)
+            with path.open("rb") as file:
+                if name.endswith(".sh") or SHELL.match(file.readline()):
+                    found.append(str(path.relative_to(ROOT)))
+    return sorted(found)
+
+
+def test_shell_scripts_are_found_wherever_they_ship() -> None:
+    found = set(shell_scripts())
+    assert {"scripts/test", "scripts/lock", "packaging/build-deb.sh", ".ci/run"} <= found
+    assert {"packaging/deb/postinst", "container/entrypoint.sh"} <= found
+
+
+def test_shellcheck_reports_no_problems() -> None:
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        # As root the set-up (scripts/test) installs it: missing then is a broken set-up.
+        if os.geteuid() == 0:
+            pytest.fail("shellcheck missing: scripts/test installs the Debian package shellcheck")
+        pytest.skip("shellcheck not installed (Debian package shellcheck)")
+    result = subprocess.run(
+        [shellcheck, *shell_scripts()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,7 +1,7 @@
 """The documentation cannot drift from the commands: every output a page shows after a
 `<!-- output checked by tests/test_docs.py (exit N) -->` comment is what the command prints
 today, with that exit status; and every relative link in README.md and docs/ reaches an
-existing file and heading."""
+existing file and heading, as do those of the benchmarks' README and history."""
 
 import os
 import re
@@ -18,6 +18,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+LINKED_PAGES = [
+    *PAGES,
+    ROOT / "benchmarks" / "README.md",
+    ROOT / "benchmarks" / "results" / "HISTORY.md",
+]
 
 OUTPUT_MARK = "<!-- output checked by tests/test_docs.py"
 OUTPUT = re.compile(
@@ -165,7 +170,7 @@ def links(page: Path) -> Iterator[str]:
 
 
 def relative_links() -> Iterator[tuple[Path, str]]:
-    for page in PAGES:
+    for page in LINKED_PAGES:
         for target in links(page):
             if not re.match(r"[a-z]+:", target):
                 yield page, target

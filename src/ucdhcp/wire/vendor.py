@@ -76,6 +76,17 @@ class CertProvisioning:
     def url(self) -> str:
         return f"{self.scheme}://{self.web_server}:{self.port}{self.path}"
 
+    @classmethod
+    def from_texts(cls, text: Mapping[UcSubOption, str]) -> "CertProvisioning":
+        """From sub-options 1-5 as text, the port already found to be ASCII digits."""
+        return cls(
+            identifier=text[UcSubOption.UC_IDENTIFIER],
+            scheme=text[UcSubOption.URL_SCHEME],
+            web_server=text[UcSubOption.WEB_SERVER_FQDN],
+            port=int(text[UcSubOption.WEB_SERVER_PORT]),
+            path=text[UcSubOption.CERT_PROV_REL_PATH],
+        )
+
 
 def encode_ms_uc_client(settings: CertProvisioning) -> bytes:
     """Option 43 data for MS-UC-Client: sub-options 1..5, ASCII, in order."""
@@ -102,13 +113,7 @@ def decode_ms_uc_client(data: bytes) -> CertProvisioning:
     port = text[UcSubOption.WEB_SERVER_PORT]
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise DecodeError(f"sub-option 4 (port) must be ASCII digits 1-65535, got {port!r}")
-    return CertProvisioning(
-        identifier=text[UcSubOption.UC_IDENTIFIER],
-        scheme=text[UcSubOption.URL_SCHEME],
-        web_server=text[UcSubOption.WEB_SERVER_FQDN],
-        port=int(port),
-        path=text[UcSubOption.CERT_PROV_REL_PATH],
-    )
+    return CertProvisioning.from_texts(text)
 
 
 def _ascii(subs: SubOptions, code: int) -> str:

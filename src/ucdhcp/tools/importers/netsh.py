@@ -13,10 +13,15 @@ import shlex
 from dataclasses import dataclass, field
 
 from .seen import Seen, UnreadableInputError, export_site_names
-from .windows import STANDARD, WindowsServer, phone_codes_under_vendor, typed_value
+from .windows import (
+    STANDARD,
+    WindowsServer,
+    option_code,
+    phone_codes_under_vendor,
+    typed_value,
+)
 
 _PREFIX = re.compile(r"^\s*(?:netsh\s+)?dhcp\s+server\s+(?:\\\\\S+\s+)?", re.I)
-_DEFAULT_USER_CLASSES = {"", "default user class"}
 
 
 def read(text: str) -> Seen:
@@ -73,16 +78,11 @@ def _set_value(server: WindowsServer, scope: str | None, tokens: list[str], wher
         for key, _, value in (item.partition("=") for item in rest if "=" in item)
     }
     items = [item for item in rest if "=" not in item]
-    if settings.get("user", "").lower() not in _DEFAULT_USER_CLASSES:
-        server.seen.warn(
-            "user_class",
-            f"{where}: option {code_text} for user class {settings['user']} not carried",
-        )
+    if not server.carries(settings.get("user", ""), code_text, where):
         return
-    if not code_text.isdigit():
-        raise UnreadableInputError(f"{where}: option code {code_text!r} is not a number")
-    data = typed_value(kind, items, f"{where}: option {code_text}")
-    server.set_value(scope, settings.get("vendor", STANDARD), int(code_text), data)
+    code = option_code(code_text, where)
+    data = typed_value(kind, items, f"{where}: option {code}")
+    server.set_value(scope, settings.get("vendor", STANDARD), code, data)
 
 
 @dataclass(slots=True)
@@ -145,10 +145,7 @@ class _ShowOutput:
         code, self.code = self.code, None
         if self.skipping:
             return
-        if self.user.lower() not in _DEFAULT_USER_CLASSES:
-            self.server.seen.warn(
-                "user_class", f"{self.where}: option {code} for user class {self.user} skipped"
-            )
+        if not self.server.carries(self.user, code, self.where):
             return
         vendor = self.vendor
         if self.server.is_phone_class(vendor) and not phone_codes_under_vendor(vendor, code):

@@ -6,7 +6,7 @@ import re
 import shlex
 
 from .seen import Seen, UnreadableInputError, export_site_names, hex_bytes
-from .windows import STANDARD, WindowsServer
+from .windows import STANDARD, WindowsServer, option_code
 
 _CMDLET = re.compile(
     r"^\s*(Add-DhcpServerv4Class|Add-DhcpServerv4Scope|Set-DhcpServerv4OptionValue)\b(.*)$", re.I
@@ -61,17 +61,12 @@ def _cmdlet(server: WindowsServer, cmdlet: str, parameters: dict[str, str], wher
 
 def _set_value(server: WindowsServer, parameters: dict[str, str], where: str) -> None:
     code_text = parameters["optionid"]
-    if parameters.get("userclass"):
-        server.seen.warn(
-            "user_class",
-            f"{where}: option {code_text} for user class {parameters['userclass']} not carried",
-        )
+    if not server.carries(parameters.get("userclass", ""), code_text, where):
         return
-    if not code_text.isdigit():
-        raise UnreadableInputError(f"{where}: option id {code_text!r} is not a number")
-    data = value_bytes(parameters.get("value", ""), f"{where}: option {code_text}")
+    code = option_code(code_text, where)
+    data = value_bytes(parameters.get("value", ""), f"{where}: option {code}")
     vendor = parameters.get("vendorclass", STANDARD)
-    server.set_value(parameters.get("scopeid"), vendor, int(code_text), data)
+    server.set_value(parameters.get("scopeid"), vendor, code, data)
 
 
 def value_bytes(text: str, what: str) -> bytes:

@@ -17,6 +17,7 @@ from .seen import ScopeValues, Seen, UnreadableInputError, hex_bytes, network, w
 
 STANDARD = ""  # the vendor class of standard options
 _SUBOPTIONS = range(1, 6)
+DEFAULT_USER_CLASSES = frozenset({"", "default user class"})  # the names Windows gives it
 # ucdhcp's netsh and PowerShell exports name each scope's subnet in a comment
 _SUBNET_HINT = re.compile(r"\bsite [A-Za-z0-9_.-]+ subnet (\d+\.\d+\.\d+\.\d+)/(\d+)")
 
@@ -38,6 +39,14 @@ class WindowsServer:
             self.scopes.append(address)
         if mask is not None:
             self.masks[address] = mask
+
+    def carries(self, user: str, code: int | str, where: str) -> bool:
+        """Whether a value of user class `user` is carried: only the default user class's
+        values are what every phone gets; any other is reported and left out."""
+        if user.lower() in DEFAULT_USER_CLASSES:
+            return True
+        self.seen.warn("user_class", f"{where}: option {code} for user class {user} not carried")
+        return False
 
     def set_value(self, scope: str | None, vendor: str, code: int, data: bytes) -> None:
         """A value at server level (scope None) or for a scope; vendor STANDARD or a name."""
@@ -199,3 +208,14 @@ def phone_codes_under_vendor(vendor: str, code: int) -> bool:
     """Sub-options 1-5 are what a phone vendor class defines; 120 under one is a standard
     option whose section header netsh left out."""
     return vendor == STANDARD or code in _SUBOPTIONS
+
+
+def option_code(text: str, where: str) -> int:
+    """An option code as the exports write it.
+
+    Raises:
+        UnreadableInputError: it is not a number.
+    """
+    if not text.isdigit():
+        raise UnreadableInputError(f"{where}: option code {text!r} is not a number")
+    return int(text)

@@ -11,7 +11,7 @@ one hex string or one `<Value>` per byte.
 import re
 
 from .seen import Seen, UnreadableInputError, hex_bytes
-from .windows import STANDARD, WindowsServer, typed_value
+from .windows import STANDARD, WindowsServer, option_code, typed_value
 from .xml_tree import Element, parse_xml
 
 _BINARY = ("BINARYDATA", "ENCAPSULATEDDATA")
@@ -57,15 +57,9 @@ def _definitions(ipv4: Element) -> _Types:
 def _values(server: WindowsServer, scope: str | None, values: list[Element], types: _Types) -> None:
     where = "server level" if scope is None else f"scope {scope}"
     for element in values:
-        code_text = element.value("OptionId")
-        if not code_text.isdigit():
-            raise UnreadableInputError(f"{where}: option id {code_text!r} is not a number")
-        code, vendor = int(code_text), element.value("VendorClass") or STANDARD
-        user = element.value("UserClass")
-        if user and user.lower() != "default user class":
-            server.seen.warn(
-                "user_class", f"{where}: option {code} for user class {user} not carried"
-            )
+        code = option_code(element.value("OptionId"), where)
+        vendor = element.value("VendorClass") or STANDARD
+        if not server.carries(element.value("UserClass"), code, where):
             continue
         items = [value.text.strip() for value in element.all("Value")]
         kind = types.get((vendor, code)) or _guessed_type(items)

@@ -179,17 +179,11 @@ def _port_lint(value: bytes) -> Lint:
 def _provisioning(values: dict[int, bytes]) -> CertProvisioning | None:
     if any(code not in values for code in _UC_CODES):
         return None
-    text = {code: values[code].decode("latin-1").rstrip("\x00") for code in _UC_CODES}
+    text = {c: values[c].decode("latin-1").rstrip("\x00") for c in MS_UC_CLIENT_SUBOPTIONS}
     port = text[UcSubOption.WEB_SERVER_PORT]
     if not port.isdigit():
         return None
-    return CertProvisioning(
-        identifier=text[UcSubOption.UC_IDENTIFIER],
-        scheme=text[UcSubOption.URL_SCHEME],
-        web_server=text[UcSubOption.WEB_SERVER_FQDN],
-        port=int(port),
-        path=text[UcSubOption.CERT_PROV_REL_PATH],
-    )
+    return CertProvisioning.from_texts(text)
 
 
 def _suboption_line(code: int, value: bytes) -> str:

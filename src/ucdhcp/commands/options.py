@@ -6,7 +6,7 @@ import json
 import sys
 
 from ..tools.deployment import ToolError
-from ..tools.report import describe_report, render_report
+from ..tools.options_report import describe_report, render_report
 from . import EXIT_CONFIG, EXIT_OK
 from .site_arguments import add_site_arguments, load_deployment
 

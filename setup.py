@@ -77,7 +77,7 @@ class OptionalBuildExt(build_ext):
             _warn(f"the C build failed ({type(error).__name__}: {error})")
             for output in self.get_outputs():
                 Path(output).unlink(missing_ok=True)
-            self.extensions = []
+            self.extensions: list[Any] = []
             self.distribution.ext_modules = []
 
 

@@ -12,6 +12,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Not the project's: the venv, git's and tools' caches, build output.
+# Everything shipped or run: the package, its tests, the container's probe, the benchmarks,
+# the packaging, the fuzzer and the build script.
+TYPED = ("src", "container", "benchmarks", "packaging", "fuzz", "setup.py")
+CHECKED = (*TYPED, "tests")
 UNSHIPPED = {".git", ".venv", "build", "dist", "__pycache__"}
 SHELL = re.compile(rb"#!\s*/(usr/)?bin/(env\s+)?(sh|dash|bash)\b")
 
@@ -26,7 +30,7 @@ def _tool(name: str) -> str:
 
 def test_ruff_reports_no_problems() -> None:
     result = subprocess.run(
-        [_tool("ruff"), "check", "src", "tests", "benchmarks", "container", "packaging"],
+        [_tool("ruff"), "check", *CHECKED],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -38,7 +42,7 @@ def test_ruff_reports_no_problems() -> None:
 
 def test_mypy_strict_reports_no_problems() -> None:
     result = subprocess.run(
-        [_tool("mypy"), "--strict", "src", "container", "benchmarks", "packaging"],
+        [_tool("mypy"), "--strict", *TYPED],
         cwd=ROOT,
         capture_output=True,
         text=True,

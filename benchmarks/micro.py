@@ -29,7 +29,7 @@ from baseline_responder import FixedReply, build_reply
 
 from ucdhcp.config.loading import build_policy, parse_config
 from ucdhcp.config.model import LoggingSection
-from ucdhcp.core.limits import LimitSettings, ReplyLimits
+from ucdhcp.core.limits import Limits, LimitSettings
 from ucdhcp.core.responder import Arrival, Reply, Responder
 from ucdhcp.runtime.logs import configure_logging
 from ucdhcp.runtime.protocol import Handling, ResponderProtocol
@@ -131,11 +131,11 @@ def cases() -> list[tuple[str, Callable[[], object]]]:
     # chaddr, reset every second by a timer); set out of reach so no call here is refused.
     # The highest count a cell holds is 0xFFFF: `windowed` starts a new window every 2**15
     # calls, as the service's timer would, or every later call would be refused.
-    limits = ReplyLimits(LimitSettings(replies_per_client=10**9))
+    limits = Limits(LimitSettings(replies_per_client=10**9))
     responder = Responder(policy, limits)
     general = Responder(
         policy,
-        ReplyLimits(LimitSettings(replies_per_client=10**9)),
+        Limits(LimitSettings(replies_per_client=10**9)),
         lean=False,
     )
 

@@ -17,7 +17,7 @@ import atheris
 
 with atheris.instrument_imports():
     from ucdhcp.config.loading import build_policy, parse_config
-    from ucdhcp.core.limits import LimitSettings, ReplyLimits
+    from ucdhcp.core.limits import Limits, LimitSettings
     from ucdhcp.core.responder import Arrival, Ignored, Reply, Responder
     from ucdhcp.wire.errors import DecodeError
     from ucdhcp.wire.message import parse_message
@@ -37,7 +37,7 @@ POLICY = build_policy(
         }
     )
 )  # fmt: skip
-RESPONDER = Responder(POLICY, ReplyLimits(LimitSettings()))
+RESPONDER = Responder(POLICY, Limits(LimitSettings()))
 ARRIVAL = Arrival(server_id=bytes((10, 1, 2, 10)))
 SOURCES = (("10.1.2.50", 68), ("0.0.0.0", 68), ("10.9.0.1", 67), ("127.0.0.1", 40000))
 

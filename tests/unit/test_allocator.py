@@ -5,7 +5,7 @@ import sys
 
 CHURN = """
 import sys
-from ucdhcp.core.limits import LimitSettings, ReplyLimits
+from ucdhcp.core.limits import LimitSettings, Limits
 from ucdhcp.runtime.allocator import keep_large_blocks_in_mmap
 
 def rss_kib():
@@ -14,7 +14,7 @@ def rss_kib():
 
 fixed = keep_large_blocks_in_mmap() if sys.argv[1] == "fixed" else None
 settings = LimitSettings(replies_per_client=20, replies_per_destination=50, requests_per_source=100)
-limits = ReplyLimits(settings)
+limits = Limits(settings)
 before = rss_kib()
 for window in range(30):  # windows in which different kinds of key are counted first
     for n in range(200):

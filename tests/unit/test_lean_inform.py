@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from tests.dhcp.golden import INFORM, INFORM_REPLY, SERVER_ID
 from tests.dhcp.request import FROM_CHADDR, ip, phone_request, tlv
-from ucdhcp.core.limits import LimitSettings, ReplyLimits
+from ucdhcp.core.limits import Limits, LimitSettings
 from ucdhcp.core.policy import Policy, Profile, VendorClassMatch, build_site
 from ucdhcp.core.responder import Arrival, Ignored, Outcome, Reply, Responder, _lean_inform
 from ucdhcp.wire.message import parse_message
@@ -128,9 +128,9 @@ def test_lean_and_general_paths_give_the_same_outcomes(
 ) -> None:
     # Each responder has its own limits, set low: the lean path must charge them as the
     # general path does, or a later request of the sequence is decided differently.
-    def limits() -> ReplyLimits | None:
+    def limits() -> Limits | None:
         return (
-            ReplyLimits(LimitSettings(replies_per_client=2, replies_per_destination=3))
+            Limits(LimitSettings(replies_per_client=2, replies_per_destination=3))
             if limited
             else None
         )
@@ -169,7 +169,7 @@ def test_the_plan_is_made_once_per_vendor_class_option_55_site_and_server_id() -
 
 def test_requests_outside_the_common_case_fall_through_untouched() -> None:
     policy = Policy(sites=SITES)
-    limits = ReplyLimits(LimitSettings(replies_per_client=1))
+    limits = Limits(LimitSettings(replies_per_client=1))
     for datagram in (
         phone_request(giaddr="10.1.2.1"),  # relayed
         phone_request(extra=tlv(57, b"\x05\xdc")),

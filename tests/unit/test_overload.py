@@ -1,7 +1,7 @@
 """The receive queue's controller (runtime/overload.py): from a queue's wait and length to the
 fair share and the stale flag. Plain values in, no sockets."""
 
-from ucdhcp.core.limits import UNSHED, LimitSettings, ReplyLimits
+from ucdhcp.core.limits import UNSHED, Limits, LimitSettings
 from ucdhcp.runtime.overload import CALM_SECONDS, SHARE_FLOOR, QueueWatch, rcvbuf_errors
 from ucdhcp.runtime.stats import Statistics
 
@@ -11,7 +11,7 @@ BACKLOG = 1000.0
 
 def watch(*sources: tuple[str, int]) -> QueueWatch:
     """A controller over limits that counted `count` requests from each source this window."""
-    limits = ReplyLimits(LimitSettings(max_wait=2.0))
+    limits = Limits(LimitSettings(max_wait=2.0))
     for source, count in sources:
         for _ in range(count):
             limits.admit(source, True, None)

@@ -8,7 +8,7 @@ import pytest
 from tests.dhcp.golden import PHONE_MAC, SERVER_ID
 from tests.dhcp.reply import reply_options
 from tests.dhcp.request import bootp, ip, phone_request, tlv
-from ucdhcp.core.limits import ADMITTED, LimitSettings, ReplyLimits
+from ucdhcp.core.limits import ADMITTED, Limits, LimitSettings
 from ucdhcp.core.policy import Profile, RelayedInform, VendorClassMatch
 from ucdhcp.core.responder import Arrival, Ignored, Reason, Reply
 from ucdhcp.core.routing import DestinationKind
@@ -323,32 +323,32 @@ SITES_AND_OPTIONS = [
 ]
 
 
-def exhausted_limits() -> ReplyLimits:
+def exhausted_limits() -> Limits:
     """Limits under which the phone already had its one reply this window."""
-    limits = ReplyLimits(LimitSettings(replies_per_client=1))
+    limits = Limits(LimitSettings(replies_per_client=1))
     assert limits.allow(PHONE_MAC, "10.1.2.50", 68, shared=False)
     return limits
 
 
-def exhausted_sender() -> ReplyLimits:
+def exhausted_sender() -> Limits:
     """Limits under which the phone's address already sent its one request this window."""
-    limits = ReplyLimits(LimitSettings(requests_per_source=1))
+    limits = Limits(LimitSettings(requests_per_source=1))
     assert limits.admit(PHONE[0], False, None) == ADMITTED
     return limits
 
 
-def overloaded_share() -> ReplyLimits:
+def overloaded_share() -> Limits:
     """Limits under which the queue is overloaded and the phone's address, one of two sources,
     has had its share of this window."""
-    limits = ReplyLimits(LimitSettings())
+    limits = Limits(LimitSettings())
     assert limits.admit("10.1.3.66", False, None) == ADMITTED
     assert limits.admit(PHONE[0], False, None) == ADMITTED
     limits.share = 1
     return limits
 
 
-def stale_queue() -> ReplyLimits:
-    limits = ReplyLimits(LimitSettings())
+def stale_queue() -> Limits:
+    limits = Limits(LimitSettings())
     limits.stale = True
     return limits
 
@@ -377,7 +377,7 @@ LIMITS = [
         "client-within-its-reply-limit",
         phone_request(),
         ACK_TO_PHONE,
-        limits=ReplyLimits(LimitSettings(replies_per_client=1)),
+        limits=Limits(LimitSettings(replies_per_client=1)),
     ),
 ]
 

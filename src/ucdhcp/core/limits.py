@@ -1,4 +1,6 @@
-"""Abuse limits on replies, per one-second window, in fixed memory. Pure: the service starts a
+"""The [limits] at work, per one-second window, in fixed memory: requests admitted per source
+(with the fair share and the stale flag the runtime sets while the receive queue is
+overloaded) and replies per client, destination, relay and port. Pure: the service starts a
 new window on a timer (runtime/limit_window.py), so no clock is read per packet.
 
 What is counted, each with its own limit (0 turns one off):
@@ -23,7 +25,7 @@ cells). Memory is fixed whatever a flood sends: no table fills up, so nothing is
 no new key is refused for want of room. A count can only be overestimated, by keys sharing all
 DEPTH cells: with a flood of F keys per window each at the limit, a booting phone shares them
 with probability about (F / WIDTH) ** DEPTH, so 5,000 keys at the limit (100,000 requests/s)
-refuse it once in 3,000. Apart from the per-sender request count, only replies that were
+refuse it once in 3,000. Apart from the per-source request count, only replies that were
 built are charged, so requests that draw no reply cannot use up anyone's allowance.
 """
 
@@ -125,17 +127,17 @@ class LimitSettings:
     max_wait: float = math.inf  # seconds in the receive queue (runtime/overload.py)
 
 
-class ReplyLimits:
+class Limits:
     __slots__ = (
-        "addresses",
         "clients",
+        "destinations",
         "heaviest",
         "heaviest_source",
         "ports",
-        "senders",
+        "relays",
+        "requests",
         "settings",
         "share",
-        "shared",
         "sources",
         "sources_before",
         "stale",
@@ -144,11 +146,12 @@ class ReplyLimits:
 
     def __init__(self, settings: LimitSettings) -> None:
         self.settings = settings  # a reload replaces it; the counts of the window are kept
+        # One sketch per limit, each named as its setting: replies_per_client, ...
         self.clients = Counts()
-        self.addresses = Counts()
-        self.shared = Counts()
+        self.destinations = Counts()
+        self.relays = Counts()  # and the broadcast address
         self.ports = Counts()
-        self.senders = Counts()
+        self.requests = Counts()  # requests_per_source, keyed by source address
         # Set by the runtime from the receive queue (runtime/overload.py), read per request.
         self.share = UNSHED  # requests per window a source may have while overloaded
         self.stale = False  # the queue's head has waited too long: drop what is read
@@ -160,8 +163,8 @@ class ReplyLimits:
         self.heaviest_source = ""  # the last source to reach it
         self.windows = 0  # windows started: the runtime spreads the share over each one
 
-    def admit(self, sender: str, relayed: bool, trusted: frozenset[str] | None) -> int:
-        """Count one request from `sender` before it is parsed; ADMITTED or why not.
+    def admit(self, source: str, relayed: bool, trusted: frozenset[str] | None) -> int:
+        """Count one request from `source` before it is parsed; ADMITTED or why not.
 
         `relayed`: giaddr is set. A relayed request from a trusted relay (`trusted`, source
         addresses; None trusts every source) or from 0.0.0.0 speaks for many phones: no fixed
@@ -169,12 +172,12 @@ class ReplyLimits:
         """
         if self.stale:
             return STALE
-        shared = (relayed and (trusted is None or sender in trusted)) or sender == _ANY_SOURCE
+        shared = (relayed and (trusted is None or source in trusted)) or source == _ANY_SOURCE
         limit = 0 if shared else self.settings.requests_per_source
         # Counted even with no limit: when the queue overloads, the heaviest are known at once.
-        digest = hash(sender) & _DIGEST
-        senders = self.senders
-        count = senders.get(digest)
+        digest = hash(source) & _DIGEST
+        requests = self.requests
+        count = requests.get(digest)
         if count == 0:
             self.sources += 1
         elif limit and count >= limit:
@@ -185,15 +188,15 @@ class ReplyLimits:
             return OVER_SHARE
         if count < _CEILING:
             count += 1
-            senders.raise_to(digest, count)
+            requests.raise_to(digest, count)
             if count >= self.heaviest:
                 self.heaviest = count
-                self.heaviest_source = sender
+                self.heaviest_source = source
         return ADMITTED
 
-    def requests_from(self, sender: str) -> int:
-        """The estimated count of requests admitted from `sender` this window."""
-        return self.senders.get(hash(sender) & _DIGEST)
+    def requests_from(self, source: str) -> int:
+        """The estimated count of requests admitted from `source` this window."""
+        return self.requests.get(hash(source) & _DIGEST)
 
     def allow(self, chaddr: bytes, address: str, port: int, shared: bool) -> bool:
         """Charge one reply to its keys; False (nothing charged) when any is over its limit.
@@ -211,7 +214,7 @@ class ReplyLimits:
             client_count = self.clients.get(client)
             if client_count >= client_limit:
                 return False
-        addresses = self.shared if shared else self.addresses
+        addresses = self.relays if shared else self.destinations
         address_limit = min(
             settings.replies_per_relay if shared else settings.replies_per_destination, _CEILING
         )
@@ -231,7 +234,7 @@ class ReplyLimits:
         return True
 
     def new_window(self) -> None:
-        for counts in (self.clients, self.addresses, self.shared, self.ports, self.senders):
+        for counts in (self.clients, self.destinations, self.relays, self.ports, self.requests):
             counts.clear()
         self.sources_before = self.sources
         self.sources = self.heaviest = 0

@@ -14,7 +14,7 @@ from ..wire.message import CLIENT_PORT, Message, MessageType, Op, dotted, parse_
 from ..wire.options import OptionCode
 from ..wire.relay import link_selection
 from ..wire.reply import encode_plain_reply, encode_reply
-from .limits import ADMITTED, OVER_LIMIT, OVER_SHARE, ReplyLimits
+from .limits import ADMITTED, OVER_LIMIT, OVER_SHARE, Limits
 from .policy import Policy, Profile, Site
 from .routing import (
     LIMITED_BROADCAST,
@@ -165,9 +165,7 @@ class Responder:
     for the property test that compares the two).
     """
 
-    def __init__(
-        self, policy: Policy, limits: ReplyLimits | None = None, *, lean: bool = True
-    ) -> None:
+    def __init__(self, policy: Policy, limits: Limits | None = None, *, lean: bool = True) -> None:
         self.policy = policy
         self.limits = limits
         self.lean = lean
@@ -205,7 +203,7 @@ def _lean_inform(
     policy: Policy,
     source: tuple[str, int],
     arrival: Arrival,
-    limits: ReplyLimits | None,
+    limits: Limits | None,
 ) -> Outcome | None:
     """The common case, a phone's INFORM (not relayed, no option 57, 82 or 118, none
     repeated, site by ciaddr or the receiving interface), answered from a memoised plan:
@@ -257,7 +255,7 @@ def _decide(
     policy: Policy,
     source: tuple[str, int],
     arrival: Arrival,
-    limits: ReplyLimits | None = None,
+    limits: Limits | None = None,
 ) -> Outcome:
     if request.op != _BOOTREQUEST:
         return Ignored(Reason.NOT_REQUEST, request)

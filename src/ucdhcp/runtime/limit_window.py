@@ -1,14 +1,14 @@
-"""The reply limits at run time: core.limits.ReplyLimits and its one-second window, in one
+"""The limits at run time: core.limits.Limits and its one-second window, in one
 object the service starts, reconfigures on reload and stops."""
 
 import asyncio
 
-from ..core.limits import LimitSettings, ReplyLimits
+from ..core.limits import Limits, LimitSettings
 
 
 class LimitWindow:
     def __init__(self, settings: LimitSettings) -> None:
-        self.limits = ReplyLimits(settings)
+        self.limits = Limits(settings)
         self._window: asyncio.TimerHandle | None = None
 
     def apply(self, settings: LimitSettings) -> None:

@@ -1,6 +1,6 @@
 """The receive queues, read once per tick: how long a request arriving now will wait, whether
-the heaviest sources must be shed (`ReplyLimits.share`) and whether what is read is stale
-(`ReplyLimits.stale`); the kernel's receive-queue drops, counted per socket.
+the heaviest sources must be shed (`Limits.share`) and whether what is read is stale
+(`Limits.stale`); the kernel's receive-queue drops, counted per socket.
 
 Strategy: uvloop hands over a datagram without its arrival time (no ancillary data through its
 transport), and reading the sockets ourselves with recvmsg to get SO_TIMESTAMPNS would cost
@@ -9,7 +9,8 @@ socket's queued bytes and its drop counter (one getsockopt per socket per tick, 
 packet), and the datagrams handled since the last tick give the drain rate: queued / rate is
 the wait of a request arriving now, which is also the age the head of the queue has when it is
 read, since the queue is first in, first out. Above SHED_WAIT the sources over the fair share
-are cut (halving it each tick, the heaviest first: max-min fairness, limits.py); above
+are cut (the share is a quarter of the heaviest source's rate, then a quarter of itself each
+overloaded tick, never below SHARE_FLOOR: the heaviest first, max-min fairness, limits.py); above
 `max_wait` whatever is read is dropped unread as stale until the queue is short again.
 """
 
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable
 
 import structlog
 
-from ..core.limits import UNSHED, ReplyLimits
+from ..core.limits import UNSHED, Limits
 from .source_filter import MAX_SOURCES, attach, detach
 from .stats import Statistics
 
@@ -65,7 +66,7 @@ class QueueWatch:
 
     def __init__(
         self,
-        limits: ReplyLimits,
+        limits: Limits,
         stats: Statistics,
         sockets: Callable[[], Iterable[tuple[str, socket.socket]]],
     ) -> None:

@@ -54,7 +54,7 @@ def test_answer_discover_for_cpe_ocphone_holds_offers_two_seconds_by_default(
     tmp_path: Path,
 ) -> None:
     _, policy = load_policy(_write(tmp_path, 'answer_discover = ["cpe-ocphone"]'))
-    assert policy.discover_profiles == frozenset({Profile.CPE_OCPHONE})
+    assert policy.answer_discover == frozenset({Profile.CPE_OCPHONE})
     assert policy.offer_delay == 2.0
 
 

@@ -34,7 +34,7 @@ RESPONDER = responder(
     site_spec(vlan_id=120, ntp_servers=("10.1.2.1",)),
     site_spec(name="oslo", subnets=("10.20.0.0/22",), sip_servers=("sba-oslo.contoso.com",)),
     default_site=None,
-    discover_profiles=frozenset({Profile.CPE_OCPHONE}),
+    answer_discover=frozenset({Profile.CPE_OCPHONE}),
     vendor_class_match=VendorClassMatch.PREFIX,
 )
 ARRIVAL = Arrival(server_id=SERVER_ID)

@@ -30,7 +30,7 @@ SITES = (
 POLICIES = (
     Policy(sites=SITES),
     Policy(sites=SITES, default_site=SITES[1], vendor_class_match=VendorClassMatch.PREFIX),
-    Policy(sites=SITES, always_send=True, discover_profiles=frozenset({Profile.CPE_OCPHONE})),
+    Policy(sites=SITES, always_send=True, answer_discover=frozenset({Profile.CPE_OCPHONE})),
     Policy(sites=SITES, trusted_relays=frozenset({ip("10.1.2.1")})),
 )
 ARRIVALS = (

@@ -21,7 +21,7 @@ def _discover() -> bytes:
 
 
 def test_proxy_offer_is_held_for_the_default_offer_delay() -> None:
-    service = responder(site_spec(vlan_id=120), discover_profiles=frozenset({Profile.CPE_OCPHONE}))
+    service = responder(site_spec(vlan_id=120), answer_discover=frozenset({Profile.CPE_OCPHONE}))
     outcome = respond(_discover(), service, source=UNCONFIGURED)
     assert isinstance(outcome, Reply)
     assert outcome.payload[242] == MessageType.OFFER  # 240: cookie end | 53 01 type
@@ -31,7 +31,7 @@ def test_proxy_offer_is_held_for_the_default_offer_delay() -> None:
 def test_proxy_offer_is_held_for_the_configured_offer_delay() -> None:
     service = responder(
         site_spec(vlan_id=120),
-        discover_profiles=frozenset({Profile.CPE_OCPHONE}),
+        answer_discover=frozenset({Profile.CPE_OCPHONE}),
         offer_delay=0.75,
     )
     outcome = respond(_discover(), service, source=UNCONFIGURED)
@@ -40,7 +40,7 @@ def test_proxy_offer_is_held_for_the_configured_offer_delay() -> None:
 
 
 def test_ack_to_an_inform_is_sent_at_once_whatever_the_offer_delay() -> None:
-    service = responder(offer_delay=3.0, discover_profiles=frozenset({Profile.CPE_OCPHONE}))
+    service = responder(offer_delay=3.0, answer_discover=frozenset({Profile.CPE_OCPHONE}))
     outcome = respond(phone_request(), service)
     assert isinstance(outcome, Reply)
     assert outcome.payload[242] == MessageType.ACK

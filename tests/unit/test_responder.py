@@ -177,14 +177,14 @@ MESSAGE_TYPES = [
             MessageType.OFFER, "255.255.255.255", 68, DestinationKind.BROADCAST, broadcast_flag=True
         ),
         source=UNCONFIGURED,
-        discover_profiles=frozenset({Profile.MS_UC_CLIENT}),
+        answer_discover=frozenset({Profile.MS_UC_CLIENT}),
     ),
     row(
         "discover-from-a-vendor-class-not-opted-in",
         phone_request(message_type=MessageType.DISCOVER, ciaddr="0.0.0.0", flags=BROADCAST),
         Reason.VENDOR_CLASS_NOT_SERVED,
         source=UNCONFIGURED,
-        discover_profiles=frozenset({Profile.CPE_OCPHONE}),
+        answer_discover=frozenset({Profile.CPE_OCPHONE}),
     ),
 ]
 
@@ -422,7 +422,7 @@ def test_every_destination_kind_appears_in_the_table():
 
 def test_offer_to_discover_carries_the_profile_options_and_no_address():
     request = phone_request(message_type=MessageType.DISCOVER, ciaddr="0.0.0.0", flags=BROADCAST)
-    policy = responder(discover_profiles=frozenset({Profile.MS_UC_CLIENT}))
+    policy = responder(answer_discover=frozenset({Profile.MS_UC_CLIENT}))
     reply = respond(request, policy, source=UNCONFIGURED)
     assert isinstance(reply, Reply)
     message = parse_message(reply.payload)
@@ -439,7 +439,7 @@ def test_cpe_ocphone_offer_carries_the_vlan_id_in_option_43():
         ciaddr="0.0.0.0",
         flags=BROADCAST,
     )
-    policy = responder(site_spec(vlan_id=120), discover_profiles=frozenset({Profile.CPE_OCPHONE}))
+    policy = responder(site_spec(vlan_id=120), answer_discover=frozenset({Profile.CPE_OCPHONE}))
     reply = respond(request, policy, source=UNCONFIGURED)
     assert isinstance(reply, Reply)
     assert reply.profile is Profile.CPE_OCPHONE
@@ -476,7 +476,7 @@ def test_proxy_offer_to_a_client_without_address_or_broadcast_flag_is_broadcast(
     # A DORA client has no address yet and rarely sets the BROADCAST flag; the proxy OFFER
     # (yiaddr 0) can only reach it as a broadcast, as PXE proxy servers send it.
     request = phone_request(message_type=1, vendor_class=b"CPE-OCPHONE", ciaddr="0.0.0.0")
-    service = responder(site_spec(vlan_id=120), discover_profiles=frozenset({Profile.CPE_OCPHONE}))
+    service = responder(site_spec(vlan_id=120), answer_discover=frozenset({Profile.CPE_OCPHONE}))
     outcome = respond(request, service, source=UNCONFIGURED)
     assert isinstance(outcome, Reply)
     assert (outcome.destination.address, outcome.destination.port) == ("255.255.255.255", 68)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config.errors import ConfigError
-from ..config.settings import DEFAULT_PATH
+from ..config.settings import DEFAULT_CONFIG_FILE
 from ..core.policy import Policy
 
 if TYPE_CHECKING:  # pydantic: imported by the commands that read a whole config, not `serve`
@@ -23,9 +23,9 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
         "-c",
         "--config",
         type=Path,
-        default=DEFAULT_PATH,
+        default=DEFAULT_CONFIG_FILE,
         metavar="FILE",
-        help=f"the TOML config file (default {DEFAULT_PATH})",
+        help=f"the TOML config file (default {DEFAULT_CONFIG_FILE})",
     )
 
 

@@ -1,16 +1,13 @@
-"""`ucdhcp check`: validate a config and print the option bytes each site sends (no network)."""
+"""`ucdhcp check`: validate a config and print the option bytes each site sends; with
+`--runtime`, also what `serve` would find on this host (no packet is sent)."""
 
 import argparse
 import json
 
 from ..config.errors import ConfigError
 from ..config.loading import load_policy
-from ..config.model import Config
-from ..core.policy import Policy
-from ..runtime.diagnosis import Finding, FindingLevel, diagnose
-from ..runtime.netlink import list_ipv4_addresses, list_links
-from ..runtime.sockets import BindError, SocketSpec, refuse_if_taken
-from ..tools.config_check import describe_error, describe_policy, render_policy
+from ..runtime.diagnosis import FindingLevel
+from ..tools.config_check import describe_error, describe_policy, host_findings, render_policy
 from . import EXIT_CONFIG, EXIT_OK, EXIT_RUNTIME, add_config_argument, load_or_report
 
 
@@ -46,30 +43,10 @@ def run(args: argparse.Namespace) -> int:
         if loaded is None:
             return EXIT_CONFIG
         config, policy = loaded
-    findings = runtime_findings(config, policy) if args.runtime else []
+    findings = host_findings(config.settings().server, policy) if args.runtime else []
     if args.json:
         print(json.dumps(describe_policy(policy, findings if args.runtime else None), indent=2))
     else:
         print(render_policy(policy, findings))
     failed = any(finding.severity is FindingLevel.ERROR for finding in findings)
     return EXIT_RUNTIME if failed else EXIT_OK
-
-
-def runtime_findings(config: Config, policy: Policy) -> list[Finding]:
-    """What `serve` would find on this host, without serving: interfaces and the port."""
-    server = config.server
-    findings: list[Finding] = []
-    try:
-        refuse_if_taken(SocketSpec(str(server.address), server.port, server.receive_buffer))
-        findings.append(
-            Finding(
-                "port_available",
-                FindingLevel.INFO,
-                f"UDP {server.address}:{server.port} can be bound",
-            )
-        )
-    except BindError as error:
-        findings.append(Finding("port_unavailable", FindingLevel.ERROR, str(error)))
-    if not server.address.is_unspecified:
-        return findings
-    return findings + diagnose(policy, list_ipv4_addresses(), server.interfaces, list_links())

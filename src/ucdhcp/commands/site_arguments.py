@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 from ..tools.deployment import Deployment, ToolError, from_command_line, from_config
+from ..wire.vendor import STANDARD_PATH, STANDARD_PORT, STANDARD_SCHEME
 
 
 def add_site_arguments(parser: argparse.ArgumentParser, *, subnets: bool = False) -> None:
@@ -17,12 +18,9 @@ def add_site_arguments(parser: argparse.ArgumentParser, *, subnets: bool = False
         help="registrar pool FQDN for option 120 (repeat for a preference list)",
     )
     flags.add_argument("--web-server", metavar="FQDN", help="default: the first --sip-server")
-    flags.add_argument("--port", type=int, help="web services port (default 443)")
-    flags.add_argument("--scheme", help="URL scheme (default https)")
-    flags.add_argument(
-        "--path",
-        help="certificate provisioning path (default /CertProv/CertProvisioningService.svc)",
-    )
+    flags.add_argument("--port", type=int, help=f"web services port (default {STANDARD_PORT})")
+    flags.add_argument("--scheme", help=f"URL scheme (default {STANDARD_SCHEME})")
+    flags.add_argument("--path", help=f"certificate provisioning path (default {STANDARD_PATH})")
     flags.add_argument(
         "--vendor-class",
         dest="site_vendor_classes",

@@ -98,8 +98,9 @@ def _expected_server(args: argparse.Namespace) -> str | None:
     if args.config is None:
         return None
     config, _ = load_checked(args.config)
-    server = config.server.server_id or config.server.address
-    return None if server.is_unspecified else str(server)
+    server = config.settings().server
+    identifier = server.identifier(server.address)
+    return None if identifier.is_unspecified else str(identifier)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -118,7 +118,7 @@ def build_policy(config: Config, file: str = "<config>") -> Policy:
         },
         vendor_class_match=replies.vendor_class_match,
         always_send=replies.always_send,
-        discover_profiles=frozenset(replies.answer_discover),
+        answer_discover=frozenset(replies.answer_discover),
         offer_delay=replies.offer_delay,
         relayed_inform=replies.relayed_inform,
         trusted_relays=trusted,

@@ -29,7 +29,13 @@ from ..core.policy import (
     SiteSpec,
     VendorClassMatch,
 )
-from ..wire.vendor import CertProvisioning, VlanIdFormat
+from ..wire.vendor import (
+    STANDARD_PATH,
+    STANDARD_PORT,
+    STANDARD_SCHEME,
+    CertProvisioning,
+    VlanIdFormat,
+)
 from .errors import FieldValueError
 from .settings import (
     LimitSettings,
@@ -42,7 +48,6 @@ from .settings import (
     Settings,
 )
 
-DEFAULT_PATH_TEXT = "/CertProv/CertProvisioningService.svc"
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _T = TypeVar("_T")
@@ -297,9 +302,9 @@ class SiteSection(Model):
     sip_servers: Annotated[list[str], Field(min_length=1)]
     sip_server_encoding: Literal["fqdn", "ipv4"] = "fqdn"
     web_server: Fqdn | None = None
-    scheme: Scheme = "https"
-    port: Port = 443
-    cert_provisioning_path: UrlPath = DEFAULT_PATH_TEXT
+    scheme: Scheme = STANDARD_SCHEME
+    port: Port = STANDARD_PORT
+    cert_provisioning_path: UrlPath = STANDARD_PATH
     cert_provisioning_url: str | None = None
     vlan_id: Annotated[int, Field(ge=1, le=4094)] | None = None
     vlan_id_format: Annotated[VlanIdFormat, *FromString] = VlanIdFormat.WORD

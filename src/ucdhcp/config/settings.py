@@ -15,7 +15,7 @@ from typing import Literal
 
 from ..core.limits import LimitSettings
 
-DEFAULT_PATH = Path("/etc/ucdhcp/ucdhcp.toml")
+DEFAULT_CONFIG_FILE = Path("/etc/ucdhcp/ucdhcp.toml")
 REQUESTS_BURST = 20  # logging.requests_rate: seconds' worth of events logged in one burst
 
 LogFormat = Literal["auto", "json", "console"]
@@ -30,6 +30,11 @@ class ServerSettings:
     interfaces: tuple[str, ...] | None  # with address 0.0.0.0; None: all but loopback
     server_id: ipaddress.IPv4Address | None
     receive_buffer: int
+
+    def identifier(self, address: ipaddress.IPv4Address) -> ipaddress.IPv4Address:
+        """The server identifier replies carry (option 54, RFC 2131 §4.1): `server_id` when
+        set, else `address`, the one they leave from (the bound one, or the interface's)."""
+        return self.server_id or address
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +62,7 @@ class Settings:
 
 
 __all__ = [
-    "DEFAULT_PATH",
+    "DEFAULT_CONFIG_FILE",
     "REQUESTS_BURST",
     "LimitSettings",
     "LogFormat",

@@ -176,7 +176,7 @@ class Policy:
     )
     vendor_class_match: VendorClassMatch = VendorClassMatch.EXACT
     always_send: bool = False  # send the profile's options even if option 55 does not ask
-    discover_profiles: frozenset[Profile] = frozenset()  # opt-in proxy OFFER (yiaddr 0)
+    answer_discover: frozenset[Profile] = frozenset()  # opt-in proxy OFFER (yiaddr 0)
     offer_delay: float = DEFAULT_OFFER_DELAY  # seconds the send path holds a proxy OFFER
     relayed_inform: RelayedInform = RelayedInform.CIADDR
     trusted_relays: frozenset[bytes] | None = None  # 4-byte giaddrs; None trusts every relay

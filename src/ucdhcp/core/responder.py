@@ -266,7 +266,7 @@ def _decide(
         return Ignored(Reason.NO_MESSAGE_TYPE, request)
     elif message_type != _DISCOVER:
         return Ignored(Reason.UNSUPPORTED_TYPE, request)
-    elif not policy.discover_profiles:
+    elif not policy.answer_discover:
         return Ignored(Reason.DISCOVER_NOT_ANSWERED, request)
     else:
         reply_type = _OFFER
@@ -277,7 +277,7 @@ def _decide(
     if vendor_class is None:
         return Ignored(Reason.NO_VENDOR_CLASS, request)
     profile = policy.profile_for(vendor_class)
-    if profile is None or (reply_type == _OFFER and profile not in policy.discover_profiles):
+    if profile is None or (reply_type == _OFFER and profile not in policy.answer_discover):
         return Ignored(Reason.VENDOR_CLASS_NOT_SERVED, request)
     destination = reply_destination(request, source, policy.relayed_inform)
     if destination is None and reply_type == _OFFER:

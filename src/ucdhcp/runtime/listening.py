@@ -110,18 +110,17 @@ class AddressListening(Listening):
     async def start(self) -> None:
         """Raises BindError."""
         server = self.server
-        address = str(server.address)
-        sock = open_socket(SocketSpec(address, server.port, server.receive_buffer, self.reuse_port))
+        sock = open_socket(SocketSpec.of(server, self.reuse_port))
         # The interface that holds the address: replies to phones on its link go out as frames.
         addresses = list_ipv4_addresses()
         interface = next((a.interface for a in addresses if a.address == server.address), None)
         link = [a for a in addresses if a.interface == interface and not a.is_loopback]
         arrival = Arrival(
-            server_id=(server.server_id or server.address).packed,
+            server_id=server.identifier(server.address).packed,
             address=server.address.packed,
             refused=subnet_edges(addresses),
         )
-        self.endpoints[address] = await self._open(sock, arrival, interface, link)
+        self.endpoints[str(server.address)] = await self._open(sock, arrival, interface, link)
 
 
 class InterfaceListening(Listening):
@@ -137,7 +136,6 @@ class InterfaceListening(Listening):
     ) -> None:
         super().__init__(handling, server, reuse_port)
         self.first_scan = first_scan  # sees the host's addresses once, before any socket opens
-        self.server_id = None if server.server_id is None else server.server_id.packed
         self.indexes: dict[str, int] = {}  # interface index each socket was opened for
         self.refused: frozenset[bytes] = frozenset()  # every local subnet's network/broadcast
         self._syncing = asyncio.Lock()
@@ -149,7 +147,7 @@ class InterfaceListening(Listening):
         """Raises BindError when another server holds the port."""
         server = self.server
         if not self.reuse_port:  # workers: the supervisor checked before starting them
-            refuse_if_taken(SocketSpec("0.0.0.0", server.port, server.receive_buffer))
+            refuse_if_taken(SocketSpec.of(server))
         # Subscribe before the first scan: a change between the two then still triggers a rescan.
         self._watch = open_change_watch()
         asyncio.get_running_loop().add_reader(self._watch, self._on_change)
@@ -190,9 +188,8 @@ class InterfaceListening(Listening):
 
     async def _add(self, name: str, arrival: Arrival, entries: list[InterfaceAddress]) -> None:
         server = self.server
-        listener = SocketSpec("0.0.0.0", server.port, server.receive_buffer, self.reuse_port)
         try:
-            sock = udp_socket(listener, interface=name)
+            sock = udp_socket(SocketSpec.of(server, self.reuse_port), interface=name)
         except OSError as error:
             log.error("interface_bind_failed", interface=name, port=server.port, error=str(error))
             return
@@ -208,11 +205,11 @@ class InterfaceListening(Listening):
         )
 
     def _arrival(self, name: str, entries: list[InterfaceAddress]) -> Arrival:
-        address = entries[0].address.packed
+        address = entries[0].address
         return Arrival(
-            server_id=self.server_id or address,
+            server_id=self.server.identifier(address).packed,
             interface=name,
-            address=address,
+            address=address.packed,
             refused=self.refused,
         )
 

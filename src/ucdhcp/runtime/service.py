@@ -92,7 +92,7 @@ class Service:
             port=self.bound_port,
             worker=self.worker,
             interfaces=None if single else self.listening.where(),
-            server_id=str(server.server_id or server.address) if single else None,
+            server_id=str(server.identifier(server.address)) if single else None,
             sites=[site.name for site in self.responder.policy.sites],
             config=str(self.config_path),
         )

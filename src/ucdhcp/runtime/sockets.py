@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import structlog
 
+from ..config.settings import ServerSettings
+
 log = structlog.get_logger("ucdhcp")
 _SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux; missing from typeshed
 
@@ -24,6 +26,11 @@ class SocketSpec:
     port: int
     receive_buffer: int
     reuse_port: bool = False  # one of several worker processes sharing the port
+
+    @classmethod
+    def of(cls, server: ServerSettings, reuse_port: bool = False) -> "SocketSpec":
+        """The socket [server] asks for (with address 0.0.0.0, each interface's)."""
+        return cls(str(server.address), server.port, server.receive_buffer, reuse_port)
 
 
 def udp_socket(spec: SocketSpec, interface: str | None = None) -> socket.socket:

@@ -87,7 +87,7 @@ class Supervisor:
     def run(self) -> int:
         """Raises BindError when the port is taken before any worker starts."""
         server = self.config.server
-        refuse_if_taken(SocketSpec(str(server.address), server.port, server.receive_buffer))
+        refuse_if_taken(SocketSpec.of(server))
         with tempfile.TemporaryDirectory(prefix="ucdhcp-") as directory:
             self.notify_path = str(Path(directory) / "notify")
             inbox = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)

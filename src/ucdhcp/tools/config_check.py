@@ -1,12 +1,29 @@
 """What `ucdhcp check` prints: the option values each site sends, a config's problems, and
-what `serve` would find on this host (the command finds it). Option values are shown as
+what `serve` would find on this host (`host_findings`). Option values are shown as
 everywhere else in the tools and the README: labelled, data only (no code and length),
 uppercase hex."""
 
 from ..config.errors import ConfigError
+from ..config.settings import ServerSettings
 from ..core.policy import Policy, Site
-from ..runtime.diagnosis import Finding
+from ..runtime.diagnosis import Finding, FindingLevel, diagnose
+from ..runtime.netlink import list_ipv4_addresses, list_links
+from ..runtime.sockets import BindError, SocketSpec, refuse_if_taken
 from ..wire.options import OPTION_LABELS
+
+
+def host_findings(server: ServerSettings, policy: Policy) -> list[Finding]:
+    """What `serve` would find on this host, without serving: the port, and with address
+    0.0.0.0 the interfaces (runtime/diagnosis.py)."""
+    try:
+        refuse_if_taken(SocketSpec.of(server))
+        where = f"UDP {server.address}:{server.port} can be bound"
+        findings = [Finding("port_available", FindingLevel.INFO, where)]
+    except BindError as error:
+        findings = [Finding("port_unavailable", FindingLevel.ERROR, str(error))]
+    if not server.address.is_unspecified:
+        return findings
+    return findings + diagnose(policy, list_ipv4_addresses(), server.interfaces, list_links())
 
 
 def option_label(code: int) -> str:

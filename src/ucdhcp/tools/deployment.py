@@ -28,7 +28,8 @@ _FLAGS = {  # config field -> the flag that set it
     "subnets": "subnet",
     "vendor_classes": "vendor-class",
 }
-_OPTION_LABELS: dict[int, str] = {
+# The site key that sets each further option a site sends, as the reports name it.
+_SITE_KEYS: dict[int, str] = {
     OptionCode.NTP_SERVERS: "ntp_servers",
     OptionCode.TIME_SERVER: "time_servers",
 }
@@ -151,7 +152,7 @@ def _site_values(site: Site, default: bool) -> SiteValues:
     spec = site.spec
     payloads = site.payloads[Profile.MS_UC_CLIENT]
     others = tuple(
-        (int(code), _OPTION_LABELS.get(code, f"options (code {int(code)})"))
+        (int(code), _SITE_KEYS.get(code, f"options (code {int(code)})"))
         for code in payloads
         if code not in (OptionCode.SIP_SERVERS, OptionCode.VENDOR_SPECIFIC)
     )

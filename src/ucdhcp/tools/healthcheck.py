@@ -34,7 +34,7 @@ from pathlib import Path
 from ..config.errors import ConfigError
 from ..config.loading import load_policy
 from ..config.model import Config
-from ..config.settings import DEFAULT_PATH
+from ..config.settings import DEFAULT_CONFIG_FILE
 from ..core.policy import Policy
 from ..core.responder import Arrival, Reply, Responder
 from ..runtime.addresses import served_interfaces
@@ -62,24 +62,22 @@ def config_path() -> Path:
                 return Path(words[index + 1])
             if word.startswith("--config="):
                 return Path(word.partition("=")[2])
-        return DEFAULT_PATH
-    return Path(os.environ.get("UCDHCP_CONFIG", str(DEFAULT_PATH)))
+        return DEFAULT_CONFIG_FILE
+    return Path(os.environ.get("UCDHCP_CONFIG", str(DEFAULT_CONFIG_FILE)))
 
 
 def target(config: Config) -> tuple[str | None, ipaddress.IPv4Address, Arrival]:
     """(device or None, address to send to, the Arrival ucdhcp will use for it)."""
-    server = config.server
+    server = config.settings().server
     if not server.address.is_unspecified:
-        server_id = (server.server_id or server.address).packed
-        return None, server.address, Arrival(server_id=server_id)
+        return None, server.address, Arrival(server_id=server.identifier(server.address).packed)
     served = served_interfaces(list_ipv4_addresses(), server.interfaces)
     if not served:
         wanted = ", ".join(server.interfaces) if server.interfaces else "any but loopback"
         raise UnhealthyError(f"no interface to serve ({wanted}) has an IPv4 address yet")
     name, entries = next(iter(served.items()))
     address = entries[0].address
-    server_id = server.server_id.packed if server.server_id else address.packed
-    return name, address, Arrival(server_id=server_id, interface=name)
+    return name, address, Arrival(server_id=server.identifier(address).packed, interface=name)
 
 
 def choose_request(

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from .errors import DecodeError
 from .options import SubOptions, decode_suboptions, encode_suboptions
@@ -62,14 +62,21 @@ SUBOPTION_NAMES: Mapping[int, SubOptionName] = MappingProxyType(
 )
 
 
+# Where Lync's web services publish certificate provisioning, as DHCPUtil sends it: every
+# site's default, and what the lints compare a value with.
+STANDARD_SCHEME: Final = "https"
+STANDARD_PORT: Final = 443
+STANDARD_PATH: Final = "/CertProv/CertProvisioningService.svc"
+
+
 @dataclass(frozen=True, slots=True)
 class CertProvisioning:
     """The certificate-provisioning web service a phone reaches, from option 43."""
 
     web_server: str
-    scheme: str = "https"
-    port: int = 443
-    path: str = "/CertProv/CertProvisioningService.svc"
+    scheme: str = STANDARD_SCHEME
+    port: int = STANDARD_PORT
+    path: str = STANDARD_PATH
     identifier: str = MS_UC_CLIENT.decode()
 
     @property

@@ -23,8 +23,9 @@ The throughput rows are measured in interleaved rounds (every row once, then aga
 spell on the machine hits every row alike; each row reports its median round and the ratios
 are medians of the per-round ratios. Then (netns mode)
 latency at a fixed open-loop rate, start-up time, RSS, a 20,000-client boot storm against the
-default config, and `serve --workers N` against one worker (phases.py); the targets of the issue
-are printed as met / not met, and a PNG is written (plot.py, when matplotlib is installed).
+default config, and `serve --workers N` against one worker (phases.py); the targets (README.md,
+"Targets (phone's path)") are printed as met / not met, and a PNG is written (plot.py, when
+matplotlib is installed).
 Every process started here is stopped by its PID and both namespaces are deleted, also on
 Ctrl-C, SIGTERM or an error (harness.session).
 """
@@ -358,7 +359,7 @@ def _both(entry: dict[str, Any] | None, reference: str, target: float, what: str
 
 
 THROUGHPUT_TARGETS = (
-    # (label, row, reference, target): the issue's throughput targets, phone's path first
+    # (label, row, reference, target): README.md's throughput targets, phone's path first
     ("phones known vs dnsmasq --quiet-dhcp (known)", UCDHCP, "dnsmasq", TARGET_DNSMASQ),
     ("phones unknown vs dnsmasq --quiet-dhcp (known)", UCDHCP_UNKNOWN, "dnsmasq", TARGET_DNSMASQ),
     ("phones known vs do-nothing (known)", UCDHCP, "baseline", TARGET_BASELINE),

@@ -83,7 +83,7 @@ CASES = {
     "inform_not_asking_for_43_or_120": Silent(
         phone_request(xid=IGNORED_XID, parameters=(1, 3, 6, 15)), "not_requested", "inform"
     ),
-    # The malformed corpus of the robustness issue.
+    # The malformed corpus of docs/operating.md (Robustness).
     "option_60_repeated_256_times": Silent(
         _options_replaced(INFORM_OPTIONS + b"\x3c\x01M" * 256 + b"\x37\x02\x2b\x78\xff"),
         "malformed",

@@ -1,5 +1,6 @@
-"""Floods on the phone segment while a legitimate phone probes throughout (issue: every phone
-keeps getting answered). Short, bounded floods from an attacker namespace; the default config.
+"""Floods on the phone segment while a legitimate phone probes throughout: every phone must
+keep getting answered (docs/operating.md, Robustness). Short, bounded floods from an attacker
+namespace; the default config.
 
     ucdhcp ns  eth0 10.1.0.10/16 --+
     phone ns   eth0 10.1.2.50/16 --+-- br0 (switch ns)

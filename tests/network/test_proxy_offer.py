@@ -190,7 +190,8 @@ def test_dhcpcd_cpe_ocphone_gets_the_lease_servers_lease_next_to_a_proxy_offer(
 def test_answer_discover_ms_uc_client_is_refused_and_udhcpc_gets_its_lease(
     segment: Segment,
 ) -> None:
-    # The configuration from the issue no longer starts...
+    # A configuration answering MS-UC-Client DISCOVERs (docs/deploying.md, Next to the lease
+    # server) no longer starts...
     refused = segment.lab.exec(
         segment.ucdhcp,
         *ucdhcp_command(),

@@ -1,6 +1,7 @@
 """monitoring/ucdhcp-alerts.yml: `promtool check rules` where promtool is installed; always a
 parse of the file as Prometheus loads it (groups of rules, each alert with an expression,
-labels and annotations), the four conditions the issue asks for, and every ucdhcp metric an
+labels and annotations), four of the conditions docs/operating.md (Metrics) lists: no
+replies, replies dropped, a failed reload, kernel receive drops; and every ucdhcp metric an
 expression names is one a running ucdhcp exports (scraped from a real service)."""
 
 import asyncio

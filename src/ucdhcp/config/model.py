@@ -206,7 +206,7 @@ class LimitsSection(Model):
     replies_per_destination: Limit = 50
     # Per relay (giaddr) and for the broadcast address, which many phones share: a boot storm
     # of 20,000 phones behind one relay that all send in the same second is answered within
-    # their retransmissions (4, 8, 16 s).
+    # their retransmissions (4, 8, 16 s; protocol.md §10).
     replies_per_relay: Limit = 2000
     # Per destination port other than 67/68 (a reply to a spoofed source's port).
     replies_per_port: Limit = 50
@@ -216,8 +216,8 @@ class LimitsSection(Model):
     # however many chaddrs, ciaddrs or giaddrs it makes up.
     requests_per_source: Limit = 100
     # Seconds a request may wait in the receive queue; one read later is dropped unread
-    # (stale): a phone retransmits after about 4 s (RFC 2131 §4.1), so an answer to a request
-    # older than this mostly answers one it has given up on, and delays the fresh ones.
+    # (stale): a phone retransmits after about 4 s (RFC 2131 §4.1, protocol.md §10), so an
+    # answer to an older request mostly answers one it has given up on, and delays fresh ones.
     max_wait: Annotated[float, Field(ge=0.1, le=10.0)] = 2.0
 
     def settings(self) -> LimitSettings:

@@ -61,7 +61,7 @@ class RelayedInform(StrEnum):
 # Seconds a proxy OFFER waits before it is sent, so that a client taking the first OFFER
 # (busybox udhcpc, and likely the phones) takes the lease server's: longer than Kea (about
 # 1 ms) and ISC dhcpd's 1 s ping-check take to OFFER, shorter than a client's first DISCOVER
-# retransmission (udhcpc 3 s, RFC 2131 §4.1: 4 s +-1).
+# retransmission (udhcpc 3 s, RFC 2131 §4.1: 4 s +-1); protocol.md §10.
 DEFAULT_OFFER_DELAY = 2.0
 _ACK: Final = int(MessageType.ACK)
 
@@ -213,7 +213,7 @@ class Policy:
     def profile_for(self, vendor_class: bytes) -> Profile | None:
         """The profile serving this option 60 value, or None."""
         if vendor_class[-1:] == b"\x00":
-            vendor_class = vendor_class.rstrip(b"\x00")  # some phones append a NUL [obs]
+            vendor_class = vendor_class.rstrip(b"\x00")  # RFC 2132 §2 (protocol.md §6)
         profile = self.vendor_classes.get(vendor_class)
         if profile is not None or self.vendor_class_match is VendorClassMatch.EXACT:
             return profile

@@ -334,8 +334,8 @@ def select_site(request: Message, policy: Policy, arrival: Arrival) -> Site | No
     """
     offsets = request.offsets
     if _RELAY_AGENT_INFORMATION in offsets or _SUBNET_SELECTION in offsets:
-        # Option 82 is a relay's to add (RFC 3046 §2.1): from a client (giaddr 0) it is not
-        # trusted to pick the site. Option 118 is the client's own (RFC 3011).
+        # Option 82 is a relay's to add (RFC 3046 §2.1, protocol.md §10): from a client
+        # (giaddr 0) it is not trusted to pick the site. Option 118 is the client's own (RFC 3011).
         relay_info = request.option(_RELAY_AGENT_INFORMATION) if request.giaddr != ZERO else None
         link = None if relay_info is None else link_selection(relay_info)
         for address in (link, request.option(_SUBNET_SELECTION)):

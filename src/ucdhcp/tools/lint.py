@@ -10,7 +10,7 @@ from enum import StrEnum
 from ..wire.vendor import CertProvisioning
 
 STANDARD = CertProvisioning(web_server="")  # scheme, port, path and identifier as DHCPUtil sends
-CISCO_HEX_LIMIT = 90  # bytes: IOS `option 43 hex` keeps 180 hex characters, silently [obs]
+CISCO_HEX_LIMIT = 90  # bytes: IOS `option 43 hex` keeps 180 hex digits, silently (protocol.md §3)
 
 
 class Severity(StrEnum):

@@ -26,7 +26,7 @@ OPTIONS_START: Final = HEADER_LENGTH + 4
 SNAME = slice(44, 108)
 FILE = slice(108, 236)
 MAX_CHADDR: Final = 16
-MAX_HOPS: Final = 16  # RFC 1542 §4.1.1: relays discard beyond this; more means a loop
+MAX_HOPS: Final = 16  # RFC 1542 §4.1.1: relays discard beyond this (protocol.md §10)
 # No DHCP client sends more than an Ethernet frame's worth; refusing longer datagrams before
 # framing bounds what one junk datagram can cost.
 MAX_DATAGRAM: Final = 1500

@@ -11,7 +11,7 @@ from typing import Final
 from .message import BROADCAST_BIT, MAGIC_COOKIE, OPTIONS_START, Message
 from .options import OptionCode, encode_option
 
-MIN_REPLY: Final = 300  # BOOTP minimum (RFC 951 §3); some relays and clients drop shorter packets
+MIN_REPLY: Final = 300  # BOOTP's size (RFC 951 §3, RFC 1542 §2.1; protocol.md §6)
 # RFC 2131 §2: a client must accept 576-byte IP datagrams, i.e. a 312-byte options field and a
 # 548-byte DHCP message. Option 57 (RFC 2132 §9.10) is read, as ISC dhcpd does, as a datagram
 # size including the 28 bytes of IP and UDP headers.

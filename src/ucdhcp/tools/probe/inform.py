@@ -20,7 +20,7 @@ from ..lint import Severity
 
 PHONE_PARAMETERS = (1, 3, 6, 15, 42, 43, 120)  # what a Lync phone asks for (protocol.md §7)
 MIN_REQUEST = 300  # BOOTP minimum: some servers and relays drop shorter requests
-FIRST_RETRANSMIT = 4.0  # RFC 2131 §4.1: 4 s, randomised by ±1 s, doubling up to 64 s
+FIRST_RETRANSMIT = 4.0  # RFC 2131 §4.1: 4 s, ±1 s, doubling up to 64 s (protocol.md §10)
 MAX_RETRANSMIT = 64.0
 
 

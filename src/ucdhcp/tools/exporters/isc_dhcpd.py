@@ -20,7 +20,7 @@ def vendor_class_test(plan: ExportPlan) -> str:
                 f"substring(option vendor-class-identifier, 0, {len(name)}) = {colon_hex(name)}"
             )
         else:
-            # A trailing NUL some phones append is tolerated, as ucdhcp does (protocol.md §6).
+            # A trailing NUL is tolerated, as ucdhcp does (RFC 2132 §2; docs/protocol.md §6).
             tests.append(f"option vendor-class-identifier = {colon_hex(name)}")
             with_nul = colon_hex(name + b"\x00")
             tests.append(f"option vendor-class-identifier = {with_nul}")

@@ -23,7 +23,7 @@ def vendor_class_test(plan: ExportPlan) -> str:
         if plan.prefix_match:
             tests.append(f"substring(option[60].hex,0,{len(name)}) == {literal}")
         else:
-            # A trailing NUL some phones append is tolerated, as ucdhcp does (protocol.md §6).
+            # A trailing NUL is tolerated, as ucdhcp does (RFC 2132 §2; docs/protocol.md §6).
             tests.append(f"option[60].hex == {literal}")
             tests.append(f"option[60].hex == {literal}00")
     return " or ".join(tests)

@@ -113,7 +113,7 @@ async def test_reload_with_a_changed_server_section_keeps_the_bound_socket(
             assert await loopback.service.reload() is True
         assert "config_change_needs_restart" in [event["event"] for event in events]
         assert loopback.service.bound_port == port
-        assert loopback.service.config.server.port == 0
+        assert loopback.service.settings.server.port == 0
 
         ack = await loopback.exchange(phone_request())
         assert option_data(ack)[120] == OPTION_120_POOL02

@@ -133,7 +133,7 @@ async def test_a_flood_of_ignored_requests_is_logged_at_the_configured_rate(tmp_
         assert loopback.service.stats.ignored["malformed"] == 30
         request_log = loopback.service.handling.request_log
         assert request_log is not None
-        limit = request_log.ignored
+        limit = request_log.ignored_buckets
         assert limit.suppressed == {"malformed": 27}
         limit.buckets.clear()  # as if a second had passed: the next event carries the count
         with capture_logs() as later:

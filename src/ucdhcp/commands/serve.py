@@ -44,14 +44,14 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         # Validated in a child process: this one never imports pydantic (config/isolated.py).
-        config, policy = validate(args.config)
+        settings, policy = validate(args.config)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
     if not 1 <= args.workers <= max(64, os.cpu_count() or 1):
         print(f"ucdhcp: --workers must be 1-{max(64, os.cpu_count() or 1)}", file=sys.stderr)
         return EXIT_CONFIG
-    if args.workers > 1 and config.server.address.is_unspecified:
+    if args.workers > 1 and settings.server.address.is_unspecified:
         # The kernel load-balances unicast over SO_REUSEPORT sockets but hands every broadcast
         # to each of them: N workers would answer each broadcast INFORM N times.
         print(
@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     try:
         if args.workers > 1:
-            configure_logging(config.logging.format, config.logging.level)
-            return Supervisor(args.config, config, args.workers).run()
-        uvloop.run(serve(args.config, config, policy, worker=args.worker_index))
+            configure_logging(settings.logging.format, settings.logging.level)
+            return Supervisor(args.config, settings, args.workers).run()
+        uvloop.run(serve(args.config, settings, policy, worker=args.worker_index))
     except BindError as error:
         print(f"ucdhcp: {error}", file=sys.stderr)
         return EXIT_RUNTIME

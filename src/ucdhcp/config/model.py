@@ -260,8 +260,9 @@ class LoggingSection(Model):
     # counted and summarised, so a flood of junk cannot fill the disk
     ignored_rate: Annotated[float, Field(gt=0, le=100000)] = 10.0
     # Per-request events (reply_sent, reply_dropped, request_ignored) per second, with a burst
-    # of REQUESTS_BURST seconds' worth so a 20,000-phone boot storm is logged whole; what is
-    # left out is counted on the next event as `not_logged_before`. 0: no bound.
+    # of REQUESTS_BURST seconds' worth (runtime/request_log.py) so a 20,000-phone boot storm
+    # is logged whole; what is left out is counted on the next event as `not_logged_before`.
+    # 0: no bound.
     requests_rate: Annotated[float, Field(ge=0, le=10_000_000)] = 1000.0
 
     def settings(self) -> LoggingSettings:

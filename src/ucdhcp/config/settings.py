@@ -16,7 +16,6 @@ from typing import Literal
 from ..core.limits import LimitSettings
 
 DEFAULT_CONFIG_FILE = Path("/etc/ucdhcp/ucdhcp.toml")
-REQUESTS_BURST = 20  # logging.requests_rate: seconds' worth of events logged in one burst
 
 LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -63,7 +62,6 @@ class Settings:
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
-    "REQUESTS_BURST",
     "LimitSettings",
     "LogFormat",
     "LogLevel",

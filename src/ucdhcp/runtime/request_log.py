@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import structlog
 
-from ..config.settings import REQUESTS_BURST, LoggingSettings
+from ..config.settings import LoggingSettings
 from ..core.policy import Profile
 from ..core.responder import Ignored, Outcome, Reason, Reply
 from ..core.routing import DestinationKind
@@ -17,7 +17,8 @@ from ..wire.options import OptionCode
 from .logs import REQUESTS, DictBoundLogger, request_writer
 from .token_buckets import TokenBuckets
 
-_REQUESTS = "requests"  # the one key of the volume bound
+REQUESTS_BURST = 20  # logging.requests_rate: seconds' worth of events logged in one burst
+_REQUESTS = "requests"  # the one key of the requests_rate bucket
 _VENDOR_CLASS = int(OptionCode.VENDOR_CLASS)
 
 
@@ -27,19 +28,19 @@ class RequestLog:
     what is left out is counted on the next event written. One instance serves every socket
     (protocol.Handling), and a reload replaces it."""
 
-    __slots__ = ("ignored", "level", "logger", "volume", "write")
+    __slots__ = ("ignored_buckets", "logger", "request_level", "requests_bucket", "write")
 
     def __init__(
         self,
         logger: DictBoundLogger,
-        level: str,
-        volume: TokenBuckets | None,
-        ignored: TokenBuckets,
+        request_level: str,
+        requests_bucket: TokenBuckets | None,
+        ignored_buckets: TokenBuckets,
     ) -> None:
         self.logger = logger
-        self.level = level
-        self.volume = volume  # None: no bound
-        self.ignored = ignored
+        self.request_level = request_level
+        self.requests_bucket = requests_bucket  # logging.requests_rate; None: no bound
+        self.ignored_buckets = ignored_buckets  # logging.ignored_rate, per reason
         # The configured JSON chain's bytes without structlog's per-event work, when that
         # chain is the one in force (logs.py); else structlog's own processing.
         self.write = request_writer(logger.write)
@@ -59,33 +60,33 @@ class RequestLog:
             None, wrapper_class=DictBoundLogger, logger_factory_args=(REQUESTS,)
         ).bind()
         rate = settings.requests_rate
-        volume = previous.volume if previous is not None else None
+        requests = previous.requests_bucket if previous is not None else None
         if not rate:
-            volume = None
-        elif volume is None or volume.rate != rate:
-            volume = TokenBuckets(rate, rate * REQUESTS_BURST)
-        ignored = previous.ignored if previous is not None else None
+            requests = None
+        elif requests is None or requests.rate != rate:
+            requests = TokenBuckets(rate, rate * REQUESTS_BURST)
+        ignored = previous.ignored_buckets if previous is not None else None
         if ignored is None or ignored.rate != settings.ignored_rate:
             ignored = TokenBuckets(settings.ignored_rate)
-        return cls(cast(DictBoundLogger, logger), settings.request_level, volume, ignored)
+        return cls(cast(DictBoundLogger, logger), settings.request_level, requests, ignored)
 
     def record(self, outcome: Outcome, source: tuple[str, int], dropped: str | None) -> None:
         now = time.monotonic()
-        volume = self.volume
-        if volume is not None and not volume.allow(_REQUESTS, now):
+        requests = self.requests_bucket
+        if requests is not None and not requests.allow(_REQUESTS, now):
             return
         suppressed = 0
         if type(outcome) is Ignored:
             reason = outcome.reason
-            if not self.ignored.allow(reason, now):
+            if not self.ignored_buckets.allow(reason, now):
                 return
-            suppressed = self.ignored.suppressed.pop(reason, 0)
+            suppressed = self.ignored_buckets.suppressed.pop(reason, 0)
         event, fields = describe(outcome, source, dropped)
         if suppressed:
             fields["suppressed_before"] = suppressed  # events of this reason not logged
-        if volume is not None and volume.suppressed:
-            fields["not_logged_before"] = volume.suppressed.pop(_REQUESTS)
-        self.write(self.level, event, fields)
+        if requests is not None and requests.suppressed:
+            fields["not_logged_before"] = requests.suppressed.pop(_REQUESTS)
+        self.write(self.request_level, event, fields)
 
 
 def _level(name: str) -> int:

@@ -47,16 +47,16 @@ class Service:
     """
 
     def __init__(
-        self, config_path: Path, config: Settings, policy: Policy, *, worker: int | None = None
+        self, config_path: Path, settings: Settings, policy: Policy, *, worker: int | None = None
     ) -> None:
         self.config_path = config_path
         self.worker = worker  # index among --workers processes sharing the port, else None
-        self.config = config
-        self.limit_window = LimitWindow(config.limits)
+        self.settings = settings  # what the config file says, as the server keeps it
+        self.limit_window = LimitWindow(settings.limits)
         self.stats = Statistics()
         self.handling = Handling(Responder(policy, self.limit_window.limits), self.stats)
         self.reloads = {"ok": 0, "failed": 0}
-        server, shared_port = config.server, worker is not None
+        server, shared_port = settings.server, worker is not None
         self.listening: Listening = (
             InterfaceListening(self.handling, server, shared_port, self._log_findings)
             if server.address.is_unspecified
@@ -78,11 +78,11 @@ class Service:
     async def start(self) -> None:
         """Bind and start answering. Raises BindError."""
         keep_large_blocks_in_mmap()
-        self._apply_logging(self.config)
+        self._apply_logging(self.settings)
         await self.listening.start()
         self._started = True
         await self._start_metrics()
-        server = self.config.server
+        server = self.settings.server
         single = isinstance(self.listening, AddressListening)
         log.info(
             "server_started",
@@ -107,7 +107,7 @@ class Service:
         return [(name, endpoint.protocol.sender.udp) for name, endpoint in endpoints]
 
     def _log_findings(self, addresses: list[InterfaceAddress]) -> None:
-        policy, wanted = self.responder.policy, self.config.server.interfaces
+        policy, wanted = self.responder.policy, self.settings.server.interfaces
         for finding in diagnose(policy, addresses, wanted, list_links()):
             if finding.event == "interface_served":
                 continue  # each served interface logs interface_added once its socket is open
@@ -116,7 +116,7 @@ class Service:
             )
 
     async def _start_metrics(self) -> None:
-        settings = self.config.metrics
+        settings = self.settings.metrics
         if settings.endpoint is None:
             return
         # Imported only when metrics are on: prometheus_client is memory a quiet box can keep.
@@ -164,12 +164,14 @@ class Service:
     def protocols(self) -> list[ResponderProtocol]:
         return self.listening.protocols()
 
-    def _apply_logging(self, config: Settings) -> None:
+    def _apply_logging(self, settings: Settings) -> None:
         # Only at start and on reload: configuring structlog is not free, and a new socket
         # finds the current request log on the shared Handling.
-        settings = config.logging
-        configure_logging(settings.format, settings.level)
-        self.handling.request_log = RequestLog.configured(settings, self.handling.request_log)
+        logging_settings = settings.logging
+        configure_logging(logging_settings.format, logging_settings.level)
+        self.handling.request_log = RequestLog.configured(
+            logging_settings, self.handling.request_log
+        )
 
     def request_reload(self) -> None:
         """SIGHUP: one reload at a time; SIGHUPs during it make exactly one more afterwards."""
@@ -216,7 +218,7 @@ class Service:
     async def _reload(self, data: bytes) -> bool:
         try:
             # In a child process (config/isolated.py): this one keeps answering meanwhile.
-            config, policy = await validate_async(self.config_path, data)
+            settings, policy = await validate_async(self.config_path, data)
         except Exception as error:  # whatever breaks, the old config keeps serving
             if not isinstance(error, ConfigError):
                 error = ConfigError(
@@ -225,8 +227,8 @@ class Service:
             return self._reload_failed(error)
         self.handling.responder.policy = policy  # one reference swap: atomic between datagrams
         for section, running, configured in (
-            ("server", self.config.server, config.server),
-            ("metrics", self.config.metrics, config.metrics),
+            ("server", self.settings.server, settings.server),
+            ("metrics", self.settings.metrics, settings.metrics),
         ):
             if running != configured:
                 log.warning(
@@ -235,11 +237,11 @@ class Service:
                     running=described(running),
                     configured=described(configured),
                 )
-        self.config = dataclasses.replace(
-            config, server=self.config.server, metrics=self.config.metrics
+        self.settings = dataclasses.replace(
+            settings, server=self.settings.server, metrics=self.settings.metrics
         )
-        self._apply_logging(config)
-        self.limit_window.apply(config.limits)
+        self._apply_logging(settings)
+        self.limit_window.apply(settings.limits)
         self.reloads["ok"] += 1
         log.info(
             "config_reloaded",
@@ -292,6 +294,6 @@ class Service:
 
 
 async def serve(
-    config_path: Path, config: Settings, policy: Policy, worker: int | None = None
+    config_path: Path, settings: Settings, policy: Policy, worker: int | None = None
 ) -> None:
-    await Service(config_path, config, policy, worker=worker).run()
+    await Service(config_path, settings, policy, worker=worker).run()

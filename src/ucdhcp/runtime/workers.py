@@ -74,9 +74,9 @@ class RestartBudget:
 
 
 class Supervisor:
-    def __init__(self, config_path: Path, config: Settings, count: int) -> None:
+    def __init__(self, config_path: Path, settings: Settings, count: int) -> None:
         self.config_path = config_path
-        self.config = config
+        self.settings = settings
         self.count = count
         self.workers: list[Worker] = []
         self.notifier = Notifier()
@@ -86,7 +86,7 @@ class Supervisor:
 
     def run(self) -> int:
         """Raises BindError when the port is taken before any worker starts."""
-        server = self.config.server
+        server = self.settings.server
         refuse_if_taken(SocketSpec.of(server))
         with tempfile.TemporaryDirectory(prefix="ucdhcp-") as directory:
             self.notify_path = str(Path(directory) / "notify")

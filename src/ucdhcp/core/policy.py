@@ -28,6 +28,7 @@ from ..wire.vendor import (
     encode_ms_uc_client,
     encode_vlan_id,
 )
+from .prefixes import Prefixes, longest_first, lookup
 
 # Extra options may not replace what the responder builds itself nor what RFC 2131 Table 3
 # forbids in a reply to INFORM.
@@ -183,7 +184,7 @@ class Policy:
     # The same addresses dotted, as a datagram's source is given: the sources that may speak
     # for many phones (limits.py `admit`); None trusts every source that sets giaddr.
     trusted_sources: frozenset[str] | None = field(init=False, repr=False, compare=False)
-    _routes: tuple[tuple[int, int, Site], ...] = field(init=False, repr=False, compare=False)
+    _routes: Prefixes[Site] = field(init=False, repr=False, compare=False)
     _sites_by_address: dict[bytes, Site | None] = field(init=False, repr=False, compare=False)
     _option_sets: dict[tuple[str, Profile, bytes], OptionSet] = field(
         init=False, repr=False, compare=False
@@ -193,13 +194,8 @@ class Policy:
     )
 
     def __post_init__(self) -> None:
-        routes = [
-            (int(net.network_address), int(net.netmask), site, net.prefixlen)
-            for site in self.sites
-            for net in site.subnets
-        ]
-        routes.sort(key=lambda route: -route[3])  # longest prefix first
-        object.__setattr__(self, "_routes", tuple(route[:3] for route in routes))
+        routes = longest_first((net, site) for site in self.sites for net in site.subnets)
+        object.__setattr__(self, "_routes", routes)
         object.__setattr__(self, "_sites_by_address", {})
         object.__setattr__(self, "_option_sets", {})
         object.__setattr__(self, "_lean_plans", {})
@@ -224,11 +220,7 @@ class Policy:
 
     def site_for(self, address: bytes) -> Site | None:
         """The site whose subnets contain a 4-byte address (longest prefix), or None."""
-        value = int.from_bytes(address, "big")
-        for network, mask, site in self._routes:
-            if value & mask == network:
-                return site
-        return None
+        return lookup(self._routes, address)
 
     def site_or_default(self, address: bytes) -> Site | None:
         """site_for(address), else the default site; memoised per address."""

@@ -32,6 +32,7 @@ from typing import Final
 
 import structlog
 
+from ..core.prefixes import longest_first, lookup
 from ..core.responder import Reply
 from ..core.routing import DestinationKind
 from ..wire.message import CLIENT_PORT, SERVER_PORT
@@ -201,18 +202,14 @@ class OnLink:
 
     def __init__(self, entries: Sequence[InterfaceAddress]) -> None:
         self.primary = entries[0].address.packed if entries else None  # broadcasts come from it
-        self.networks = tuple(
-            (int(entry.network.network_address), int(entry.network.netmask), entry.address.packed)
+        self.networks = longest_first(
+            (entry.network, entry.address.packed)
             for entry in entries
             if entry.network.prefixlen < 32
         )
 
     def source_for(self, destination: bytes) -> bytes | None:
-        value = int.from_bytes(destination, "big")
-        for network, mask, source in self.networks:
-            if value & mask == network:
-                return source
-        return None
+        return lookup(self.networks, destination)
 
 
 class ReplySender:

@@ -4,7 +4,8 @@ forbidden, and the checks that blame one field."""
 import dataclasses
 import ipaddress
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
@@ -51,6 +52,7 @@ from .settings import (
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 _T = TypeVar("_T")
+_K = TypeVar("_K", int, str)
 _S = TypeVar("_S", ServerSettings, LoggingSettings, MetricsSettings, LimitSettings)
 
 
@@ -318,8 +320,7 @@ class SiteSection(Model):
 
     @model_validator(mode="after")
     def _options_once(self) -> Self:
-        codes = [option.code for option in self.options]
-        repeated = sorted({code for code in codes if codes.count(code) > 1})
+        repeated = _repeated(option.code for option in self.options)
         if repeated:
             raise FieldValueError(("options",), f"option {repeated[0]} is given more than once")
         return self
@@ -378,6 +379,12 @@ class SiteSection(Model):
         )
 
 
+def _repeated(values: Iterable[_K]) -> list[_K]:
+    """The values given more than once, sorted."""
+    counts = Counter(values)
+    return sorted(value for value, count in counts.items() if count > 1)
+
+
 def _parse_each(servers: Sequence[str], parse: Callable[[str], _T]) -> tuple[_T, ...]:
     parsed = []
     for index, server in enumerate(servers):
@@ -420,7 +427,7 @@ class Config(Model):
     @model_validator(mode="after")
     def _sites_consistent(self) -> Self:
         names = [site.name for site in self.sites]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        duplicates = _repeated(names)
         if duplicates:
             raise FieldValueError(("sites",), f"site names must be unique: {', '.join(duplicates)}")
         if self.default_site is not None and self.default_site not in names:

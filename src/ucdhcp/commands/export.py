@@ -4,10 +4,9 @@
 import argparse
 import sys
 
-from ..tools.deployment import ToolError
 from ..tools.exporters import FORMATS, NEEDS_SUBNETS, ExportError, ExportPlan
 from . import EXIT_CONFIG, EXIT_OK
-from .site_arguments import add_site_arguments, load_deployment
+from .site_arguments import add_site_arguments, deployment_or_report
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -43,10 +42,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        deployment = load_deployment(args)
-    except ToolError as error:
-        print(f"ucdhcp export: {error}", file=sys.stderr)
+    deployment = deployment_or_report(args, "export")
+    if deployment is None:
         return EXIT_CONFIG
     plan = ExportPlan(deployment, shared=args.shared, interfaces=tuple(args.interface))
     try:

@@ -3,12 +3,10 @@ whole option 43, lengths and lint warnings (no network)."""
 
 import argparse
 import json
-import sys
 
-from ..tools.deployment import ToolError
 from ..tools.options_report import describe_report, render_report
 from . import EXIT_CONFIG, EXIT_OK
-from .site_arguments import add_site_arguments, load_deployment
+from .site_arguments import add_site_arguments, deployment_or_report
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -30,10 +28,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        deployment = load_deployment(args)
-    except ToolError as error:
-        print(f"ucdhcp options: {error}", file=sys.stderr)
+    deployment = deployment_or_report(args, "options")
+    if deployment is None:
         return EXIT_CONFIG
     if args.json:
         print(json.dumps(describe_report(deployment, args.sip_domain), indent=2))

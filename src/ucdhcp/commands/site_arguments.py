@@ -2,6 +2,7 @@
 flags, or a config file (and a site in it). Not a command itself."""
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..tools.deployment import Deployment, ToolError, from_command_line, from_config
@@ -60,3 +61,12 @@ def load_deployment(args: argparse.Namespace) -> Deployment:
         subnets=getattr(args, "subnet", None) or (),
         vendor_classes=args.site_vendor_classes or (),
     )
+
+
+def deployment_or_report(args: argparse.Namespace, command: str) -> Deployment | None:
+    """load_deployment, or None once the reason is printed to stderr (the caller exits 2)."""
+    try:
+        return load_deployment(args)
+    except ToolError as error:
+        print(f"ucdhcp {command}: {error}", file=sys.stderr)
+        return None

@@ -46,7 +46,7 @@ _SPREAD: Final = 0x9E3779B97F4A7C15  # 2**64 / the golden ratio (Fibonacci hashi
 # arithmetic stays within a machine word (compiled, a 64-bit hash is often a big int).
 _DIGEST: Final = (1 << 16 * DEPTH) - 1
 UNSHED: Final = 1 << 30  # `share` when nothing is shed: above any count
-_ANY_SOURCE: Final = "0.0.0.0"  # clients without an address: shared like a relay
+ANY_SOURCE: Final = "0.0.0.0"  # clients without an address: shared like a relay
 
 # What `admit` decides (plain ints: the core's Reason lives above this module).
 ADMITTED: Final = 0
@@ -172,7 +172,7 @@ class Limits:
         """
         if self.stale:
             return STALE
-        shared = (relayed and (trusted is None or source in trusted)) or source == _ANY_SOURCE
+        shared = (relayed and (trusted is None or source in trusted)) or source == ANY_SOURCE
         limit = 0 if shared else self.settings.requests_per_source
         # Counted even with no limit: when the queue overloads, the heaviest are known at once.
         digest = hash(source) & _DIGEST

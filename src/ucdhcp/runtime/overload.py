@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable
 
 import structlog
 
-from ..core.limits import UNSHED, Limits
+from ..core.limits import ANY_SOURCE, UNSHED, Limits
+from ..core.responder import Reason
 from .source_filter import MAX_SOURCES, attach, detach
 from .stats import Statistics
 
@@ -41,7 +42,7 @@ CALM_SECONDS = 1.0  # an overload episode ends after this long without shedding 
 MIN_RATE = 1000.0  # requests/s assumed when none was handled in a tick (a stalled loop)
 _SO_MEMINFO = getattr(socket, "SO_MEMINFO", 55)  # Linux >= 3.9; missing from Python's socket
 _MEMINFO = struct.Struct("9I")  # SK_MEMINFO_RMEM_ALLOC is [0], SK_MEMINFO_DROPS [8]
-_SHED_CAUSES = ("over_fair_share", "stale", "sender_over_limit")
+_SHED_CAUSES = (Reason.OVER_FAIR_SHARE, Reason.STALE, Reason.SENDER_OVER_LIMIT)
 
 
 def rcvbuf_errors(snmp: str = "/proc/net/snmp") -> int | None:
@@ -160,7 +161,7 @@ class QueueWatch:
         source = limits.heaviest_source
         if (
             source
-            and source != "0.0.0.0"
+            and source != ANY_SOURCE
             and source not in self.filtered
             and len(self.filtered) < MAX_SOURCES
             and limits.heaviest >= limits.share
@@ -225,7 +226,7 @@ class QueueWatch:
 
     def _dropped(self) -> dict[str, int]:
         ignored = self.stats.ignored
-        counts = {cause: ignored.get(cause, 0) for cause in _SHED_CAUSES}
+        counts = {str(cause): ignored.get(cause, 0) for cause in _SHED_CAUSES}
         counts.update(self.stats.receive_drops)  # queue_full, source_filter
         return counts
 

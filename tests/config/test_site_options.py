@@ -19,7 +19,7 @@ from tests.dhcp.request import tlv
 from ucdhcp.config.errors import ConfigError
 from ucdhcp.config.loading import build_policy, parse_config
 from ucdhcp.core.policy import Profile
-from ucdhcp.wire.options import SipEncoding
+from ucdhcp.wire.options import SipServerEncoding
 
 
 def uc_options(**site: Any) -> dict[int, bytes]:
@@ -204,6 +204,6 @@ def test_site_spec_hands_the_policy_typed_values() -> None:
     spec = parse_config(document, "test.toml").sites[0].spec()
     assert spec.subnets == (ipaddress.IPv4Network("10.1.2.0/24"),)
     assert spec.sip_servers == (ipaddress.IPv4Address("10.1.2.5"),)
-    assert spec.sip_encoding is SipEncoding.ADDRESSES
+    assert spec.sip_server_encoding is SipServerEncoding.IPV4
     assert spec.ntp_servers == (ipaddress.IPv4Address("10.1.2.1"),)
     assert spec.cert_provisioning.url == "https://pool01.contoso.com:4443/CertProv/x.svc"

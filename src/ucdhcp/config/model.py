@@ -6,7 +6,7 @@ import ipaddress
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated, Any, Literal, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -30,6 +30,7 @@ from ..core.policy import (
     SiteSpec,
     VendorClassMatch,
 )
+from ..wire.options import SipServerEncoding
 from ..wire.vendor import (
     STANDARD_PATH,
     STANDARD_PORT,
@@ -303,7 +304,7 @@ class SiteSection(Model):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
     subnets: list[Network] = []
     sip_servers: Annotated[list[str], Field(min_length=1)]
-    sip_server_encoding: Literal["fqdn", "ipv4"] = "fqdn"
+    sip_server_encoding: Annotated[SipServerEncoding, *FromString] = SipServerEncoding.FQDN
     web_server: Fqdn | None = None
     scheme: Scheme = STANDARD_SCHEME
     port: Port = STANDARD_PORT
@@ -328,7 +329,7 @@ class SiteSection(Model):
     @model_validator(mode="after")
     def _sip_servers(self) -> Self:
         # Encoding 1 (RFC 3361 §3.2) is legal but Lync phones need an FQDN for TLS: opt-in only.
-        if self.sip_server_encoding == "fqdn":
+        if self.sip_server_encoding is SipServerEncoding.FQDN:
             self._servers = _parse_each(self.sip_servers, _fqdn)
             return self
         self._servers = _parse_each(self.sip_servers, ipaddress.IPv4Address)

@@ -14,7 +14,7 @@ from typing import Final, NamedTuple
 from ..wire.message import MessageType
 from ..wire.options import (
     OptionCode,
-    SipEncoding,
+    SipServerEncoding,
     encode_ipv4_list,
     encode_option,
     encode_sip_servers,
@@ -89,11 +89,11 @@ class SiteSpec:
     extra_options: Mapping[int, bytes] = field(default_factory=dict)
 
     @property
-    def sip_encoding(self) -> SipEncoding:
-        servers = self.sip_servers
+    def sip_server_encoding(self) -> SipServerEncoding:
+        servers = self.sip_servers  # typed by the config: names, or addresses
         if servers and isinstance(servers[0], ipaddress.IPv4Address):
-            return SipEncoding.ADDRESSES
-        return SipEncoding.NAMES
+            return SipServerEncoding.IPV4
+        return SipServerEncoding.FQDN
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,9 @@ def build_site(spec: SiteSpec) -> Site:
     payloads: dict[Profile, Mapping[int, bytes]] = {
         Profile.MS_UC_CLIENT: {
             **common,
-            OptionCode.SIP_SERVERS: encode_sip_servers(spec.sip_servers, spec.sip_encoding),
+            OptionCode.SIP_SERVERS: encode_sip_servers(
+                spec.sip_servers, spec.sip_server_encoding.encoding
+            ),
             OptionCode.VENDOR_SPECIFIC: encode_ms_uc_client(spec.cert_provisioning),
         }
     }

@@ -15,7 +15,7 @@ from ..config.errors import ConfigError
 from ..config.loading import build_policy, load_policy, parse_config
 from ..config.model import Config
 from ..core.policy import Policy, Profile, Site, VendorClassMatch
-from ..wire.options import OptionCode, SipEncoding
+from ..wire.options import OptionCode, SipServerEncoding
 from ..wire.vendor import MS_UC_CLIENT, CertProvisioning
 
 COMMAND_LINE_SITE = "command-line"
@@ -46,7 +46,7 @@ class SiteValues:
     name: str
     subnets: tuple[ipaddress.IPv4Network, ...]
     sip_servers: tuple[str, ...]
-    sip_encoding: SipEncoding
+    sip_server_encoding: SipServerEncoding
     cert_provisioning: CertProvisioning
     option_120: bytes  # data, without code and length
     option_43: bytes
@@ -160,7 +160,7 @@ def _site_values(site: Site, default: bool) -> SiteValues:
         name=site.name,
         subnets=site.subnets,
         sip_servers=tuple(str(server) for server in spec.sip_servers),
-        sip_encoding=spec.sip_encoding,
+        sip_server_encoding=spec.sip_server_encoding,
         cert_provisioning=spec.cert_provisioning,
         option_120=payloads[OptionCode.SIP_SERVERS],
         option_43=payloads[OptionCode.VENDOR_SPECIFIC],

@@ -2,7 +2,7 @@
 whole option 43, the lengths and lint findings; and the same as a JSON-ready dict.
 """
 
-from ..wire.options import MAX_OPTION_DATA, OptionCode, SipEncoding, decode_suboptions
+from ..wire.options import MAX_OPTION_DATA, OptionCode, SipServerEncoding, decode_suboptions
 from ..wire.vendor import SUBOPTION_NAMES
 from .deployment import COMMAND_LINE_SITE, Deployment, SiteValues
 from .lint import Lint, Severity, lint_cert_provisioning, lint_domains, lint_option_43_length
@@ -13,7 +13,7 @@ def lint_site(site: SiteValues, sip_domain: str | None = None) -> list[Lint]:
     provisioning = site.cert_provisioning
     found = lint_cert_provisioning(provisioning)
     found += lint_option_43_length(site.option_43)
-    if site.sip_encoding is SipEncoding.NAMES:
+    if site.sip_server_encoding is SipServerEncoding.FQDN:
         found += lint_domains(site.sip_servers, provisioning.web_server, sip_domain)
     else:
         found.append(
@@ -48,7 +48,8 @@ def _render_site(site: SiteValues, deployment: Deployment, sip_domain: str | Non
     lines = []
     if site.name != COMMAND_LINE_SITE:
         lines.append(f"Site: {site.name}{' (default site)' if site.default else ''}")
-    label = "Sip Server FQDN" if site.sip_encoding is SipEncoding.NAMES else "Sip Server Address"
+    fqdn = site.sip_server_encoding is SipServerEncoding.FQDN
+    label = "Sip Server FQDN" if fqdn else "Sip Server Address"
     lines += [
         f"{label}: {', '.join(site.sip_servers)}",
         f"Certificate Provisioning Service URL: {site.cert_provisioning.url}",
@@ -81,7 +82,7 @@ def _describe_site(site: SiteValues, sip_domain: str | None) -> dict[str, object
         "default": site.default,
         "subnets": [str(subnet) for subnet in site.subnets],
         "sip_servers": list(site.sip_servers),
-        "sip_server_encoding": "fqdn" if site.sip_encoding is SipEncoding.NAMES else "ipv4",
+        "sip_server_encoding": str(site.sip_server_encoding),
         "web_server": provisioning.web_server,
         "scheme": provisioning.scheme,
         "port": provisioning.port,

@@ -9,7 +9,7 @@ the message's own options are framed by message.py, on the per-packet path.
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from types import MappingProxyType
 from typing import Final
 
@@ -129,6 +129,17 @@ def decode_option(tlvs: bytes, code: int) -> bytes:
 class SipEncoding(IntEnum):
     NAMES = 0  # RFC 3361 §3.1
     ADDRESSES = 1  # RFC 3361 §3.2
+
+
+class SipServerEncoding(StrEnum):
+    """A site's `sip_server_encoding`, as the config spells it, and the encoding it sends."""
+
+    FQDN = "fqdn"
+    IPV4 = "ipv4"
+
+    @property
+    def encoding(self) -> SipEncoding:
+        return SipEncoding.NAMES if self is SipServerEncoding.FQDN else SipEncoding.ADDRESSES
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from structlog.testing import capture_logs
 
 from tests.dhcp.request import phone_request
 
-from .conftest import example_document, serving_document
+from .loopback import example_document, serving_document
 
 CHADDR = "00:04:13:aa:bb:cc"
 

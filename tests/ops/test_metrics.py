@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.dhcp.request import phone_request
 from ucdhcp.config.loading import parse_config
 
-from ..integration.conftest import Loopback, example_document, serving
+from ..integration.loopback import Loopback, example_document, serving
 from .metrics import metrics_service, scrape
 
 

@@ -13,7 +13,7 @@ from tests.dhcp.request import phone_request
 from ucdhcp.config.loading import load_settings
 from ucdhcp.runtime.service import Service
 
-from ..integration.conftest import serving
+from ..integration.loopback import serving
 
 ROUNDS = 12  # reloads: new, broken, old, new, ... (each validated in a child, ~0.3 s)
 MAX_REQUESTS = 50_000

@@ -21,8 +21,8 @@ import pytest
 from tests.dhcp.reply import expected_ack, option_data, xid_of
 from tests.dhcp.request import phone_request, tlv
 
-from ..integration.conftest import LOOPBACK
-from ..integration.test_serve_process import EXIT_TIMEOUT, ServeProcess, free_port
+from ..integration.loopback import LOOPBACK
+from ..integration.serving import EXIT_TIMEOUT, ServeProcess, free_port
 
 REWRITES = 7  # alternately new, old, new...: the last one leaves the new config
 GAP = 0.8  # seconds between two rewrites, enough for a reload to take the finished file

@@ -18,7 +18,7 @@ from tests.dhcp.golden import OPTION_120_POOL01
 from tests.dhcp.reply import option_data
 from tests.dhcp.request import phone_request
 
-from .serving import free_port
+from ..integration.serving import free_port
 
 WAIT = 10.0
 

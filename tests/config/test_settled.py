@@ -270,7 +270,12 @@ path = sys.argv[1]
 fd = os.open(path, os.O_RDONLY)
 assert _take_read_lease(fd) is True
 writer = subprocess.Popen(["sh", "-c", f"echo more >> {path}"])
-time.sleep(0.3)  # the writer waits in open(): the kernel has signalled the lease break
+deadline = time.monotonic() + 10
+# F_GETLEASE gives the lease's target once a break is pending: the writer waits in open(),
+# and the kernel has signalled the break.
+while fcntl.fcntl(fd, fcntl.F_GETLEASE) != fcntl.F_UNLCK:
+    assert time.monotonic() < deadline, "the writer never opened the file"
+    time.sleep(0.01)
 fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
 assert writer.wait(10) == 0
 print("alive")

@@ -8,13 +8,10 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
+from tests.netns import RUN_AS_ROOT
+
 # `start_serve` (a real `ucdhcp serve` child, killed by PID at the end) for any test that asks.
 pytest_plugins = ["tests.integration.serving"]
-
-RUN_AS_ROOT = (
-    "needs root (network namespaces, and the Debian peers the set-up installs as root):"
-    " run `sudo ./scripts/test`"
-)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

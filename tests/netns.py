@@ -13,12 +13,18 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 _counter = itertools.count()
+
+# The one reason tests/conftest.py gives for every `needs_root` test it skips for another user.
+RUN_AS_ROOT = (
+    "needs root (network namespaces, and the Debian peers the set-up installs as root):"
+    " run `sudo ./scripts/test`"
+)
 
 
 def netns_available() -> str | None:
@@ -133,8 +139,10 @@ class Lab:
         self.namespaces.clear()
 
 
-@pytest.fixture
-def lab():
+@contextlib.contextmanager
+def open_lab() -> Iterator[Lab]:
+    """A Lab that is closed on exit, checking that none of its namespaces is left behind: the
+    `lab` fixture, and module-scoped fixtures that share one Lab between tests."""
     require_netns()
     created = Lab()
     try:
@@ -145,3 +153,9 @@ def lab():
             n for n in run("ip", "netns", "list").stdout.split() if n.startswith(created.tag)
         ]
         assert not leftover, f"namespaces left behind: {leftover}"
+
+
+@pytest.fixture
+def lab() -> Iterator[Lab]:
+    with open_lab() as created:
+        yield created

@@ -4,8 +4,8 @@ import re
 import shlex
 from pathlib import Path
 
-from tests.conftest import RUN_AS_ROOT
 from tests.container import PACKAGES as CONTAINER_PACKAGES
+from tests.netns import RUN_AS_ROOT
 from tests.network.actors import PACKAGES as PEER_PACKAGES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.files import dated_back
 from ucdhcp.config.written import (
     Signature,
     Snapshot,
@@ -30,9 +31,7 @@ WAIT = 10.0  # bound on every wait for something that must happen
 
 def written_long_ago(path: Path, data: bytes = CONTENT) -> Path:
     path.write_bytes(data)
-    past = time.time() - 60
-    os.utime(path, (past, past))
-    return path
+    return dated_back(path)
 
 
 def pieces(data: bytes = CONTENT, size: int = 37) -> list[bytes]:
@@ -197,7 +196,7 @@ OLD, YOUNG = signature(1, 100.0), signature(1, 100.9)  # mtime 1 s and 0.1 s bef
 
 
 @pytest.mark.parametrize(
-    ("data", "before", "after", "first_seen", "settled"),
+    ("data", "before", "after", "first_seen", "written"),
     [
         (b"x", OLD, OLD, 10.0, True),  # mtime a second old
         (b"x", YOUNG, YOUNG, 10.0, False),  # mtime 0.1 s old, just seen
@@ -207,11 +206,11 @@ OLD, YOUNG = signature(1, 100.0), signature(1, 100.9)  # mtime 1 s and 0.1 s bef
         (None, OLD, OLD, 9.0, False),  # open for writing
     ],
 )
-def test_is_settled(
-    data: bytes | None, before: Signature, after: Signature, first_seen: float, settled: bool
+def test_is_written(
+    data: bytes | None, before: Signature, after: Signature, first_seen: float, written: bool
 ) -> None:
     current = Snapshot(data, before, after)
-    assert is_written(current, first_seen, now=10.0, wall_ns=int(101e9), quiet=0.5) is settled
+    assert is_written(current, first_seen, now=10.0, wall_ns=int(101e9), quiet=0.5) is written
 
 
 AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]
@@ -270,7 +269,12 @@ path = sys.argv[1]
 fd = os.open(path, os.O_RDONLY)
 assert _take_read_lease(fd) is True
 writer = subprocess.Popen(["sh", "-c", f"echo more >> {path}"])
-time.sleep(0.3)  # the writer waits in open(): the kernel has signalled the lease break
+deadline = time.monotonic() + 10
+# F_GETLEASE gives the lease's target once a break is pending: the writer waits in open(),
+# and the kernel has signalled the break.
+while fcntl.fcntl(fd, fcntl.F_GETLEASE) != fcntl.F_UNLCK:
+    assert time.monotonic() < deadline, "the writer never opened the file"
+    time.sleep(0.01)
 fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
 assert writer.wait(10) == 0
 print("alive")

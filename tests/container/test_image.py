@@ -42,9 +42,11 @@ import time
 from pathlib import Path
 
 import pytest
-from scapy.layers.dhcp import BOOTP, DHCP
 
 import ucdhcp
+from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
+from tests.dhcp.reply import Bootp
+from tests.dhcp.request import BROADCAST, MESSAGE_TYPES, phone_request
 from tests.netns import Lab
 
 from . import PACKAGES
@@ -68,11 +70,6 @@ OCI_LABELS = (
 )
 
 CONTAINER_ADDRESS, CLIENT_ADDRESS = "10.10.0.10", "10.10.0.50"
-OPTION_120_POOL01 = bytes.fromhex("78150006706F6F6C303107636F6E746F736F03636F6D00")
-OPTION_43_POOL01 = bytes.fromhex(  # sub-options 1-5, https://pool01.contoso.com:443/CertProv/...
-    "2B55010C4D532D55432D436C69656E74020568747470730312706F6F6C30312E636F6E746F736F2E636F6D"
-    "040334343305252F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663"
-)
 CAP_NET_BIND_SERVICE, CAP_NET_RAW = 1 << 10, 1 << 13  # linux/capability.h
 # Docker's default capabilities (moby's oci/caps/defaults.go): NET_RAW among them.
 DOCKER_DEFAULT_CAPABILITIES = (
@@ -243,33 +240,11 @@ def mac_of(lab: Lab, namespace: str) -> bytes:
 
 def inform(xid: int, mac: bytes) -> bytes:
     """A Lync phone's broadcast DHCPINFORM: option 60 MS-UC-Client, 55 asking for 43 and 120,
-    chaddr its own MAC (where a frame is addressed)."""
-    packet = BOOTP(
-        op=1, xid=xid, flags=0x8000, ciaddr=CLIENT_ADDRESS, chaddr=mac + bytes(10)
-    ) / DHCP(
-        options=[
-            ("message-type", "inform"),
-            ("client_id", b"\x01" + mac),
-            ("vendor_class_id", b"MS-UC-Client"),
-            ("param_req_list", [43, 120]),
-            "end",
-        ]
+    chaddr its own MAC (where a frame is addressed), padded to BOOTP's 300 bytes."""
+    request = phone_request(
+        xid=xid, flags=BROADCAST, ciaddr=CLIENT_ADDRESS, chaddr=mac, parameters=(43, 120)
     )
-    return bytes(packet).ljust(300, b"\0")
-
-
-def options_tlv(reply: bytes) -> dict[int, bytes]:
-    """Option code -> the whole TLV (code, length, data) as it appears in the reply."""
-    assert reply[236:240] == b"\x63\x82\x53\x63", "no DHCP magic cookie"
-    found, index = {}, 240
-    while index < len(reply) and reply[index] != 255:
-        if reply[index] == 0:
-            index += 1
-            continue
-        length = reply[index + 1]
-        found[reply[index]] = reply[index : index + 2 + length]
-        index += 2 + length
-    return found
+    return request.ljust(300, b"\0")
 
 
 def ask(lab: Lab, client_ns: str, xid: int, name: str, pool: str = "pool01") -> None:
@@ -284,11 +259,11 @@ def ask(lab: Lab, client_ns: str, xid: int, name: str, pool: str = "pool01") -> 
     address, port, data = result.stdout.split()
     reply = bytes.fromhex(data)
     assert (address, port) == (CONTAINER_ADDRESS, "67")
-    assert BOOTP(reply)[DHCP].options[0] == ("message-type", 5)  # DHCPACK
-    options = options_tlv(reply)
-    assert options[120] == OPTION_120_POOL01.replace(b"pool01", pool.encode())
-    assert options[43] == OPTION_43_POOL01.replace(b"pool01", pool.encode())
-    assert options[54] == bytes([54, 4, *map(int, CONTAINER_ADDRESS.split("."))])  # server id
+    ack = Bootp(reply)
+    assert ack.message_type == MESSAGE_TYPES["ack"]
+    assert ack.options[120] == OPTION_120_POOL01.replace(b"pool01", pool.encode())
+    assert ack.options[43] == OPTION_43_POOL01.replace(b"pool01", pool.encode())
+    assert ack.server_id == CONTAINER_ADDRESS
 
 
 def server_status(name: str) -> dict[str, str]:

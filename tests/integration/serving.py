@@ -15,7 +15,7 @@ import pytest
 
 from tests.commands import ucdhcp_command
 
-from .conftest import LOOPBACK
+from .loopback import LOOPBACK
 
 EVENT_TIMEOUT = 20.0  # bound on waiting for a log event (start-up includes imports)
 EXIT_TIMEOUT = 20.0

@@ -10,7 +10,7 @@ from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import option_data
 from tests.dhcp.request import PC_PARAMETERS, phone_request
 
-from .conftest import Loopback
+from .loopback import Loopback
 
 IGNORED_XID = 0x0BAD0BAD
 VALID = phone_request()

@@ -8,7 +8,7 @@ from tests.dhcp.golden import CLIENT_ID, OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import expected_ack, option_data, reply_codes
 from tests.dhcp.request import phone_request, tlv
 
-from .conftest import Loopback, example_document, serving_document
+from .loopback import Loopback, example_document, serving_document
 
 LEASE_OPTIONS = (50, 51, 58, 59)  # never in a reply to INFORM (RFC 2131 Table 3)
 

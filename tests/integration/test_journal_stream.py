@@ -11,7 +11,7 @@ from typing import TextIO
 
 from tests.commands import ucdhcp_command
 
-from .conftest import config_text
+from .loopback import config_text
 from .serving import EVENT_TIMEOUT, EXIT_TIMEOUT, free_port
 
 

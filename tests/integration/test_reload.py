@@ -9,7 +9,7 @@ from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import expected_ack, option_data
 from tests.dhcp.request import phone_request, tlv
 
-from .conftest import config_text, serving_file
+from .loopback import config_text, serving_file
 
 OPTION_120_POOL02 = OPTION_120_POOL01.replace(b"pool01", b"pool02")
 OPTION_43_POOL02 = OPTION_43_POOL01.replace(b"pool01", b"pool02")

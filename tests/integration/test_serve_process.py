@@ -2,19 +2,18 @@
 
 import signal
 import socket
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.commands import ucdhcp_command
+from tests.commands import run_ucdhcp
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import expected_ack, option_data, xid_of
 from tests.dhcp.request import phone_request, tlv
 
-from .conftest import LOOPBACK, REPLY_TIMEOUT, config_text
-from .serving import EXIT_TIMEOUT, ServeProcess, free_port
+from .loopback import LOOPBACK, REPLY_TIMEOUT, config_text
+from .serving import ServeProcess, free_port
 
 
 @pytest.fixture
@@ -51,16 +50,6 @@ def exchange_after_ignored(client: socket.socket, port: int, ignored: bytes, val
     assert xid_of(ignored) != xid_of(valid)
     client.sendto(ignored, (LOOPBACK, port))
     return exchange(client, port, valid)
-
-
-def run_ucdhcp(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*ucdhcp_command(), *args],
-        capture_output=True,
-        text=True,
-        timeout=EXIT_TIMEOUT * 3,
-        check=False,
-    )
 
 
 def test_serve_answers_phone_inform_with_dhcputil_options(

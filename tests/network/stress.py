@@ -6,7 +6,7 @@
 `flood` sends INFORMs as fast as `--rate` allows for `--seconds` (both bounded), each with a
 new chaddr and, by kind:
   unused-ciaddr  a ciaddr that is an unused address of the phone subnet (the ARP attack)
-  distinct       a new ciaddr too, all in the phone subnet (the limiter's table)
+  distinct       a new ciaddr too, all in the phone subnet (the limits' sketches)
   oversized-61   an option 61 so large that neither 43 nor 120 fits beside its echo
   victim        ciaddr = --victim for every request (reflection)
 With `--spoof-source` each request's IP source is its ciaddr (sent through a raw socket), as

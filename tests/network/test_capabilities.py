@@ -16,7 +16,7 @@ opens.
 
     ucdhcp ns eth0 10.30.0.10/24 --- phone ns eth0 10.30.0.50/24
 
-The flood test uses test_floods.py's segment and flood, with ucdhcp holding these capabilities.
+The flood test uses floods.py's segment and flood, with ucdhcp holding these capabilities.
 """
 
 import json
@@ -43,11 +43,11 @@ from .actors import (
     delivered,
     replies_to,
 )
+from .floods import ATTACKER as FLOOD_ATTACKER
+from .floods import PHONE_ADDRESS as FLOOD_PHONE
+from .floods import SERVER as FLOOD_SERVER
+from .floods import Segment, probe_result
 from .frames import Seen, broadcast_frame
-from .test_floods import ATTACKER as FLOOD_ATTACKER
-from .test_floods import PHONE_ADDRESS as FLOOD_PHONE
-from .test_floods import SERVER as FLOOD_SERVER
-from .test_floods import Segment, probe_result
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "ucdhcp.service"
 SERVER, PHONE_ADDRESS = "10.30.0.10", "10.30.0.50"

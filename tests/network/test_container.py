@@ -21,7 +21,7 @@ import pytest
 
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.request import BROADCAST, UNSET, mac, phone_request
-from tests.netns import Lab
+from tests.netns import Lab, open_lab
 
 from .actors import (
     COMPANY,
@@ -34,7 +34,6 @@ from .actors import (
     delivered,
     replies_to,
 )
-from .conftest import open_lab
 from .frames import BROADCAST_MAC, broadcast_frame
 
 pytestmark = pytest.mark.needs_root

@@ -12,10 +12,9 @@ import pytest
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import ACK
 from tests.dhcp.request import BROADCAST, UNSET, mac, phone_request
-from tests.netns import Lab
+from tests.netns import Lab, open_lab
 
 from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered, replies_to
-from .conftest import open_lab
 from .frames import BROADCAST_MAC, Frame, broadcast_frame
 
 estmark = pytest.mark.needs_root

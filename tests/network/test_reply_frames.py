@@ -17,10 +17,9 @@ from scapy.layers.inet import IP, UDP
 
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.request import UNSET, mac, phone_request
-from tests.netns import Lab
+from tests.netns import Lab, open_lab
 
 from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered, replies_to, tool
-from .conftest import open_lab
 from .frames import Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root

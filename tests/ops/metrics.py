@@ -7,7 +7,7 @@ from pathlib import Path
 from ucdhcp.config.loading import build_policy, parse_config
 from ucdhcp.runtime.service import Service
 
-from ..integration.conftest import example_document
+from ..integration.loopback import example_document
 
 
 async def scrape(port: int, path: str = "/metrics") -> tuple[str, str]:

@@ -1,15 +1,7 @@
-"""What the ops tests share: a free UDP port on loopback, and the events a `serve` wrote."""
+"""What the ops tests share: the events a `serve` wrote to its output file."""
 
 import json
-import socket
 from pathlib import Path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def events(output: Path, name: str) -> list[dict[str, object]]:

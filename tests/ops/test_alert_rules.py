@@ -16,7 +16,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from ..integration.conftest import serving
+from ..integration.loopback import serving
 from .metrics import metrics_service, scrape
 
 RULES = Path(__file__).resolve().parents[2] / "monitoring" / "ucdhcp-alerts.yml"

@@ -4,6 +4,8 @@ with prometheus_client's own parser."""
 import asyncio
 import contextlib
 import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.dhcp.request import phone_request
 from ucdhcp.config.loading import parse_config
 
-from ..integration.conftest import Loopback, example_document, serving
+from ..integration.loopback import Loopback, example_document, serving
 from .metrics import metrics_service, scrape
 
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+CONNECT_TIMEOUT = 5.0
+SCRAPE_TIMEOUT = 5.0
 
-def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+
+def samples(body: str) -> Samples:
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(body)
@@ -108,14 +114,18 @@ async def test_an_oversized_request_gets_nothing_and_the_endpoint_keeps_serving(
     assert "ucdhcp_requests" in exposition(body)
 
 
-async def slow_client(port: int, dribble: bool, reopen: bool, stop: asyncio.Event) -> int:
+async def slow_client(
+    port: int, dribble: bool, reopen: bool, stop: asyncio.Event, connected: asyncio.Semaphore
+) -> int:
     """Holds a connection open without finishing a request (idle, or one byte every 0.3 s),
-    opening another each time the server closes it if `reopen`, until `stop`; returns how many
-    connections it opened."""
+    opening another each time the server closes it if `reopen`, until `stop`; releases
+    `connected` once its first connection is made; returns how many connections it opened."""
     opened = 0
     while not stop.is_set() and (reopen or opened == 0):
         reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
         opened += 1
+        if opened == 1:
+            connected.release()
         for byte in b"GET /metrics HTTP/1.0\r\nX-Slow: " + b"a" * 1000:  # 6 minutes at most
             if stop.is_set():
                 break
@@ -139,11 +149,15 @@ def exposition(body: str) -> set[str]:
 
 async def scrapes_under_slow_connections(port: int, slow: int, reopen: bool) -> tuple[int, int]:
     """20 scrapes while `slow` slow connections are held; (scrapes answered, slow connections)."""
-    stop = asyncio.Event()
+    stop, connected = asyncio.Event(), asyncio.Semaphore(0)
     holders = [
-        asyncio.create_task(slow_client(port, i % 2 == 1, reopen, stop)) for i in range(slow)
+        asyncio.create_task(slow_client(port, i % 2 == 1, reopen, stop, connected))
+        for i in range(slow)
     ]
-    await asyncio.sleep(0.5)  # every slow connection accepted and waiting for its request
+    # Every slow connection made before the first scrape's: the server accepts in the order
+    # the kernel queued them, so that scrape waits behind all of them.
+    for _ in range(slow):
+        await asyncio.wait_for(connected.acquire(), CONNECT_TIMEOUT)
     answered = 0
     for _ in range(20):
         with contextlib.suppress(TimeoutError, ConnectionError):
@@ -175,6 +189,20 @@ async def test_scrapes_are_answered_while_slow_connections_are_held_open(
     assert head.startswith("HTTP/1.0 200") and "ucdhcp_requests" in exposition(body)
 
 
+QUEUE_FULL = ("ucdhcp_receive_queue_drops_total", (("cause", "queue_full"),))
+QUEUED = ("ucdhcp_receive_queue_bytes", ())
+
+
+async def scrape_until(port: int, condition: Callable[[Samples], bool]) -> Samples:
+    """Scrape until the samples meet `condition` (the queues are read every 10 ms, on the
+    service's own clock); fail after SCRAPE_TIMEOUT."""
+    deadline = time.monotonic() + SCRAPE_TIMEOUT
+    while not condition(values := samples((await scrape(port))[1])):
+        assert time.monotonic() < deadline, f"no such scrape in {SCRAPE_TIMEOUT} s: {values}"
+        await asyncio.sleep(0.01)
+    return values
+
+
 @pytest.mark.asyncio
 async def test_metrics_show_the_receive_queue_and_the_kernels_drops(tmp_path: Path) -> None:
     async with serving(metrics_service(tmp_path)) as loopback:
@@ -185,13 +213,9 @@ async def test_metrics_show_the_receive_queue_and_the_kernels_drops(tmp_path: Pa
         for xid in range(200):  # sent without yielding: the loop reads none of them meanwhile
             loopback.client.sendto(phone_request(xid=xid), loopback.server)
         loopback.client.setblocking(False)
-        await asyncio.sleep(0.1)  # a few readings of the queue (every 10 ms)
         port = loopback.service.metrics_port
         assert port is not None
-        _, body = await scrape(port)
-    values = samples(body)
-    assert values[("ucdhcp_receive_queue_drops_total", (("cause", "queue_full"),))] > 0
-    assert values[("ucdhcp_receive_queue_bytes", ())] == 0  # read since
+        values = await scrape_until(port, lambda v: v.get(QUEUE_FULL, 0) > 0 and not v[QUEUED])
     assert values[("ucdhcp_fair_share", ())] == 0  # nothing shed
     assert values[("ucdhcp_dropping_stale", ())] == 0
     assert values[("ucdhcp_filtered_sources", ())] == 0

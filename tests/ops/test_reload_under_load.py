@@ -2,18 +2,17 @@
 lost and no reply mixes the old config's option 120 with the new one's option 43."""
 
 import asyncio
-import os
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.dhcp.reply import option_data, xid_of
 from tests.dhcp.request import phone_request
+from tests.files import dated_back
 from ucdhcp.config.loading import load_settings
 from ucdhcp.runtime.service import Service
 
-from ..integration.conftest import serving
+from ..integration.loopback import serving
 
 ROUNDS = 12  # reloads: new, broken, old, new, ... (each validated in a child, ~0.3 s)
 MAX_REQUESTS = 50_000
@@ -42,15 +41,7 @@ sip_servers = ["{fqdn}"]
 
 def write(path: Path, fqdn: str, requests: bool = False) -> None:
     path.write_text(CONFIG.format(fqdn=fqdn, requests=str(requests).lower()), encoding="utf-8")
-    written_long_ago(path)
-
-
-def written_long_ago(path: Path) -> None:
-    # A reload waits until the file has not changed for half a second (QUIET in
-    # config/written.py); this test is about the swap, not the wait, so the complete file is
-    # dated a minute back.
-    past = time.time() - 60
-    os.utime(path, (past, past))
+    dated_back(path)  # this test is about the swap, not the wait for a quiet file
 
 
 @pytest.mark.asyncio
@@ -70,7 +61,7 @@ async def test_reloads_under_a_stream_lose_no_reply_and_never_mix_configs(tmp_pa
                 name = names[round_number % len(names)]
                 if name is None:
                     path.write_text("[[sites]]\nname = 'broken'\n", encoding="utf-8")
-                    written_long_ago(path)
+                    dated_back(path)
                 else:
                     write(path, name, requests=round_number % 2 == 0)
                 reloads["ok" if await service.reload() else "failed"] += 1

@@ -6,6 +6,9 @@ default: a file cut after any line, or in the middle of a number, that still val
 replies equal to neither config (web server = SIP server, port 443 or 84, the default path).
 """
 
+import ctypes
+import os
+import select
 import signal
 import socket
 import subprocess
@@ -21,8 +24,8 @@ import pytest
 from tests.dhcp.reply import expected_ack, option_data, xid_of
 from tests.dhcp.request import phone_request, tlv
 
-from ..integration.conftest import LOOPBACK
-from ..integration.test_serve_process import EXIT_TIMEOUT, ServeProcess, free_port
+from ..integration.loopback import LOOPBACK
+from ..integration.serving import EXIT_TIMEOUT, ServeProcess, free_port
 
 REWRITES = 7  # alternately new, old, new...: the last one leaves the new config
 GAP = 0.8  # seconds between two rewrites, enough for a reload to take the finished file
@@ -30,7 +33,8 @@ SIGHUP_EVERY = 0.04
 MAX_SIGHUPS = 1000
 MAX_REQUESTS = 500_000
 REPLY_TIMEOUT = 2.0
-FINAL_WAIT = 15.0  # bound on the new config being served after the last rewrite
+WAIT = 15.0  # bound on each wait for the server (a reply, the final config, a reload)
+IN_OPEN = 0x20  # <sys/inotify.h>
 STOP_WAIT = 5.0  # < TIMEOUT in config/written.py: a stop does not wait for a reload
 
 
@@ -146,6 +150,28 @@ def send_sighups(process: subprocess.Popen[str], stop: threading.Event) -> None:
         process.send_signal(signal.SIGHUP)
 
 
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"no {what} within {WAIT} s"
+        time.sleep(0.05)
+
+
+@contextmanager
+def watching_opens(path: Path) -> Iterator[Callable[[float], bool]]:
+    """inotify(7) on `path`: yields a function that waits up to its argument in seconds for
+    any process to open the file, and says whether one did."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(os.O_CLOEXEC)
+    assert fd >= 0, os.strerror(ctypes.get_errno())
+    try:
+        watch = libc.inotify_add_watch(fd, os.fsencode(path), IN_OPEN)
+        assert watch >= 0, os.strerror(ctypes.get_errno())
+        yield lambda timeout: bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def serving(path: Path, stderr_path: Path) -> Iterator[ServeProcess]:
     with stderr_path.open("w", encoding="utf-8") as stderr:
@@ -173,6 +199,7 @@ def test_sighups_during_in_place_rewrites_never_serve_a_partial_file(
         sighups = threading.Thread(target=send_sighups, args=(serve.process, stop_sighups))
         sighups.start()
         try:
+            wait_until(lambda: client.seen["old"] > 0, "a reply from the first config")
             for rewrite in range(REWRITES):
                 time.sleep(GAP)
                 write(path, config_pieces(*(NEW if rewrite % 2 == 0 else OLD), port))
@@ -180,9 +207,7 @@ def test_sighups_during_in_place_rewrites_never_serve_a_partial_file(
             stop_sighups.set()
             sighups.join()
         serve.signal(signal.SIGHUP)
-        deadline = time.monotonic() + FINAL_WAIT
-        while client.last != "new" and time.monotonic() < deadline and client.is_alive():
-            time.sleep(0.05)
+        wait_until(lambda: client.last == "new" or not client.is_alive(), "the final config")
         client.stop.set()
         client.join(EXIT_TIMEOUT)
     others = [option_data(reply)[43] for reply in client.others]
@@ -198,8 +223,9 @@ def test_stop_while_a_reload_waits_for_a_writer_is_prompt_and_quiet(tmp_path: Pa
     path.write_text("".join(config_pieces(*OLD, port)), encoding="utf-8")
     with serving(path, tmp_path / "serve.stderr") as serve, path.open("a"):
         serve.wait_for("server_started")
-        serve.signal(signal.SIGHUP)  # the file is open for writing: this reload waits
-        time.sleep(0.3)
+        with watching_opens(path) as opened:
+            serve.signal(signal.SIGHUP)  # the file is open for writing: this reload waits
+            assert opened(WAIT), "the reload never looked at the file"
         serve.signal(signal.SIGTERM)
         stopped = serve.wait_for("server_stopped")
         assert serve.process.wait(STOP_WAIT) == 0  # well before the reload would give up

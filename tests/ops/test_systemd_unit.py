@@ -19,7 +19,7 @@ import pytest
 from tests.dhcp.golden import OPTION_120_POOL01
 from tests.dhcp.reply import option_data
 from tests.dhcp.request import phone_request
-from tests.integration.conftest import LOOPBACK, REPLY_TIMEOUT, config_text
+from tests.integration.loopback import LOOPBACK, REPLY_TIMEOUT, config_text
 from tests.integration.serving import ServeProcess, free_port
 
 pytestmark = pytest.mark.needs_root

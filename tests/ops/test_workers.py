@@ -16,7 +16,8 @@ from tests.dhcp.reply import option_data
 from tests.dhcp.request import phone_request
 from ucdhcp.runtime.workers import RestartBudget
 
-from .serving import events, free_port
+from ..integration.serving import free_port
+from .serving import events
 
 WAIT = 10.0
 CLIENTS = 64

@@ -24,6 +24,7 @@ import pytest
 from tests.dhcp.golden import INFORM_REPLY, OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import expected_ack, xid_of
 from tests.dhcp.request import phone_request, tlv
+from tests.integration.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT = 300  # a wheel build (mypyc ~10 s, gcc ~10 s here) or a venv's installs
@@ -149,13 +150,6 @@ def client() -> Iterator[socket.socket]:
         sock.bind((LOOPBACK, 0))
         sock.settimeout(REPLY_TIMEOUT)
         yield sock
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.mark.parametrize("pure", ["0", "1"], ids=["compiled", "pure"])

@@ -1,6 +1,10 @@
 """The option values the `ucdhcp import` tests write into other servers' formats: DHCPUtil's
-for pool01.contoso.com (docs/protocol.md §2, §3), and a two-name option 120."""
+for pool01.contoso.com (docs/protocol.md §2, §3), and a two-name option 120; and what an
+import makes of a text (its config, its findings)."""
 
+import tomllib
+
+from ucdhcp.tools.importers import import_text
 from ucdhcp.wire.options import encode_sip_servers, encode_suboptions
 
 POOL_120 = encode_sip_servers(["pool01.contoso.com"]).hex().upper()
@@ -13,3 +17,15 @@ SUBOPTIONS = {  # DHCPUtil's values for pool01.contoso.com (protocol.md §3)
     5: b"/CertProv/CertProvisioningService.svc",
 }
 POOL_43 = encode_suboptions(sorted(SUBOPTIONS.items()))
+
+
+def config_of(text: str) -> dict[str, object]:
+    """The config `ucdhcp import` makes of `text`, parsed back from its TOML."""
+    result = import_text(text)
+    assert result.document is not None, result.imported.findings
+    return tomllib.loads(result.toml("test"))
+
+
+def codes(text: str) -> dict[str, str]:
+    """Finding code -> severity, of importing `text`."""
+    return {finding.code: str(finding.severity) for finding in import_text(text).imported.findings}

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from . import exported
+from .peers import kea_environment
 from .tools import SITES, assert_golden, policy_bytes, run
 
 FORMATS = ["netsh", "powershell", "isc-dhcpd", "kea", "dnsmasq", "cisco-ios"]
@@ -163,11 +164,6 @@ def require(program: str) -> str:
             " (apt-get install kea-dhcp4-server dnsmasq-base isc-dhcp-server)"
         )
     return path
-
-
-def kea_environment(directory: Path) -> list[str]:
-    """Kea's pid and lock files go to a test directory instead of /run."""
-    return [f"KEA_PIDFILE_DIR={directory}", f"KEA_LOCKFILE_DIR={directory}"]
 
 
 @pytest.mark.needs_root

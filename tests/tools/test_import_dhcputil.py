@@ -7,7 +7,7 @@ import tomllib
 from ucdhcp.tools.importers import detect_format, import_text
 from ucdhcp.wire.options import decode_suboptions
 
-from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120
+from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120, codes
 from .tools import GOLDEN, run
 
 # DHCPUtil's console output as an admin pastes it: blank lines, a prompt, no "Option 43:" line.
@@ -31,10 +31,6 @@ CONSOLE = "\n".join(
 def script_call(option_120: str = POOL_120, data: str = "MS-UC-Client", **changed: str) -> str:
     values = [changed.get(f"sub{code}", v.hex().upper()) for code, v in SUBOPTIONS.items()]
     return f'call "DHCPConfigScript.bat" Configure {data} {option_120} {" ".join(values)}'
-
-
-def codes(text: str) -> dict[str, str]:
-    return {finding.code: str(finding.severity) for finding in import_text(text).imported.findings}
 
 
 def test_ucdhcp_options_golden_output_imports_to_the_same_bytes():

@@ -7,7 +7,7 @@ import tomllib
 
 from ucdhcp.tools.importers import import_text
 
-from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120
+from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120, codes, config_of
 from .tools import run
 
 
@@ -16,16 +16,6 @@ def dump_values(prefix: str, vendor: str, values: dict[int, bytes]) -> list[str]
         f'{prefix} set optionvalue {code} BINARY vendor="{vendor}" "{value.hex().upper()}"'
         for code, value in values.items()
     ]
-
-
-def config_of(text: str) -> dict[str, object]:
-    result = import_text(text)
-    assert result.document is not None
-    return tomllib.loads(result.toml("test"))
-
-
-def codes(text: str) -> dict[str, str]:
-    return {finding.code: str(finding.severity) for finding in import_text(text).imported.findings}
 
 
 # A `netsh dhcp server dump`: a vendor class whose name is not its data (hex in a dump), a

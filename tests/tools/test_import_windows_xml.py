@@ -9,7 +9,7 @@ import pytest
 from ucdhcp.tools.importers import UnreadableInputError, detect_format, import_text
 from ucdhcp.wire.options import encode_sip_servers
 
-from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120
+from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120, codes, config_of
 from .tools import run
 
 UC_CLASS = "".join(  # a vendor class named "Lync Phones" whose data is MS-UC-Client
@@ -75,16 +75,6 @@ def export(server_values: str = "", scopes: str = "", policies: str = "", classe
             "</DHCPServer>",
         ]
     )
-
-
-def config_of(text: str) -> dict[str, object]:
-    result = import_text(text)
-    assert result.document is not None, result.imported.findings
-    return tomllib.loads(result.toml("test"))
-
-
-def codes(text: str) -> dict[str, str]:
-    return {finding.code: str(finding.severity) for finding in import_text(text).imported.findings}
 
 
 # Two scopes: phones (own values, two FQDNs) and laptops (no phone options); another vendor

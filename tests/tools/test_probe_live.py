@@ -1,12 +1,12 @@
 """`ucdhcp probe` on a real link (network namespaces) against `ucdhcp serve` and dnsmasq."""
 
 import ipaddress
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.commands import ucdhcp_command
+from tests.network.actors import wait_until
 
 from .peers import (
     SERVER,
@@ -91,17 +91,29 @@ def test_probe_fails_when_the_answer_has_no_43_or_120(lab, tmp_path):
 
 
 def test_probe_retransmits_until_a_server_answers(lab, tmp_path):
+    # ucdhcp is up before the probe starts, but a firewall rule drops what reaches port 67
+    # until the first INFORM has been dropped: then the rule goes, and the answer can only
+    # come to a retransmission. With --timeout 8 the probe sends at most two INFORMs (0 s,
+    # then 4 s ±1; the next is 8 s ±1 later); the schedule itself is checked without a clock
+    # in test_probe_logic.
     segment = make_segment(lab, tmp_path)
+    start_ucdhcp(segment, serve_config(tmp_path / "ucdhcp.toml"))
+    drop = ("INPUT", "-p", "udp", "--dport", "67", "-j", "DROP")
+    lab.exec(segment.server, "iptables", "-I", *drop)
     log = tmp_path / "probe.out"
     probe = lab.start(
         segment.phone, *ucdhcp_command(), "probe", "--timeout", "8", "--settle", "0.2", stdout=log
     )
-    time.sleep(0.5)  # the first INFORM goes unanswered
-    start_ucdhcp(segment, serve_config(tmp_path / "ucdhcp.toml"))
+    wait_until(lambda: dropped(segment) >= 1, 10, "the first INFORM, dropped")
+    lab.exec(segment.server, "iptables", "-D", *drop)
     assert probe.wait(timeout=15) == 0, log.read_text()
-    # The answer came to the retransmission (the schedule itself is checked without a clock
-    # in test_probe_logic: 4 s ±1, doubling).
     assert "sent 2 INFORMs, 1 answer" in log.read_text()
+
+
+def dropped(segment: Segment) -> int:
+    """Packets the server namespace's first INPUT rule has matched."""
+    shown = segment.lab.exec(segment.server, "iptables", "-L", "INPUT", "1", "-v", "-n", "-x")
+    return int(shown.stdout.split()[0])
 
 
 def test_probe_reports_every_server_that_answers(lab, tmp_path):

@@ -1,5 +1,9 @@
 """The lean INFORM path (responder._lean_inform): the same outcome as the general path, byte for
-byte, on generated requests; memoised; and taken for the common phone INFORM."""
+byte, on generated requests and on requests that differ in one part of a plan; plans held in
+bounded memory; and taken for the common phone INFORM."""
+
+import itertools
+import tracemalloc
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -7,7 +11,7 @@ from hypothesis import strategies as st
 from tests.dhcp.golden import INFORM, INFORM_REPLY, SERVER_ID
 from tests.dhcp.request import FROM_CHADDR, ip, phone_request, tlv
 from ucdhcp.core.limits import Limits, LimitSettings
-from ucdhcp.core.policy import Policy, Profile, VendorClassMatch, build_site
+from ucdhcp.core.policy import CACHE_LIMIT, Policy, Profile, VendorClassMatch, build_site
 from ucdhcp.core.responder import Arrival, Ignored, Outcome, Reply, Responder, _lean_inform
 from ucdhcp.wire.message import parse_message
 
@@ -152,19 +156,52 @@ def test_the_phone_inform_takes_the_lean_path_and_gets_the_section_7_ack() -> No
     assert outcome.site is site
 
 
-def test_the_plan_is_made_once_per_vendor_class_option_55_site_and_server_id() -> None:
+def test_requests_differing_in_one_part_of_a_plan_each_get_the_general_paths_reply() -> None:
+    # One policy answers every combination twice, the second time from what the first left
+    # behind: a plan reused across sites, server identifiers, vendor classes or option 55
+    # lists would show as a reply that differs from the general path's.
+    policy = Policy(sites=SITES, vendor_class_match=VendorClassMatch.PREFIX)
+    lean, general = Responder(policy), Responder(policy, lean=False)
+    combinations = [
+        (phone_request(ciaddr=ciaddr, vendor_class=vendor_class, parameters=parameters), arrival)
+        for arrival in ARRIVALS
+        for ciaddr in ("10.1.2.50", "10.20.0.7", "192.0.2.9")
+        for vendor_class in (b"MS-UC-Client", b"CPE-OCPHONE", b"MS-UC-ClientX")
+        for parameters in ((1, 3, 6, 15, 42, 43, 120), (120, 43), (43,), (1, 3))
+    ]
+    replies = 0
+    for datagram, arrival in combinations * 2:
+        outcome = lean.respond(datagram, ("10.1.2.50", 68), arrival)
+        assert same(outcome, general.respond(datagram, ("10.1.2.50", 68), arrival))
+        replies += type(outcome) is Reply
+    assert replies >= len(combinations)  # most combinations are answered, not ignored
+
+
+def test_plans_for_ever_new_option_55_lists_take_bounded_memory() -> None:
+    # A client can vary option 55 freely: each new list is a new plan. Past CACHE_LIMIT of
+    # them the memory held stays that of one full memo, and every reply, made afresh after
+    # the memo is emptied, is still the general path's.
     policy = Policy(sites=SITES)
-    responder = Responder(policy)
-    for n in range(5):  # five phones of one site: one plan
-        request = phone_request(chaddr=bytes((0, 4, 19, 0, 0, n)), ciaddr=f"10.1.2.{50 + n}")
-        assert type(responder.respond(request, ("10.1.2.50", 68), ARRIVALS[0])) is Reply
-    plan = policy.lean_plan(b"MS-UC-Client", bytes((1, 3, 6, 15, 42, 43, 120)), SITES[0], SERVER_ID)
-    assert plan is not None and plan.site is SITES[0]
-    # The five replies used that one plan: the same pre-encoded options, not equal copies.
-    assert (
-        policy.lean_plan(b"MS-UC-Client", bytes((1, 3, 6, 15, 42, 43, 120)), SITES[0], SERVER_ID)
-        is plan
-    )
+    general = Responder(Policy(sites=SITES), lean=False)
+    lists = ((43, 120, a, b) for a in range(1, 255) for b in range(1, 255))
+    datagrams = [phone_request(parameters=p) for p in itertools.islice(lists, 4 * CACHE_LIMIT)]
+
+    def answer(batch: list[bytes]) -> None:
+        for datagram in batch:
+            request = parse_message(datagram)
+            outcome = _lean_inform(request, policy, ("10.1.2.50", 68), ARRIVALS[0], None)
+            assert type(outcome) is Reply  # the lean path, hence a plan, for every list
+            assert same(outcome, general.respond(datagram, ("10.1.2.50", 68), ARRIVALS[0]))
+
+    tracemalloc.start()
+    try:
+        answer(datagrams[: CACHE_LIMIT - 1])  # the memos nearly full, never emptied yet
+        full = tracemalloc.get_traced_memory()[0]
+        answer(datagrams[CACHE_LIMIT - 1 :])  # three times as many new lists again
+        later = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert later < 1.5 * full, f"{later} bytes held after {len(datagrams)} lists, {full} at first"
 
 
 def test_requests_outside_the_common_case_fall_through_untouched() -> None:

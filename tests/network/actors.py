@@ -264,3 +264,33 @@ def delivered(seen: Seen, xid: int) -> Frame:
 def replies_to(frames: Sequence[Frame], xid: int) -> list[Frame]:
     """BOOTREPLYs (incoming) to the request with this xid."""
     return [frame for frame in frames if not frame.outgoing and frame.op == 2 and frame.xid == xid]
+
+
+class PhoneLink:
+    """ucdhcp serving every interface and one phone on a veth between them (one /24): what
+    a phone on the link gets. With `checksum_offload=False` the server's veth computes UDP
+    checksums in software, as a NIC without offload would."""
+
+    def __init__(
+        self,
+        lab: Lab,
+        directory: Path,
+        site: Site,
+        addresses: tuple[str, str],
+        *,
+        checksum_offload: bool = True,
+    ) -> None:
+        server, phone = addresses
+        self.lab = lab
+        self.server_ns = lab.host("srv")
+        self.phone_ns = lab.host("ph")
+        lab.link(self.server_ns, "eth0", f"{server}/24", self.phone_ns, "eth0", None)
+        lab.exec(self.phone_ns, "ip", "addr", "add", f"{phone}/24", "dev", "eth0")
+        if not checksum_offload:
+            lab.exec(self.server_ns, tool("ethtool"), "-K", "eth0", "tx", "off")
+        self.ucdhcp = Ucdhcp(lab, self.server_ns, directory, config_toml([site])).started("eth0")
+        self.phone = Phone(lab, self.phone_ns)
+
+    def server_neighbours(self) -> str:
+        """The server's ARP table for the link, as `ip neigh` prints it."""
+        return self.lab.exec(self.server_ns, "ip", "-4", "neigh", "show", "dev", "eth0").stdout

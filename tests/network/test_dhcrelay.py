@@ -36,7 +36,7 @@ from .actors import (
 )
 from .frames import BROADCAST_MAC, Frame, Seen, broadcast_frame
 
-estmark = pytest.mark.needs_root
+pytestmark = pytest.mark.needs_root
 
 PHONE_ADDRESS, GIADDR, RELAY_UP, SERVER = "10.2.0.50", "10.2.0.1", "10.9.0.1", "10.9.0.10"
 SITES = [Site("branch", ["10.2.0.0/24"], POOL01)]  # ucdhcp's own 10.9.0.0/24 is no site

@@ -5,42 +5,29 @@ delivered where RFC 2131 §4.1 says (docs/replies.md, "Where the reply goes").
 
 from collections.abc import Iterator
 from itertools import count
-from pathlib import Path
 
 import pytest
 
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import ACK
 from tests.dhcp.request import BROADCAST, UNSET, mac, phone_request
-from tests.netns import Lab, open_lab
+from tests.netns import open_lab
 
-from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered, replies_to
+from .actors import POOL01, PhoneLink, Site, delivered, replies_to
 from .frames import BROADCAST_MAC, Frame, broadcast_frame
 
-estmark = pytest.mark.needs_root
+pytestmark = pytest.mark.needs_root
 
 SERVER = "10.1.2.10"
 PHONE_ADDRESS = "10.1.2.50"
 _xids = count(0x1A000001)
 
 
-class Segment:
-    """ucdhcp and one phone on a veth (10.1.2.0/24), shared by this module's tests."""
-
-    def __init__(self, lab: Lab, directory: Path) -> None:
-        self.server_ns = lab.host("srv")
-        self.phone_ns = lab.host("ph")
-        lab.link(self.server_ns, "eth0", f"{SERVER}/24", self.phone_ns, "eth0", None)
-        lab.exec(self.phone_ns, "ip", "addr", "add", f"{PHONE_ADDRESS}/24", "dev", "eth0")
-        config = config_toml([Site("headquarters", ["10.1.2.0/24"], POOL01)])
-        self.ucdhcp = Ucdhcp(lab, self.server_ns, directory, config).started("eth0")
-        self.phone = Phone(lab, self.phone_ns)
-
-
 @pytest.fixture(scope="module")
-def segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Segment]:
+def segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PhoneLink]:
+    site = Site("headquarters", ["10.1.2.0/24"], POOL01)
     with open_lab() as lab:
-        yield Segment(lab, tmp_path_factory.mktemp("phone"))
+        yield PhoneLink(lab, tmp_path_factory.mktemp("phone"), site, (SERVER, PHONE_ADDRESS))
 
 
 def assert_dhcputil_ack(reply: Frame, xid: int, ciaddr: str, mac: str) -> None:
@@ -56,7 +43,7 @@ def assert_dhcputil_ack(reply: Frame, xid: int, ciaddr: str, mac: str) -> None:
 
 
 def test_broadcast_inform_from_0_0_0_0_with_broadcast_flag_gets_a_broadcast_ack(
-    segment: Segment,
+    segment: PhoneLink,
 ) -> None:
     xid = next(_xids)
     phone = segment.phone
@@ -68,7 +55,7 @@ def test_broadcast_inform_from_0_0_0_0_with_broadcast_flag_gets_a_broadcast_ack(
     assert_dhcputil_ack(reply, xid, "0.0.0.0", phone.mac)
 
 
-def test_broadcast_inform_with_ciaddr_gets_a_unicast_ack_at_ciaddr(segment: Segment) -> None:
+def test_broadcast_inform_with_ciaddr_gets_a_unicast_ack_at_ciaddr(segment: PhoneLink) -> None:
     xid = next(_xids)
     phone = segment.phone
     request = phone_request(chaddr=mac(phone.mac), xid=xid, ciaddr=PHONE_ADDRESS)
@@ -79,7 +66,7 @@ def test_broadcast_inform_with_ciaddr_gets_a_unicast_ack_at_ciaddr(segment: Segm
 
 
 def test_unicast_inform_to_the_server_address_gets_a_unicast_ack_at_ciaddr(
-    segment: Segment,
+    segment: PhoneLink,
 ) -> None:
     xid = next(_xids)
     phone = segment.phone
@@ -90,7 +77,7 @@ def test_unicast_inform_to_the_server_address_gets_a_unicast_ack_at_ciaddr(
 
 
 def test_kernel_sourced_broadcast_without_ciaddr_is_answered_at_the_source_address(
-    segment: Segment,
+    segment: PhoneLink,
 ) -> None:
     # Sent through a UDP socket, the kernel puts the interface's address in the IP source even
     # though ciaddr is 0: the reply goes back to that source address, not to broadcast.
@@ -105,7 +92,7 @@ def test_kernel_sourced_broadcast_without_ciaddr_is_answered_at_the_source_addre
     assert_dhcputil_ack(reply, xid, "0.0.0.0", phone.mac)
 
 
-def test_inform_from_0_0_0_0_without_broadcast_flag_has_nowhere_to_go(segment: Segment) -> None:
+def test_inform_from_0_0_0_0_without_broadcast_flag_has_nowhere_to_go(segment: PhoneLink) -> None:
     xid = next(_xids)
     phone = segment.phone
     request = phone_request(chaddr=mac(phone.mac), xid=xid, ciaddr=UNSET)  # no BROADCAST flag

@@ -10,16 +10,15 @@ and is also recomputed here with scapy.
 
 from collections.abc import Iterator
 from itertools import count
-from pathlib import Path
 
 import pytest
 from scapy.layers.inet import IP, UDP
 
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.request import UNSET, mac, phone_request
-from tests.netns import Lab, open_lab
+from tests.netns import open_lab
 
-from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered, replies_to, tool
+from .actors import POOL01, PhoneLink, Site, delivered, replies_to
 from .frames import Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
@@ -30,26 +29,12 @@ BRIDGED_MAC = "02:00:5e:10:00:01"  # what a MAC-rewriting bridge leaves in chadd
 _xids = count(0x1B000001)
 
 
-class Segment:
-    def __init__(self, lab: Lab, directory: Path) -> None:
-        self.lab = lab
-        self.server_ns = lab.host("srv")
-        self.phone_ns = lab.host("ph")
-        lab.link(self.server_ns, "eth0", f"{SERVER}/24", self.phone_ns, "eth0", None)
-        lab.exec(self.phone_ns, "ip", "addr", "add", f"{PHONE_ADDRESS}/24", "dev", "eth0")
-        lab.exec(self.server_ns, tool("ethtool"), "-K", "eth0", "tx", "off")
-        config = config_toml([Site("branch", ["10.1.4.0/24"], POOL01)])
-        self.ucdhcp = Ucdhcp(lab, self.server_ns, directory, config).started("eth0")
-        self.phone = Phone(lab, self.phone_ns)
-
-    def server_neighbours(self) -> str:
-        return self.lab.exec(self.server_ns, "ip", "-4", "neigh", "show", "dev", "eth0").stdout
-
-
 @pytest.fixture(scope="module")
-def segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Segment]:
+def segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PhoneLink]:
+    site = Site("branch", ["10.1.4.0/24"], POOL01)
     with open_lab() as lab:
-        yield Segment(lab, tmp_path_factory.mktemp("frames"))
+        directory = tmp_path_factory.mktemp("frames")
+        yield PhoneLink(lab, directory, site, (SERVER, PHONE_ADDRESS), checksum_offload=False)
 
 
 def assert_checksums_verify(reply: Frame) -> None:
@@ -70,7 +55,7 @@ def assert_options(reply: Frame) -> None:
 
 
 def test_a_phone_the_kernel_does_not_know_is_answered_at_chaddr_with_verified_checksums(
-    segment: Segment,
+    segment: PhoneLink,
 ) -> None:
     xid = next(_xids)
     phone = segment.phone
@@ -84,7 +69,7 @@ def test_a_phone_the_kernel_does_not_know_is_answered_at_chaddr_with_verified_ch
 
 
 def test_a_client_behind_a_mac_rewriting_bridge_is_answered_at_the_mac_the_kernel_learned(
-    segment: Segment,
+    segment: PhoneLink,
 ) -> None:
     # A unicast INFORM: the phone ARPs for the server first, which teaches the server's kernel
     # its real MAC; chaddr says another one (a bridge rewrote the frames, not the payload).
@@ -98,7 +83,7 @@ def test_a_client_behind_a_mac_rewriting_bridge_is_answered_at_the_mac_the_kerne
     assert f"{PHONE_ADDRESS} lladdr {phone.mac}" in segment.server_neighbours()
 
 
-def test_the_mirror_follows_the_kernels_arp_table_live(segment: Segment) -> None:
+def test_the_mirror_follows_the_kernels_arp_table_live(segment: PhoneLink) -> None:
     # An entry written into the server's table (as an admin or a static ARP might) is used
     # from the next reply on, and once deleted, chaddr is used again: no restart, no ioctl.
     address, pinned = "10.1.4.60", "02:00:5e:10:00:60"
@@ -122,7 +107,7 @@ def test_the_mirror_follows_the_kernels_arp_table_live(segment: Segment) -> None
     assert (reply.eth_dst, reply.ip_dst) == (phone.mac, address)
 
 
-def test_answering_an_address_nobody_uses_creates_no_arp_entry(segment: Segment) -> None:
+def test_answering_an_address_nobody_uses_creates_no_arp_entry(segment: PhoneLink) -> None:
     xid = next(_xids)
     unused, made_up = "10.1.4.77", "02:00:5e:10:00:77"
     request = phone_request(chaddr=mac(made_up), xid=xid, ciaddr=unused)

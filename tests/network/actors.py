@@ -23,7 +23,7 @@ import pytest
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
 
-from .frames import Frame, Seen, parse_output
+from .frames import Frame, PhoneCapture, parse_output
 
 PHONE = Path(__file__).with_name("phone.py")
 EVENT_TIMEOUT = 20.0  # start-up of a Python process in a namespace, imports included
@@ -72,7 +72,7 @@ def wait_until(
 
 
 @dataclass(frozen=True)
-class Site:
+class SiteConfig:
     name: str
     subnets: Sequence[str]
     sip_server: str
@@ -83,7 +83,7 @@ COMPANY = "server.fqdn.company.com"
 
 
 def config_toml(
-    sites: Sequence[Site],
+    sites: Sequence[SiteConfig],
     *,
     interfaces: Sequence[str] | None = None,
     replies: str = "",
@@ -210,7 +210,7 @@ class Phone:
             args.append("--ready")
         return args
 
-    def exchange(self, **kwargs: Any) -> Seen:
+    def exchange(self, **kwargs: Any) -> PhoneCapture:
         """Send, then return the DHCP frames seen (bounded by `listen`)."""
         listen = kwargs.get("listen", REPLY_TIMEOUT)
         command = self.command(**kwargs)
@@ -242,13 +242,13 @@ class Watch:
             pytest.fail(f"phone.py failed: {self.output.read_text(errors='replace')}")
         return '"ready"' in self.output.read_text(errors="replace")
 
-    def frames(self) -> Seen:
+    def frames(self) -> PhoneCapture:
         self.process.wait(timeout=self.listen + 15)
         assert self.process.returncode == 0, self.output.read_text(errors="replace")
         return parse_output(self.output.read_text(encoding="utf-8"))
 
 
-def delivered(seen: Seen, xid: int) -> Frame:
+def delivered(seen: PhoneCapture, xid: int) -> Frame:
     """The one reply to `xid` on the phone's link, which its UDP socket also accepted (so the
     phone's IP stack took it: right address, right port)."""
     replies = replies_to(seen, xid)
@@ -275,7 +275,7 @@ class PhoneLink:
         self,
         lab: Lab,
         directory: Path,
-        site: Site,
+        site: SiteConfig,
         addresses: tuple[str, str],
         *,
         checksum_offload: bool = True,

@@ -69,7 +69,7 @@ class Frame(Bootp):
         )
 
 
-class Datagram(Bootp):
+class AcceptedDatagram(Bootp):
     """A datagram the phone's UDP port 68 socket accepted: what its DHCP client would read."""
 
     def __init__(self, payload: bytes, source: tuple[str, int], destination: str) -> None:
@@ -78,19 +78,19 @@ class Datagram(Bootp):
         self.destination = destination  # the IP header's destination (IP_PKTINFO)
 
 
-class Seen(list[Frame]):
+class PhoneCapture(list[Frame]):
     """The frames phone.py saw on the link, and in `datagrams` what its socket accepted."""
 
-    def __init__(self, frames: list[Frame], datagrams: list[Datagram]) -> None:
+    def __init__(self, frames: list[Frame], datagrams: list[AcceptedDatagram]) -> None:
         super().__init__(frames)
         self.datagrams = datagrams
 
-    def accepted(self, xid: int) -> list[Datagram]:
+    def accepted(self, xid: int) -> list[AcceptedDatagram]:
         """BOOTREPLYs to this xid that reached the phone's socket."""
         return [d for d in self.datagrams if d.op == 2 and d.xid == xid]
 
 
-def parse_output(output: str) -> Seen:
+def parse_output(output: str) -> PhoneCapture:
     """phone.py's JSON lines (the ready line skipped)."""
     frames, datagrams = [], []
     for line in output.splitlines():
@@ -100,6 +100,6 @@ def parse_output(output: str) -> Seen:
         elif "datagram" in record:
             source = (record["source"][0], record["source"][1])
             datagrams.append(
-                Datagram(bytes.fromhex(record["datagram"]), source, record["destination"])
+                AcceptedDatagram(bytes.fromhex(record["datagram"]), source, record["destination"])
             )
-    return Seen(frames, datagrams)
+    return PhoneCapture(frames, datagrams)

@@ -37,7 +37,7 @@ from .actors import (
     REPLY_TIMEOUT,
     SILENCE,
     Phone,
-    Site,
+    SiteConfig,
     Ucdhcp,
     config_toml,
     delivered,
@@ -47,7 +47,7 @@ from .floods import ATTACKER as FLOOD_ATTACKER
 from .floods import PHONE_ADDRESS as FLOOD_PHONE
 from .floods import SERVER as FLOOD_SERVER
 from .floods import Segment, probe_result
-from .frames import Seen, broadcast_frame
+from .frames import PhoneCapture, broadcast_frame
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "ucdhcp.service"
 SERVER, PHONE_ADDRESS = "10.30.0.10", "10.30.0.50"
@@ -99,12 +99,12 @@ def serve_a_phone(
     lab.link(server_ns, "eth0", f"{SERVER}/24", phone_ns, "eth0", f"{PHONE_ADDRESS}/24")
     if firewall:
         lab.exec(server_ns, "iptables", *firewall)
-    config = config_toml([Site("voice", ["10.30.0.0/24"], POOL01)])
+    config = config_toml([SiteConfig("voice", ["10.30.0.0/24"], POOL01)])
     ucdhcp = Ucdhcp(lab, server_ns, tmp_path, config, wrapper=setpriv(capabilities))
     return ucdhcp.started("eth0"), server_ns, Phone(lab, phone_ns)
 
 
-def inform(phone: Phone, xid: int, **kwargs: Any) -> Seen:
+def inform(phone: Phone, xid: int, **kwargs: Any) -> PhoneCapture:
     """A phone with an address broadcasts its INFORM; the ACK goes to ciaddr:68 (RFC 2131
     §4.3.5). Nothing has taught the server the phone's MAC."""
     request = phone_request(chaddr=mac(phone.mac), xid=xid, ciaddr=PHONE_ADDRESS)
@@ -179,7 +179,7 @@ def test_a_flood_of_unused_ciaddrs_under_the_units_capabilities(
     lab.link(phone_ns, "eth0", f"{FLOOD_PHONE}/16", switch, "p2", None)
     lab.link(attacker, "eth0", f"{FLOOD_ATTACKER}/16", switch, "p3", None)
     lab.bridge(switch, "br0", ["p1", "p2", "p3"])
-    config = config_toml([Site("headquarters", ["10.1.0.0/16"], POOL01)])
+    config = config_toml([SiteConfig("headquarters", ["10.1.0.0/16"], POOL01)])
     ucdhcp = Ucdhcp(lab, server, tmp_path, config, wrapper=setpriv(capabilities))
     segment = Segment(lab, ucdhcp.started("eth0"), Phone(lab, phone_ns), attacker, tmp_path)
 

@@ -28,7 +28,7 @@ from .actors import (
     POOL01,
     SILENCE,
     Phone,
-    Site,
+    SiteConfig,
     Ucdhcp,
     config_toml,
     delivered,
@@ -40,7 +40,10 @@ pytestmark = pytest.mark.needs_root
 
 CONTAINER = "10.10.0.10"
 MISSING_FEATURE = ("Unknown device type", "Operation not supported")  # no 8021q module
-SITES = [Site("voice", ["10.10.0.0/24"], POOL01), Site("data", ["10.20.0.0/24"], COMPANY)]
+SITES = [
+    SiteConfig("voice", ["10.10.0.0/24"], POOL01),
+    SiteConfig("data", ["10.20.0.0/24"], COMPANY),
+]
 
 
 @functools.cache

@@ -25,7 +25,7 @@ from .actors import (
     SILENCE,
     WATCH,
     Phone,
-    Site,
+    SiteConfig,
     Ucdhcp,
     Watch,
     config_toml,
@@ -34,12 +34,12 @@ from .actors import (
     tool,
     wait_until,
 )
-from .frames import BROADCAST_MAC, Frame, Seen, broadcast_frame
+from .frames import BROADCAST_MAC, Frame, PhoneCapture, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
 PHONE_ADDRESS, GIADDR, RELAY_UP, SERVER = "10.2.0.50", "10.2.0.1", "10.9.0.1", "10.9.0.10"
-SITES = [Site("branch", ["10.2.0.0/24"], POOL01)]  # ucdhcp's own 10.9.0.0/24 is no site
+SITES = [SiteConfig("branch", ["10.2.0.0/24"], POOL01)]  # ucdhcp's own 10.9.0.0/24 is no site
 RELAY_AGENT_INFORMATION = 82
 
 
@@ -72,7 +72,9 @@ class RelayedBranch:
             pytest.fail(f"dhcrelay exited: {self.log.read_text(errors='replace')}")
         return self.log.read_text(errors="replace")
 
-    def inform(self, xid: int, *, ciaddr: bool, broadcast_flag: bool, listen: float) -> Seen:
+    def inform(
+        self, xid: int, *, ciaddr: bool, broadcast_flag: bool, listen: float
+    ) -> PhoneCapture:
         """The phone broadcasts an INFORM (from ciaddr, or from 0.0.0.0) and listens."""
         source = PHONE_ADDRESS if ciaddr else "0.0.0.0"
         request = phone_request(

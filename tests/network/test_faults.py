@@ -17,7 +17,7 @@ from tests.dhcp.golden import OPTION_120_POOL01
 from tests.dhcp.request import UNSET, mac, phone_request
 from tests.netns import Lab
 
-from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered
+from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml, delivered
 
 pytestmark = pytest.mark.needs_root
 
@@ -32,7 +32,7 @@ def test_refused_send_is_counted_and_the_next_phone_is_answered(lab: Lab, tmp_pa
     lab.link(server_ns, "eth0", f"{UCDHCP}/24", phone_ns, "eth0", f"{PHONE_ADDRESS}/24")
     # Only inside the server's own namespace: a local firewall that refuses one address.
     lab.exec(server_ns, iptables, "-A", "OUTPUT", "-d", FIREWALLED, "-j", "DROP")
-    config = config_toml([Site("headquarters", ["10.1.2.0/24"], POOL01)])
+    config = config_toml([SiteConfig("headquarters", ["10.1.2.0/24"], POOL01)])
     ucdhcp = Ucdhcp(lab, server_ns, tmp_path, config).started("eth0")
     phone = Phone(lab, phone_ns)
 

@@ -19,7 +19,7 @@ import pytest
 
 from tests.netns import Lab
 
-from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, wait_until
+from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml, wait_until
 from .floods import ATTACKER, PHONE_ADDRESS, SERVER, Segment, probe_result
 
 pytestmark = pytest.mark.needs_root
@@ -47,7 +47,7 @@ def segment(lab: Lab, tmp_path: Path, request: pytest.FixtureRequest) -> Segment
     for port in ("p2", "p3"):
         lab.exec(switch, "ip", "link", "set", port, "type", "bridge_slave", "flood", "off")
     # The default config: per-request logging off (its volume bound has its own tests).
-    config = config_toml([Site("headquarters", ["10.1.0.0/16"], POOL01)], replies=replies)
+    config = config_toml([SiteConfig("headquarters", ["10.1.0.0/16"], POOL01)], replies=replies)
     config = config.replace("requests = true", "requests = false")
     if single:
         config = config.replace('address = "0.0.0.0"', f'address = "{SERVER}"')

@@ -26,7 +26,7 @@ from .actors import (
     SILENCE,
     WATCH,
     Phone,
-    Site,
+    SiteConfig,
     Ucdhcp,
     config_toml,
     delivered,
@@ -37,8 +37,8 @@ from .frames import BROADCAST_MAC, Frame, broadcast_frame
 pytestmark = pytest.mark.needs_root
 
 SITES = [
-    Site("branch-a", ["10.1.0.0/24"], POOL01),
-    Site("branch-b", ["10.2.0.0/24"], COMPANY),
+    SiteConfig("branch-a", ["10.1.0.0/24"], POOL01),
+    SiteConfig("branch-b", ["10.2.0.0/24"], COMPANY),
 ]
 PICKUP_TIMEOUT = 5.0  # an interface added while running must be served within this
 

@@ -23,7 +23,7 @@ from tests.netns import Lab
 from .actors import (
     EVENT_TIMEOUT,
     Phone,
-    Site,
+    SiteConfig,
     Ucdhcp,
     config_toml,
     replies_to,
@@ -101,7 +101,7 @@ def test_lease_from_kea_then_options_from_ucdhcp(lab: Lab, tmp_path: Path) -> No
     lab.link(switch, "p2", None, kea_ns, "eth0", f"{KEA}/24")
     lab.link(switch, "p3", None, ucdhcp_ns, "eth0", f"{UCDHCP}/24")
     lab.bridge(switch, "br0", ["p1", "p2", "p3"])
-    config = config_toml([Site("voice", ["10.5.0.0/24"], "pool01.contoso.com")])
+    config = config_toml([SiteConfig("voice", ["10.5.0.0/24"], "pool01.contoso.com")])
     ucdhcp = Ucdhcp(lab, ucdhcp_ns, tmp_path, config).started("eth0")
     start_kea(lab, kea_ns, tmp_path)
     phone = Phone(lab, phone_ns)

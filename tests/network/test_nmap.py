@@ -11,7 +11,7 @@ import pytest
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.netns import Lab
 
-from .actors import POOL01, Site, Ucdhcp, config_toml, tool
+from .actors import POOL01, SiteConfig, Ucdhcp, config_toml, tool
 
 pytestmark = pytest.mark.needs_root
 
@@ -34,7 +34,7 @@ def test_nmap_dhcp_library_inform_gets_dhcputil_options(lab: Lab, tmp_path: Path
     nmap = tool("nmap")
     server, client = lab.host("srv"), lab.host("nm")
     lab.link(server, "eth0", f"{SERVER}/24", client, "eth0", f"{CLIENT}/24")
-    config = config_toml([Site("headquarters", ["10.1.2.0/24"], POOL01)])
+    config = config_toml([SiteConfig("headquarters", ["10.1.2.0/24"], POOL01)])
     ucdhcp = Ucdhcp(lab, server, tmp_path, config).started("eth0")
 
     result = lab.exec(

@@ -13,7 +13,7 @@ from tests.dhcp.reply import ACK
 from tests.dhcp.request import BROADCAST, UNSET, mac, phone_request
 from tests.netns import open_lab
 
-from .actors import POOL01, PhoneLink, Site, delivered, replies_to
+from .actors import POOL01, PhoneLink, SiteConfig, delivered, replies_to
 from .frames import BROADCAST_MAC, Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
@@ -25,7 +25,7 @@ _xids = count(0x1A000001)
 
 @pytest.fixture(scope="module")
 def segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PhoneLink]:
-    site = Site("headquarters", ["10.1.2.0/24"], POOL01)
+    site = SiteConfig("headquarters", ["10.1.2.0/24"], POOL01)
     with open_lab() as lab:
         yield PhoneLink(lab, tmp_path_factory.mktemp("phone"), site, (SERVER, PHONE_ADDRESS))
 

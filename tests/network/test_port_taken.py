@@ -12,7 +12,7 @@ from .actors import (
     EVENT_TIMEOUT,
     POOL01,
     READY_TIMEOUT,
-    Site,
+    SiteConfig,
     config_toml,
     tool,
     ucdhcp_command,
@@ -46,7 +46,7 @@ def test_serve_refuses_a_port_67_owned_by_dnsmasq(lab: Lab, tmp_path: Path) -> N
     wait_until(bound, READY_TIMEOUT, "dnsmasq to bind UDP 67")
 
     config_path = tmp_path / "ucdhcp.toml"
-    config_path.write_text(config_toml([Site("headquarters", ["10.1.2.0/24"], POOL01)]))
+    config_path.write_text(config_toml([SiteConfig("headquarters", ["10.1.2.0/24"], POOL01)]))
     log = tmp_path / "ucdhcp.log"
     ucdhcp = lab.start(server, *ucdhcp_command(), "serve", "-c", str(config_path), stdout=log)
     assert ucdhcp.wait(EVENT_TIMEOUT) == EXIT_RUNTIME, log.read_text(errors="replace")

@@ -18,7 +18,7 @@ from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.request import UNSET, mac, phone_request
 from tests.netns import open_lab
 
-from .actors import POOL01, PhoneLink, Site, delivered, replies_to
+from .actors import POOL01, PhoneLink, SiteConfig, delivered, replies_to
 from .frames import Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
@@ -31,7 +31,7 @@ _xids = count(0x1B000001)
 
 @pytest.fixture(scope="module")
 def segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PhoneLink]:
-    site = Site("branch", ["10.1.4.0/24"], POOL01)
+    site = SiteConfig("branch", ["10.1.4.0/24"], POOL01)
     with open_lab() as lab:
         directory = tmp_path_factory.mktemp("frames")
         yield PhoneLink(lab, directory, site, (SERVER, PHONE_ADDRESS), checksum_offload=False)

@@ -14,7 +14,7 @@ from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.request import BROADCAST, PC_PARAMETERS, mac, phone_request
 from tests.netns import Lab
 
-from .actors import POOL01, Phone, Site, Ucdhcp, config_toml, delivered, replies_to
+from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml, delivered, replies_to
 from .frames import broadcast_frame
 
 pytestmark = pytest.mark.needs_root
@@ -39,7 +39,7 @@ def test_pc_and_other_vendor_classes_get_nothing_while_the_phone_is_answered(
     lab.link(switch, "p2", None, pc_ns, "eth0", f"{PC_ADDRESS}/24")
     lab.link(switch, "p3", None, ucdhcp_ns, "eth0", f"{UCDHCP}/24")
     lab.bridge(switch, "br0", ["p1", "p2", "p3"])
-    config = config_toml([Site("headquarters", ["10.1.2.0/24"], POOL01)])
+    config = config_toml([SiteConfig("headquarters", ["10.1.2.0/24"], POOL01)])
     ucdhcp = Ucdhcp(lab, ucdhcp_ns, tmp_path, config).started("eth0")
     phone, pc = Phone(lab, phone_ns), Phone(lab, pc_ns)
 

@@ -18,7 +18,7 @@ from .actors import (
     POOL01,
     READY_TIMEOUT,
     Phone,
-    Site,
+    SiteConfig,
     Ucdhcp,
     config_toml,
     tool,
@@ -61,7 +61,7 @@ def test_tshark_decodes_option_120_on_the_phones_side(lab: Lab, tmp_path: Path) 
     tshark_path = tool("tshark")
     server, phone_ns = lab.host("srv"), lab.host("ph")
     lab.link(server, "eth0", f"{SERVER}/24", phone_ns, "eth0", f"{PHONE_ADDRESS}/24")
-    config = config_toml([Site("headquarters", ["10.1.2.0/24"], POOL01)])
+    config = config_toml([SiteConfig("headquarters", ["10.1.2.0/24"], POOL01)])
     Ucdhcp(lab, server, tmp_path, config).started("eth0")
     phone = Phone(lab, phone_ns)
 

@@ -26,7 +26,7 @@ second after it. Topology, all created here and deleted at the end (names fl<PID
     at ns  eth0 10.1.3.66/16 --+
 
 Safety: traffic only inside those namespaces; every process is stopped by its PID; every loop
-is bounded in count and time.
+is bounded in count and time. The namespaces, processes and server are harness.py's.
 """
 
 from __future__ import annotations

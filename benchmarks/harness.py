@@ -1,11 +1,11 @@
-"""What every benchmark script here shares: where processes run (loopback, or two network
-namespaces joined by a veth pair), starting and checking servers, stopping everything by PID,
-and running loadgen.py where the clients are.
+"""What every benchmark script here shares: where processes run (loopback, or network
+namespaces joined by a veth pair or a bridge), starting and checking servers, stopping
+everything by PID, reading servers' events, and running loadgen.py where the clients are.
 
-run.py and soak.py build on this. Safety: traffic only inside namespaces
-created here (ucdbench<PID>srv/cli) or on 127.0.0.0/8 (loadgen.py and baseline_responder.py
-refuse anything else); every process started is stopped by its own PID; every loop and every
-`ip` call is bounded.
+run.py, soak.py and flood.py build on this. Safety: traffic only inside namespaces
+created here (ucdbench<PID>srv/cli, flood.py's fl<PID>sw/uc/ph/at) or on 127.0.0.0/8 (loadgen.py
+and baseline_responder.py refuse anything else); every process started is stopped by its own
+PID; every loop and every `ip` call is bounded.
 """
 
 from __future__ import annotations

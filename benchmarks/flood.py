@@ -26,7 +26,7 @@ second after it. Topology, all created here and deleted at the end (names fl<PID
     at ns  eth0 10.1.3.66/16 --+
 
 Safety: traffic only inside those namespaces; every process is stopped by its PID; every loop
-is bounded in count and time.
+is bounded in count and time. The namespaces, processes and server are harness.py's.
 """
 
 from __future__ import annotations
@@ -46,6 +46,19 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import loadgen
+from harness import (
+    Namespaces,
+    Processes,
+    Server,
+    Topology,
+    command_in,
+    find_events,
+    memory_kib,
+    start_server,
+    wait_for_event,
+)
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "config" / "ucdhcp.example.toml"
@@ -202,161 +215,80 @@ def run_storm(count: int, limit: float) -> None:
     print(json.dumps({"sent": sent, "answered": len(answered), "seconds": took}), flush=True)
 
 
-# --- the lab -----------------------------------------------------------------------------------
+# --- the lab: harness.py's namespaces, processes and server ---------------------------------
 
 
-def ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=15)
+def build(namespaces: Namespaces) -> tuple[Topology, str, str]:
+    """The bridge and its three hosts (see the top); returns where ucdhcp runs, the phone's
+    namespace and the attacker's."""
+    switch, server, phone, attacker = namespaces.add("sw", "uc", "ph", "at")
+    hosts = [(server, "p1", f"{SERVER}/16"), (phone, "p2", f"{PHONE}/16"),
+             (attacker, "p3", f"{ATTACKER}/16")]  # fmt: skip
+    namespaces.bridge(switch, hosts, quiet=("p2", "p3"))
+    # The storm's phones sit behind the relay (the attacker host): routed there, local there.
+    namespaces.route_behind(STORM_PHONES, server, attacker, ATTACKER)
+    return Topology("netns", SERVER, "", server, attacker, device="eth0"), phone, attacker
 
 
-class Lab:
-    def __init__(self) -> None:
-        self.tag = f"fl{os.getpid()}"
-        self.namespaces: list[str] = []
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    def host(self, name: str) -> str:
-        full = self.tag + name
-        ip("netns", "add", full)
-        self.namespaces.append(full)
-        ip("-n", full, "link", "set", "lo", "up")
-        self.run(full, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
-        return full
-
-    def run(self, namespace: str, *command: str, timeout: float = 60) -> str:
-        done = subprocess.run(
-            ["ip", "netns", "exec", namespace, *command],
-            check=True, capture_output=True, text=True, timeout=timeout,
-        )  # fmt: skip
-        return done.stdout
-
-    def start(self, namespace: str, *command: str, output: Path) -> subprocess.Popen[bytes]:
-        with output.open("wb") as sink:
-            process = subprocess.Popen(
-                ["ip", "netns", "exec", namespace, *command], stdout=sink, stderr=subprocess.STDOUT
-            )
-        self.processes.append(process)
-        return process
-
-    def build(self) -> tuple[str, str, str]:
-        switch, server, phone, attacker = (self.host(n) for n in ("sw", "uc", "ph", "at"))
-        ip("-n", switch, "link", "add", "br0", "type", "bridge")
-        ip("-n", switch, "link", "set", "br0", "up")
-        for namespace, port, address in (
-            (server, "p1", SERVER), (phone, "p2", PHONE), (attacker, "p3", ATTACKER)
-        ):  # fmt: skip
-            ip("-n", namespace, "link", "add", "eth0", "type", "veth", "peer", "name", port,
-               "netns", switch)  # fmt: skip
-            ip("-n", namespace, "addr", "add", f"{address}/16", "dev", "eth0")
-            ip("-n", namespace, "link", "set", "eth0", "up")
-            ip("-n", switch, "link", "set", port, "master", "br0")
-            ip("-n", switch, "link", "set", port, "up")
-        for port in ("p2", "p3"):  # a real switch does not deliver made-up chaddrs' frames
-            ip("-n", switch, "link", "set", port, "type", "bridge_slave", "flood", "off")
-        # The storm's phones sit behind the relay (the attacker host): routed there, local there.
-        ip("-n", server, "route", "add", STORM_PHONES, "via", ATTACKER)
-        ip("-n", attacker, "route", "add", "local", STORM_PHONES, "dev", "lo")
-        return server, phone, attacker
-
-    def close(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=5)
-        for namespace in reversed(self.namespaces):
-            subprocess.run(
-                ["ip", "netns", "del", namespace], capture_output=True, timeout=15, check=False
-            )
+def start_ucdhcp(
+    processes: Processes, topology: Topology, python: str, work: Path, name: str
+) -> Server:
+    """`PYTHON -m ucdhcp serve` (PYTHON[,CONFIG]) on core 0, started and checked by harness."""
+    python, _, config = python.partition(",")
+    command = [python, "-m", "ucdhcp", "serve", "-c", config or str(EXAMPLE)]
+    server = Server(name, command, work / f"{name}.log")
+    start_server(server, processes, 0, topology)
+    return server
 
 
-class Ucdhcp:
-    def __init__(
-        self, lab: Lab, namespace: str, python: str, work: Path, name: str, keep: Path | None
-    ) -> None:
-        self.log, self.keep = work / f"{name}.log", keep
-        python, _, config = python.partition(",")
-        self.process = lab.start(
-            namespace, "taskset", "-c", "0", python, "-m", "ucdhcp", "serve", "-c",
-            config or str(EXAMPLE),
-            output=self.log,
-        )  # fmt: skip
-        self.wait_for("server_started", 20)
+def counters(server: Server) -> dict[str, Any]:
+    """The server's `counters` event, logged on SIGUSR1."""
+    seen = len(find_events(server.log_path, "counters", whole=True))
+    os.kill(server.pid, signal.SIGUSR1)
+    event = wait_for_event(server, "counters", 10, seen=seen, whole=True)
+    if event is None:
+        raise RuntimeError(f"{server.name}: no counters within 10 s")
+    return event
 
-    def events(self, name: str) -> list[dict[str, Any]]:
-        found = []
-        for line in self.log.read_text(errors="replace").splitlines():
-            with contextlib.suppress(ValueError):
-                event = json.loads(line)
-                if isinstance(event, dict) and event.get("event") == name:
-                    found.append(event)
-        return found
 
-    def wait_for(self, name: str, seconds: float, before: int = 0) -> dict[str, Any]:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            found = self.events(name)
-            if len(found) > before:
-                return found[-1]
-            if self.process.poll() is not None:
-                raise RuntimeError(f"ucdhcp exited: {self.log.read_text()[-2000:]}")
-            time.sleep(0.05)
-        raise RuntimeError(f"no {name} within {seconds} s")
+def stop_ucdhcp(processes: Processes, server: Server, keep: Path | None) -> None:
+    assert server.process is not None
+    processes.stop(server.process)
+    if keep is not None:  # --keep-logs: the server's events, one file per run
+        (keep / f"{server.log_path.stem}-{time.monotonic_ns()}.log").write_text(
+            server.log_path.read_text(errors="replace")
+        )
 
-    def counters(self) -> dict[str, Any]:
-        before = len(self.events("counters"))
-        self.process.send_signal(signal.SIGUSR1)
-        return self.wait_for("counters", 10, before)
 
-    def pid(self) -> int:
-        """The server's own PID (ip netns exec and taskset exec it in place)."""
-        return self.process.pid
+def rss_kib(server: Server) -> int:
+    return memory_kib(server.pid).get("VmRSS", 0)
 
-    def rss_kib(self) -> int:
-        for line in Path(f"/proc/{self.pid()}/status").read_text().splitlines():
-            if line.startswith("VmRSS"):
-                return int(line.split()[1])
-        return 0
 
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.pid()}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=10)
-        if self.keep is not None:  # --keep-logs: the server's events, one file per run
-            (self.keep / f"{self.log.stem}-{time.monotonic_ns()}.log").write_text(
-                self.log.read_text(errors="replace")
-            )
+def cpu_seconds(server: Server) -> float:
+    return loadgen.cpu_seconds(server.pid) or 0.0
 
 
 def difference(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
 
 
-def one_shape(lab: Lab, server: Ucdhcp, phone: str, attacker: str, shape: str,
+def one_shape(processes: Processes, server: Server, phone: str, attacker: str, shape: str,
               seconds: float, work: Path) -> dict[str, Any]:  # fmt: skip
     me = str(Path(__file__).resolve())
-    rss, cpu, before = server.rss_kib(), server.cpu_seconds(), server.counters()
+    rss, cpu, before = rss_kib(server), cpu_seconds(server), counters(server)
     if shape == "storm":
-        output = lab.run(attacker, sys.executable, me, "storm", "--count", "20000", timeout=60)
-        storm = json.loads(output.splitlines()[-1])
-        result: dict[str, Any] = {"shape": shape, **storm}
+        command = command_in(attacker, [sys.executable, me, "storm", "--count", "20000"])
+        result: dict[str, Any] = {"shape": shape, **processes.run(command, 60, "storm")}
     else:
         probe_out = work / f"probe-{shape}-{time.monotonic_ns()}.jsonl"
-        probe = lab.start(phone, sys.executable, me, "probe", "--seconds", str(seconds + 1),
-                          output=probe_out)  # fmt: skip
+        command = command_in(phone, [sys.executable, me, "probe", "--seconds", str(seconds + 1)])
+        with probe_out.open("wb") as sink:
+            probe = processes.spawn(command, stdout=sink, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while '"ready"' not in probe_out.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
-        flood_command = ["taskset", "-c", "1", sys.executable, me, "flood", "--shape", shape]
-        output = lab.run(attacker, *flood_command, "--seconds", str(seconds), timeout=seconds + 60)
-        flood = json.loads(output.splitlines()[-1])
+        command = [sys.executable, me, "flood", "--shape", shape, "--seconds", str(seconds)]
+        flood = processes.run(command_in(attacker, command, 1), seconds + 60, f"flood {shape}")
         probe.wait(timeout=30)
         answers = json.loads(probe_out.read_text().splitlines()[-1])
         latencies = sorted(t for t in answers["answered"] if t is not None)
@@ -371,9 +303,9 @@ def one_shape(lab: Lab, server: Ucdhcp, phone: str, attacker: str, shape: str,
             "phone_max_ms": round(latencies[-1] * 1000, 1) if latencies else None,
         }
     time.sleep(0.5)
-    after = server.counters()
-    result["rss_growth_kib"] = server.rss_kib() - rss
-    result["cpu_s"] = round(server.cpu_seconds() - cpu, 2)
+    after = counters(server)
+    result["rss_growth_kib"] = rss_kib(server) - rss
+    result["cpu_s"] = round(cpu_seconds(server) - cpu, 2)
     result["ignored"] = difference(after.get("ignored", {}), before.get("ignored", {}))
     result["kernel_drops"] = difference(
         after.get("receive_drops", {}), before.get("receive_drops", {})
@@ -428,23 +360,28 @@ def main() -> int:
     servers = [item.split("=", 1) for item in args.server] or [["ucdhcp", sys.executable]]
     shapes = [shape for shape in args.shapes.split(",") if shape]
     results: list[dict[str, Any]] = []
-    lab = Lab()
+    processes, namespaces = Processes(), Namespaces("fl")
     try:
-        server_ns, phone, attacker = lab.build()
+        topology, phone, attacker = build(namespaces)
         with tempfile.TemporaryDirectory(prefix="ucdhcp-flood-") as temporary:
             work = Path(temporary)
             for shape in shapes:  # interleaved: each shape meets every server back to back
                 for name, python in servers:
-                    server = Ucdhcp(lab, server_ns, python, work, name, args.keep_logs)
+                    server = start_ucdhcp(processes, topology, python, work, name)
                     try:
-                        result = one_shape(lab, server, phone, attacker, shape, args.seconds, work)
+                        result = one_shape(
+                            processes, server, phone, attacker, shape, args.seconds, work
+                        )
                     finally:
-                        server.stop()
+                        stop_ucdhcp(processes, server, args.keep_logs)
                     result["server"] = name
                     results.append(result)
                     print(line(name, result), flush=True)
-    finally:
-        lab.close()
+    finally:  # processes first (by PID), then their namespaces
+        processes.stop_all()
+        namespaces.close()
+        for note in namespaces.notes:
+            print(f"netns: {note}", file=sys.stderr)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0

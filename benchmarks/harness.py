@@ -1,11 +1,11 @@
-"""What every benchmark script here shares: where processes run (loopback, or two network
-namespaces joined by a veth pair), starting and checking servers, stopping everything by PID,
-and running loadgen.py where the clients are.
+"""What every benchmark script here shares: where processes run (loopback, or network
+namespaces joined by a veth pair or a bridge), starting and checking servers, stopping
+everything by PID, reading servers' events, and running loadgen.py where the clients are.
 
-run.py and soak.py build on this. Safety: traffic only inside namespaces
-created here (ucdbench<PID>srv/cli) or on 127.0.0.0/8 (loadgen.py and baseline_responder.py
-refuse anything else); every process started is stopped by its own PID; every loop and every
-`ip` call is bounded.
+run.py, soak.py and flood.py build on this. Safety: traffic only inside namespaces
+created here (ucdbench<PID>srv/cli, flood.py's fl<PID>sw/uc/ph/at) or on 127.0.0.0/8 (loadgen.py
+and baseline_responder.py refuse anything else); every process started is stopped by its own
+PID; every loop and every `ip` call is bounded.
 """
 
 from __future__ import annotations
@@ -130,12 +130,13 @@ class Topology:
     server_ns: str | None = None
     client_ns: str | None = None
     server_mac: str = ""  # bench0's MAC: the phones' frames are addressed to it
+    device: str = VETH_SERVER  # the server namespace's interface, which ucdhcp must serve
 
     def server_side(self, core: int | str, command: list[str]) -> list[str]:
-        return _wrap(self.server_ns, core, command)
+        return command_in(self.server_ns, command, core)
 
     def client_side(self, core: int | str, command: list[str]) -> list[str]:
-        return _wrap(self.client_ns, core, command)
+        return command_in(self.client_ns, command, core)
 
     def describe(self) -> str:
         if self.server_ns is None:
@@ -150,10 +151,13 @@ class Topology:
 LOOPBACK_TOPOLOGY = Topology("loopback", "127.0.0.1", loadgen.LOOPBACK_CLIENTS)
 
 
-def _wrap(namespace: str | None, core: int | str, command: list[str]) -> list[str]:
+def command_in(
+    namespace: str | None, command: list[str], core: int | str | None = None
+) -> list[str]:
+    """`command` in `namespace` (None: this one), pinned to `core` (None: not pinned)."""
     # `ip netns exec` and `taskset` both exec (no fork): the PID Popen returns ends up being the
     # command's own, which verify_server_process checks.
-    pinned = ["taskset", "-c", str(core), *command]
+    pinned = command if core is None else ["taskset", "-c", str(core), *command]
     return pinned if namespace is None else ["ip", "netns", "exec", namespace, *pinned]
 
 
@@ -167,21 +171,24 @@ def _ip(*args: str, check: bool = True) -> str:
 
 
 class Namespaces:
-    """The server and client namespaces and the veth pair between them.
+    """Namespaces named PREFIX<PID><suffix> and the links between them; `open` builds run.py's
+    two (server and client) and the veth pair between them.
 
-    `close` deletes exactly what `open` created (the veth goes with its namespaces), and is
-    safe to call after a partial `open`.
+    `close` deletes exactly what `add` created (links go with their namespaces), and is safe
+    to call after a partial `open`.
     """
 
-    def __init__(self) -> None:
-        tag = f"{NETNS_PREFIX}{os.getpid()}"
-        self.server, self.client = f"{tag}srv", f"{tag}cli"
+    def __init__(self, prefix: str = NETNS_PREFIX) -> None:
+        self.prefix, self.tag = prefix, f"{prefix}{os.getpid()}"
+        self.server, self.client = f"{self.tag}srv", f"{self.tag}cli"
         self.created: list[str] = []
         self.notes: list[str] = []
 
-    def open(self) -> Topology:
-        self.notes += remove_stale_namespaces()
-        for namespace in (self.server, self.client):
+    def add(self, *suffixes: str) -> list[str]:
+        """One namespace per suffix (loopback up, IPv6 off), once those an earlier run left
+        under the same names are gone; returns their names."""
+        self.notes += remove_stale_namespaces(self.prefix, suffixes)
+        for namespace in (self.tag + suffix for suffix in suffixes):
             _ip("netns", "add", namespace)
             self.created.append(namespace)
             _ip("-n", namespace, "link", "set", "lo", "up")
@@ -189,6 +196,10 @@ class Namespaces:
                 "netns", "exec", namespace, "sysctl", "-qw",
                 "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
             )  # fmt: skip
+        return [self.tag + suffix for suffix in suffixes]
+
+    def open(self) -> Topology:
+        self.add("srv", "cli")
         _ip(
             "-n", self.server, "link", "add", VETH_SERVER, "type", "veth",
             "peer", "name", VETH_CLIENT, "netns", self.client,
@@ -204,14 +215,38 @@ class Namespaces:
         # to the generator's socket on 0.0.0.0:68. Other servers answer at the source address.
         for network in client_networks():
             _ip("-n", self.client, "route", "add", "local", str(network), "dev", "lo")
-        # The phones behind the relay: routed to the generator, and local there, so the replies
-        # to each phone's ciaddr:68 reach the generator's socket on 0.0.0.0:68 (RELAYED_NETWORK).
-        _ip("-n", self.server, "route", "add", RELAYED_NETWORK, "via", CLIENT_ADDRESS)
-        _ip("-n", self.client, "route", "add", "local", RELAYED_NETWORK, "dev", "lo")
+        self.route_behind(RELAYED_NETWORK, self.server, self.client, CLIENT_ADDRESS)
         self.know_phones()
         link = json.loads(_ip("-n", self.server, "-j", "link", "show", VETH_SERVER))
         mac = link[0]["address"]
         return Topology("netns", SERVER_ADDRESS, NETNS_CLIENTS, self.server, self.client, mac)
+
+    def bridge(
+        self, switch: str, hosts: list[tuple[str, str, str]], quiet: tuple[str, ...] = ()
+    ) -> None:
+        """A bridge br0 in `switch`; for each (namespace, port, address/prefix) an eth0 there
+        with that address, whose veth peer `port` is created straight in `switch`, on br0.
+        Unknown-unicast frames are not flooded to the ports in `quiet`: a real switch does not
+        deliver frames for MACs it never saw (a flood's made-up chaddrs) to every port."""
+        _ip("-n", switch, "link", "add", "br0", "type", "bridge")
+        _ip("-n", switch, "link", "set", "br0", "up")
+        for namespace, port, address in hosts:
+            _ip(
+                "-n", namespace, "link", "add", "eth0", "type", "veth",
+                "peer", "name", port, "netns", switch,
+            )  # fmt: skip
+            _ip("-n", namespace, "addr", "add", address, "dev", "eth0")
+            _ip("-n", namespace, "link", "set", "eth0", "up")
+            _ip("-n", switch, "link", "set", port, "master", "br0")
+            _ip("-n", switch, "link", "set", port, "up")
+        for port in quiet:
+            _ip("-n", switch, "link", "set", port, "type", "bridge_slave", "flood", "off")
+
+    def route_behind(self, network: str, server: str, relay: str, relay_address: str) -> None:
+        """Phones behind a relay: `network` routed from `server` to the relay, and local there,
+        so the replies to each phone's ciaddr:68 reach the relay's socket on 0.0.0.0:68."""
+        _ip("-n", server, "route", "add", network, "via", relay_address)
+        _ip("-n", relay, "route", "add", "local", network, "dev", "lo")
 
     def know_phones(self) -> None:
         """The server kernel's neighbour entries for the known phones: permanent, so that they
@@ -248,12 +283,15 @@ def client_networks(clients: int = LOADGEN_CLIENTS) -> list[ipaddress.IPv4Networ
     return list(ipaddress.summarize_address_range(first, first + clients - 1))
 
 
-def remove_stale_namespaces() -> list[str]:
-    """Delete namespaces an earlier run.py left behind (killed outright: its PID is gone)."""
+def remove_stale_namespaces(
+    prefix: str = NETNS_PREFIX, suffixes: tuple[str, ...] = ("srv", "cli")
+) -> list[str]:
+    """Delete namespaces PREFIX<PID><suffix> an earlier run left behind (killed outright: its
+    PID is gone)."""
     notes = []
     for line in _ip("netns", "list", check=False).splitlines():
         name = line.split(" ", 1)[0]
-        match = re.fullmatch(rf"{NETNS_PREFIX}(\d+)(srv|cli)", name)
+        match = re.fullmatch(rf"{re.escape(prefix)}(\d+)({'|'.join(suffixes)})", name)
         if match and not Path(f"/proc/{match[1]}").exists():
             _ip("netns", "del", name, check=False)
             notes.append(f"removed {name}, left by an earlier run (pid {match[1]} is gone)")
@@ -330,6 +368,25 @@ class Processes:
         for process in reversed(list(self.started)):
             self.stop(process)
 
+    def run(self, command: list[str], timeout: float, what: str) -> dict[str, Any]:
+        """Start `command`, wait for it (bounded); its last stdout line is the JSON result."""
+        process = self.spawn(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return self.finish(process, timeout, what)
+
+    def finish(self, process: Popen, timeout: float, what: str) -> dict[str, Any]:
+        """Wait for a process started with stdout and stderr piped (bounded); its last stdout
+        line is the JSON result."""
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop(process)
+            raise RuntimeError(f"{what} did not finish") from None
+        self.stop(process)
+        if process.returncode != 0:
+            raise RuntimeError(f"{what} failed:\n{err.decode(errors='replace')}")
+        result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+        return result
+
 
 def start_server(
     server: Server, processes: Processes, core: int, topology: Topology = LOOPBACK_TOPOLOGY
@@ -347,28 +404,39 @@ def start_server(
             stdin=subprocess.DEVNULL,
             env=server.env,
         )
-    deadline = time.monotonic() + START_TIMEOUT
     if server.fixed_port and server.ready_event == "":
         time.sleep(0.3)
         if server.process.poll() is None:
             server.port = server.fixed_port
             server.checked = verify_server_process(server, cores, topology)
             return
-        deadline = 0.0
+        event = None
+    else:
+        event = wait_for_event(server, server.ready_event, START_TIMEOUT)
+    if event is None:
+        tail = server.log_path.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"{server.name} did not start (exit {server.process.poll()}):\n{tail}")
+    server.port = int(event.get("port", server.fixed_port))
+    if event.get("interfaces") is not None and topology.device not in event["interfaces"]:
+        raise RuntimeError(f"{server.name} does not serve {topology.device}: {event}")
+    server.worker_pids = [int(pid) for pid in event.get("pids", [])]
+    server.checked = verify_server_process(server, cores, topology)
+
+
+def wait_for_event(
+    server: Server, name: str, seconds: float, *, seen: int = 0, whole: bool = False
+) -> dict[str, Any] | None:
+    """The last `name` event in `server`'s log once it holds more than `seen` of them (count
+    them in the `whole` log: see find_events); None if the server exits or `seconds` pass."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        event = find_event(server.log_path, server.ready_event)
-        if event is not None:
-            server.port = int(event.get("port", server.fixed_port))
-            if event.get("interfaces") is not None and VETH_SERVER not in event["interfaces"]:
-                raise RuntimeError(f"{server.name} does not serve {VETH_SERVER}: {event}")
-            server.worker_pids = [int(pid) for pid in event.get("pids", [])]
-            server.checked = verify_server_process(server, cores, topology)
-            return
-        if server.process.poll() is not None:
-            break
+        found = find_events(server.log_path, name, whole=whole)
+        if len(found) > seen:
+            return found[-1]
+        if server.process is None or server.process.poll() is not None:
+            return None
         time.sleep(0.05)
-    tail = server.log_path.read_text(errors="replace")[-2000:]
-    raise RuntimeError(f"{server.name} did not start (exit {server.process.poll()}):\n{tail}")
+    return None
 
 
 def verify_server_process(server: Server, cores: int | str, topology: Topology) -> str:
@@ -585,16 +653,7 @@ class Bench:
 
     def finish_loadgen(self, process: Popen, timeout: float, what: str) -> dict[str, Any]:
         """Wait for it (bounded); its last stdout line is the JSON result."""
-        try:
-            out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.processes.stop(process)
-            raise RuntimeError(f"loadgen ({what}) did not finish") from None
-        self.processes.stop(process)
-        if process.returncode != 0:
-            raise RuntimeError(f"loadgen ({what}) failed:\n{err.decode(errors='replace')}")
-        result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-        return result
+        return self.processes.finish(process, timeout, f"loadgen ({what})")
 
     def loadgen(
         self, command: list[str], timeout: float, what: str, cores: int | str | None = None

@@ -56,6 +56,7 @@ from harness import (
     command_in,
     find_events,
     memory_kib,
+    raise_interrupt,
     start_server,
     wait_for_event,
 )
@@ -361,6 +362,7 @@ def main() -> int:
     shapes = [shape for shape in args.shapes.split(",") if shape]
     results: list[dict[str, Any]] = []
     processes, namespaces = Processes(), Namespaces("fl")
+    signal.signal(signal.SIGTERM, raise_interrupt)  # SIGTERM cleans up as Ctrl-C does
     try:
         topology, phone, attacker = build(namespaces)
         with tempfile.TemporaryDirectory(prefix="ucdhcp-flood-") as temporary:
@@ -377,6 +379,9 @@ def main() -> int:
                     result["server"] = name
                     results.append(result)
                     print(line(name, result), flush=True)
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping what this flood run started", file=sys.stderr)
+        return 130
     finally:  # processes first (by PID), then their namespaces
         processes.stop_all()
         namespaces.close()

@@ -161,7 +161,9 @@ def command_in(
     return pinned if namespace is None else ["ip", "netns", "exec", namespace, *pinned]
 
 
-def _ip(*args: str, check: bool = True) -> str:
+def ip(*args: str, check: bool = True) -> str:
+    """`ip ARGS`, bounded in time; its output (raises RuntimeError on failure unless `check` is
+    False)."""
     done = subprocess.run(
         ["ip", *args], capture_output=True, text=True, timeout=IP_TIMEOUT, check=False
     )
@@ -189,10 +191,10 @@ class Namespaces:
         under the same names are gone; returns their names."""
         self.notes += remove_stale_namespaces(self.prefix, suffixes)
         for namespace in (self.tag + suffix for suffix in suffixes):
-            _ip("netns", "add", namespace)
+            ip("netns", "add", namespace)
             self.created.append(namespace)
-            _ip("-n", namespace, "link", "set", "lo", "up")
-            _ip(
+            ip("-n", namespace, "link", "set", "lo", "up")
+            ip(
                 "netns", "exec", namespace, "sysctl", "-qw",
                 "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1",
             )  # fmt: skip
@@ -200,7 +202,7 @@ class Namespaces:
 
     def open(self) -> Topology:
         self.add("srv", "cli")
-        _ip(
+        ip(
             "-n", self.server, "link", "add", VETH_SERVER, "type", "veth",
             "peer", "name", VETH_CLIENT, "netns", self.client,
         )  # fmt: skip
@@ -208,16 +210,16 @@ class Namespaces:
             (self.server, VETH_SERVER, SERVER_ADDRESS),
             (self.client, VETH_CLIENT, CLIENT_ADDRESS),
         ):
-            _ip("-n", namespace, "addr", "add", f"{address}/{PREFIX_LENGTH}", "dev", device)
-            _ip("-n", namespace, "link", "set", device, "up")
+            ip("-n", namespace, "addr", "add", f"{address}/{PREFIX_LENGTH}", "dev", device)
+            ip("-n", namespace, "link", "set", device, "up")
         # Kea answers an INFORM at ciaddr:68: the clients' ciaddrs are made local to the client
         # namespace (a `local` route, no address per client), so those replies are delivered
         # to the generator's socket on 0.0.0.0:68. Other servers answer at the source address.
         for network in client_networks():
-            _ip("-n", self.client, "route", "add", "local", str(network), "dev", "lo")
+            ip("-n", self.client, "route", "add", "local", str(network), "dev", "lo")
         self.route_behind(RELAYED_NETWORK, self.server, self.client, CLIENT_ADDRESS)
         self.know_phones()
-        link = json.loads(_ip("-n", self.server, "-j", "link", "show", VETH_SERVER))
+        link = json.loads(ip("-n", self.server, "-j", "link", "show", VETH_SERVER))
         mac = link[0]["address"]
         return Topology("netns", SERVER_ADDRESS, NETNS_CLIENTS, self.server, self.client, mac)
 
@@ -228,25 +230,25 @@ class Namespaces:
         with that address, whose veth peer `port` is created straight in `switch`, on br0.
         Unknown-unicast frames are not flooded to the ports in `quiet`: a real switch does not
         deliver frames for MACs it never saw (a flood's made-up chaddrs) to every port."""
-        _ip("-n", switch, "link", "add", "br0", "type", "bridge")
-        _ip("-n", switch, "link", "set", "br0", "up")
+        ip("-n", switch, "link", "add", "br0", "type", "bridge")
+        ip("-n", switch, "link", "set", "br0", "up")
         for namespace, port, address in hosts:
-            _ip(
+            ip(
                 "-n", namespace, "link", "add", "eth0", "type", "veth",
                 "peer", "name", port, "netns", switch,
             )  # fmt: skip
-            _ip("-n", namespace, "addr", "add", address, "dev", "eth0")
-            _ip("-n", namespace, "link", "set", "eth0", "up")
-            _ip("-n", switch, "link", "set", port, "master", "br0")
-            _ip("-n", switch, "link", "set", port, "up")
+            ip("-n", namespace, "addr", "add", address, "dev", "eth0")
+            ip("-n", namespace, "link", "set", "eth0", "up")
+            ip("-n", switch, "link", "set", port, "master", "br0")
+            ip("-n", switch, "link", "set", port, "up")
         for port in quiet:
-            _ip("-n", switch, "link", "set", port, "type", "bridge_slave", "flood", "off")
+            ip("-n", switch, "link", "set", port, "type", "bridge_slave", "flood", "off")
 
     def route_behind(self, network: str, server: str, relay: str, relay_address: str) -> None:
         """Phones behind a relay: `network` routed from `server` to the relay, and local there,
         so the replies to each phone's ciaddr:68 reach the relay's socket on 0.0.0.0:68."""
-        _ip("-n", server, "route", "add", network, "via", relay_address)
-        _ip("-n", relay, "route", "add", "local", network, "dev", "lo")
+        ip("-n", server, "route", "add", network, "via", relay_address)
+        ip("-n", relay, "route", "add", "local", network, "dev", "lo")
 
     def know_phones(self) -> None:
         """The server kernel's neighbour entries for the known phones: permanent, so that they
@@ -261,7 +263,7 @@ class Namespaces:
                     f"neigh replace {address} lladdr {mac} dev {VETH_SERVER} nud permanent\n"
                 )
         try:
-            _ip("-n", self.server, "-batch", batch.name)
+            ip("-n", self.server, "-batch", batch.name)
         finally:
             os.unlink(batch.name)
 
@@ -269,11 +271,11 @@ class Namespaces:
         for namespace in reversed(self.created):
             # Normally empty: every process was stopped by its PID before. Anything left was
             # started by this run (the namespace is private to it), so it is ended by its PID.
-            for pid in _ip("netns", "pids", namespace, check=False).split():
+            for pid in ip("netns", "pids", namespace, check=False).split():
                 with contextlib.suppress(ProcessLookupError, ValueError):
                     os.kill(int(pid), signal.SIGKILL)
                     self.notes.append(f"killed pid {pid} left in {namespace}")
-            _ip("netns", "del", namespace, check=False)
+            ip("netns", "del", namespace, check=False)
         self.created.clear()
 
 
@@ -289,11 +291,11 @@ def remove_stale_namespaces(
     """Delete namespaces PREFIX<PID><suffix> an earlier run left behind (killed outright: its
     PID is gone)."""
     notes = []
-    for line in _ip("netns", "list", check=False).splitlines():
+    for line in ip("netns", "list", check=False).splitlines():
         name = line.split(" ", 1)[0]
         match = re.fullmatch(rf"{re.escape(prefix)}(\d+)({'|'.join(suffixes)})", name)
         if match and not Path(f"/proc/{match[1]}").exists():
-            _ip("netns", "del", name, check=False)
+            ip("netns", "del", name, check=False)
             notes.append(f"removed {name}, left by an earlier run (pid {match[1]} is gone)")
     return notes
 
@@ -567,7 +569,7 @@ def neighbours(namespace: str, first: str, count: int) -> list[str]:
     whatever their state (a FAILED or INCOMPLETE one too: someone asked)."""
     low = int(ipaddress.IPv4Address(first))
     found = []
-    for line in _ip("-n", namespace, "-4", "neigh", "show").splitlines():
+    for line in ip("-n", namespace, "-4", "neigh", "show").splitlines():
         address = line.split(" ", 1)[0]
         with contextlib.suppress(ValueError):
             if low <= int(ipaddress.IPv4Address(address)) < low + count:
@@ -740,7 +742,7 @@ def session(
     Raises SystemExit (130 interrupted, 1 failed) after saying why on stderr."""
     processes = Processes()
     namespaces = Namespaces() if netns else None
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = signal.signal(signal.SIGTERM, raise_interrupt)
     try:
         with tempfile.TemporaryDirectory(prefix=f"ucdhcp-{name}-") as tmp:
             topology = LOOPBACK_TOPOLOGY if namespaces is None else namespaces.open()
@@ -766,7 +768,7 @@ def session(
             signal.signal(signal.SIGTERM, previous)
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # SIGTERM ends a run through the same clean-up as Ctrl-C
 
 

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 from fcntl import ioctl
 from pathlib import Path
 
+from harness import Namespaces, ip
+
 from ucdhcp.runtime.sender import FrameSocket, checksum, open_frame_socket
 
 SERVER, PHONE, KNOWN = "10.77.0.1", "10.77.0.2", "10.77.0.3"
@@ -64,53 +66,23 @@ def timed(count: int, step: Callable[[], object]) -> float:
 
 @contextlib.contextmanager
 def namespaces() -> Iterator[str]:
-    tag = f"ucsend{os.getpid()}"
-    server, phone = f"{tag}s", f"{tag}p"
-
-    def ip(*args: str) -> None:
-        subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
-
+    """A server and a phone namespace (harness.py's) on one veth, the phone KNOWN to the
+    server's kernel; yields the server's namespace."""
+    lab = Namespaces(prefix="ucsend")
     try:
-        ip("netns", "add", server)
-        ip("netns", "add", phone)
-        ip(
-            "-n",
-            server,
-            "link",
-            "add",
-            DEVICE,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            "p0",
-            "netns",
-            phone,
-        )
+        server, phone = lab.add("s", "p")
+        ip("-n", server, "link", "add", DEVICE, "type", "veth", "peer", "name", "p0",
+           "netns", phone)  # fmt: skip
         ip("-n", server, "addr", "add", f"{SERVER}/24", "dev", DEVICE)
         ip("-n", phone, "addr", "add", f"{PHONE}/24", "dev", "p0")
         ip("-n", server, "link", "set", DEVICE, "up")
         ip("-n", phone, "link", "set", "p0", "up")
         mac = PHONE_MAC.hex(":")
-        ip(
-            "-n",
-            server,
-            "neigh",
-            "replace",
-            KNOWN,
-            "lladdr",
-            mac,
-            "dev",
-            DEVICE,
-            "nud",
-            "permanent",
-        )
+        ip("-n", server, "neigh", "replace", KNOWN, "lladdr", mac, "dev", DEVICE, "nud",
+           "permanent")  # fmt: skip
         yield server
     finally:
-        for name in (server, phone):
-            subprocess.run(
-                ["ip", "netns", "del", name], capture_output=True, timeout=10, check=False
-            )
+        lab.close()
 
 
 def measure(count: int) -> dict[str, float]:

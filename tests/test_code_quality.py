@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# Not the project's: the venv, git's and tools' caches, build output.
 # Everything shipped or run: the package, its tests, the container's probe, the benchmarks,
 # the packaging, the fuzzer and the build script.
 TYPED = ("src", "container", "benchmarks", "packaging", "fuzz", "setup.py")
 CHECKED = (*TYPED, "tests")
+# Not the project's: the venv, git's and tools' caches, build output.
 UNSHIPPED = {".git", ".venv", "build", "dist", "__pycache__"}
 SHELL = re.compile(rb"#!\s*/(usr/)?bin/(env\s+)?(sh|dash|bash)\b")
 

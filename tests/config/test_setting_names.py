@@ -84,7 +84,9 @@ def test_every_value_given_in_the_file_reaches_the_settings() -> None:
         receive_buffer=1 << 21,
     )
     assert settings.logging == LoggingSettings(**GIVEN["logging"])  # type: ignore[arg-type]
-    assert settings.metrics == MetricsSettings("127.0.0.1:9167", ("127.0.0.1", 9167))
+    assert settings.metrics == MetricsSettings(
+        listen="127.0.0.1:9167", endpoint=("127.0.0.1", 9167)
+    )
     assert settings.limits == LimitSettings(**GIVEN["limits"])  # type: ignore[arg-type]
 
 

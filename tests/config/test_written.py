@@ -232,7 +232,7 @@ sys.stdout.buffer.write(asyncio.run(read_written(path, quiet=0.2, timeout=10)))
 
 
 @pytest.mark.needs_root  # runs a reader as nobody
-def test_a_reader_that_may_not_take_a_lease_still_reads_a_settled_file() -> None:
+def test_a_reader_that_may_not_take_a_lease_still_reads_a_written_file() -> None:
     # F_SETLEASE needs the file's owner or CAP_LEASE: a service user reading root's file has
     # neither, and must fall back to the signature checks alone.
     directory = Path(tempfile.mkdtemp(prefix="ucdhcp-lease-"))

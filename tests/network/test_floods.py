@@ -140,7 +140,7 @@ def test_a_victim_ciaddr_draws_at_most_50_replies_a_second(segment: Segment) -> 
 def test_no_reply_to_a_broadcast_multicast_loopback_or_network_ciaddr(
     segment: Segment, victim: str
 ) -> None:
-    flood = segment.flood("victim", 80, 1.0, victim=victim, port=68)  # within the sender limit
+    flood = segment.flood("victim", 80, 1.0, victim=victim, port=68)  # within requests_per_source
     counters = segment.counters()
     assert counters["replies"] == {}
     assert counters["ignored"] == {"refused_destination": flood["sent"]}

@@ -43,7 +43,8 @@ NEVER_IN_A_REPLY = {0, 50, 51, 52, 55, 57, 58, 59}
 
 @st.composite
 def mutated_inform(draw: st.DrawFn) -> bytes:
-    """The §7 INFORM with a few bytes overwritten, inserted, deleted, or the tail cut off."""
+    """The INFORM of docs/protocol.md §7 with a few bytes overwritten, inserted, deleted, or
+    the tail cut off."""
     packet = bytearray(INFORM)
     for _ in range(draw(st.integers(1, 4))):
         position = draw(st.integers(0, len(packet)))

@@ -8,7 +8,12 @@ from ucdhcp.core.policy import Policy, Profile, SiteSpec, build_site
 from ucdhcp.core.responder import Arrival, Reply, Responder
 from ucdhcp.core.routing import Destination, DestinationKind
 from ucdhcp.wire.message import MessageType, Op, parse_message
-from ucdhcp.wire.options import SipEncoding, SipServers, decode_sip_servers, encode_sip_servers
+from ucdhcp.wire.options import (
+    Option120Encoding,
+    SipServers,
+    decode_sip_servers,
+    encode_sip_servers,
+)
 from ucdhcp.wire.vendor import CertProvisioning, decode_ms_uc_client, encode_ms_uc_client
 
 
@@ -74,5 +79,5 @@ def test_ack_parses_back_into_the_values_that_were_encoded():
     assert encode_ms_uc_client(provisioning) == message.option(43) == OPTION_43_POOL01
 
     servers = decode_sip_servers(message.option(120))
-    assert servers == SipServers(SipEncoding.NAMES, ("pool01.contoso.com",))
+    assert servers == SipServers(Option120Encoding.NAMES, ("pool01.contoso.com",))
     assert encode_sip_servers(servers.servers) == message.option(120) == OPTION_120_POOL01

@@ -1,5 +1,5 @@
-"""Limits: replies per client, per destination, per shared destination and per port, and
-requests per sender, per window, counted in fixed memory (count-min sketches)."""
+"""Limits: replies per client, per destination, per relay (and the broadcast address) and per
+port, and requests per source, per window, counted in fixed memory (count-min sketches)."""
 
 import tracemalloc
 

@@ -12,7 +12,7 @@ from tests.dhcp.golden import (
 )
 from ucdhcp.wire.errors import DecodeError
 from ucdhcp.wire.options import (
-    SipEncoding,
+    Option120Encoding,
     SipServers,
     decode_sip_server_instances,
     decode_sip_servers,
@@ -46,7 +46,9 @@ GOLDEN = [
 @pytest.mark.parametrize(("fqdn", "data", "published"), GOLDEN)
 def test_option_120_golden_vector_decodes_and_re_encodes(fqdn, data, published):
     assert data == bytes.fromhex(published)  # the commented vector is the one in protocol.md
-    assert decode_sip_servers(data) == SipServers(SipEncoding.NAMES, (fqdn,), compressed=False)
+    assert decode_sip_servers(data) == SipServers(
+        Option120Encoding.NAMES, (fqdn,), compressed=False
+    )
     assert encode_sip_servers([fqdn]) == data
 
 
@@ -66,9 +68,9 @@ def test_address_encoding_golden_vector_decodes_and_re_encodes():
         "0a01020a"  # 10.1.2.10
         "c0a80001"  # 192.168.0.1
     )
-    servers = SipServers(SipEncoding.ADDRESSES, ("10.1.2.10", "192.168.0.1"))
+    servers = SipServers(Option120Encoding.ADDRESSES, ("10.1.2.10", "192.168.0.1"))
     assert decode_sip_servers(data) == servers
-    assert encode_sip_servers(["10.1.2.10", "192.168.0.1"], SipEncoding.ADDRESSES) == data
+    assert encode_sip_servers(["10.1.2.10", "192.168.0.1"], Option120Encoding.ADDRESSES) == data
 
 
 def test_compressed_names_are_decoded_and_flagged():
@@ -101,9 +103,9 @@ def test_malformed_option_120_is_rejected(data):
 @pytest.mark.parametrize(
     ("servers", "encoding"),
     [
-        pytest.param([], SipEncoding.NAMES, id="no-server"),
-        pytest.param(["bad..name"], SipEncoding.NAMES, id="empty-label"),
-        pytest.param(["pool01.contoso.com"], SipEncoding.ADDRESSES, id="name-as-address"),
+        pytest.param([], Option120Encoding.NAMES, id="no-server"),
+        pytest.param(["bad..name"], Option120Encoding.NAMES, id="empty-label"),
+        pytest.param(["pool01.contoso.com"], Option120Encoding.ADDRESSES, id="name-as-address"),
     ],
 )
 def test_option_120_that_cannot_be_encoded_raises_value_error(servers, encoding):
@@ -119,7 +121,7 @@ def test_instances_split_per_rfc_3396_are_concatenated():
 def test_instances_each_carrying_the_same_encoding_byte_are_accepted():
     instances = [OPTION_120_POOL01, OPTION_120_EXAMPLE_COM]
     assert decode_sip_server_instances(instances) == SipServers(
-        SipEncoding.NAMES, ("pool01.contoso.com", "example.com")
+        Option120Encoding.NAMES, ("pool01.contoso.com", "example.com")
     )
 
 
@@ -139,16 +141,16 @@ def test_single_malformed_instance_is_rejected():
 
 @given(st.lists(fqdns, min_size=1, max_size=6))
 def test_names_encoding_round_trips(servers):
-    data = encode_sip_servers(servers, SipEncoding.NAMES)
-    assert data[0] == SipEncoding.NAMES
-    assert decode_sip_servers(data) == SipServers(SipEncoding.NAMES, tuple(servers))
+    data = encode_sip_servers(servers, Option120Encoding.NAMES)
+    assert data[0] == Option120Encoding.NAMES
+    assert decode_sip_servers(data) == SipServers(Option120Encoding.NAMES, tuple(servers))
 
 
 @given(st.lists(ipv4_addresses, min_size=1, max_size=20))
 def test_addresses_encoding_round_trips(servers):
-    data = encode_sip_servers(servers, SipEncoding.ADDRESSES)
+    data = encode_sip_servers(servers, Option120Encoding.ADDRESSES)
     assert len(data) == 1 + 4 * len(servers)
-    assert decode_sip_servers(data) == SipServers(SipEncoding.ADDRESSES, tuple(servers))
+    assert decode_sip_servers(data) == SipServers(Option120Encoding.ADDRESSES, tuple(servers))
 
 
 @given(st.lists(fqdns, min_size=1, max_size=6), st.data())

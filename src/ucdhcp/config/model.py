@@ -344,7 +344,10 @@ class SiteSection(Model):
         if self.cert_provisioning_url is None:
             web_server = self.web_server or str(self._servers[0])  # DHCPUtil's default
             self._provisioning = CertProvisioning(
-                web_server, self.scheme, self.port, self.cert_provisioning_path
+                web_server=web_server,
+                scheme=self.scheme,
+                port=self.port,
+                path=self.cert_provisioning_path,
             )
             return self
         explicit = self.model_fields_set & {
@@ -409,7 +412,10 @@ def _from_url(url: str) -> CertProvisioning:
     if not 1 <= port <= 65535:
         raise ValueError(f"cert_provisioning_url port {port} must be 1-65535")
     return CertProvisioning(
-        _fqdn(parts.hostname), _scheme(parts.scheme), port, _path(parts.path or "/")
+        web_server=_fqdn(parts.hostname),
+        scheme=_scheme(parts.scheme),
+        port=port,
+        path=_path(parts.path or "/"),
     )
 
 

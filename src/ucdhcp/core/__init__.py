@@ -1,2 +1,2 @@
 """The decision, pure: datagram + policy + arrival -> Reply | Ignored, with the
-RFC 2131 §4.1 routing and the reply limits. Imports only ucdhcp.wire."""
+RFC 2131 §4.1 routing and the limits on requests and replies. Imports only ucdhcp.wire."""

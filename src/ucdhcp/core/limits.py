@@ -36,7 +36,7 @@ from typing import Final
 from ..wire.message import CLIENT_PORT, SERVER_PORT
 
 # DHCP's own ports: relays and clients, not a reflection target
-SHARED_PORTS: Final = (SERVER_PORT, CLIENT_PORT)
+DHCP_PORTS: Final = (SERVER_PORT, CLIENT_PORT)
 WIDTH: Final = 1 << 16
 DEPTH: Final = 3
 _MASK: Final = WIDTH - 1
@@ -224,7 +224,7 @@ class Limits:
             address_count = addresses.get(destination)
             if address_count >= address_limit:
                 return False
-        port_limit = 0 if port in SHARED_PORTS else settings.replies_per_port
+        port_limit = 0 if port in DHCP_PORTS else settings.replies_per_port
         if port_limit and not self.ports.charge(port * _SPREAD & _DIGEST, port_limit):
             return False
         if client_limit:

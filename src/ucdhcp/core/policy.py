@@ -53,7 +53,7 @@ class VendorClassMatch(StrEnum):
 
 
 class RelayedInform(StrEnum):
-    """Where the reply to a relayed INFORM from a client with an address goes (§4.3.5)."""
+    """Where the reply to a relayed INFORM from a client with an address goes (RFC 2131 §4.3.5)."""
 
     CIADDR = "ciaddr"  # straight to the client, as ISC dhcpd and Kea do
     RELAY = "relay"  # back through giaddr:67, as dnsmasq does

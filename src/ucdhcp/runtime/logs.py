@@ -331,6 +331,11 @@ def _route_python_logging(level: int) -> None:
     root.setLevel(level)
 
 
+def level_number(name: str) -> int:
+    """The number of a level name (debug, info, ...), as the configured chain filters by it."""
+    return logging.getLevelNamesMapping()[name.upper()]
+
+
 def configure_logging(format: LogFormat = "auto", level: str = "info") -> None:
     """Route structlog events to stdout; safe to call again on reload."""
     global _json_requests  # noqa: PLW0603 - follows structlog's own global configuration
@@ -350,7 +355,7 @@ def configure_logging(format: LogFormat = "auto", level: str = "info") -> None:
     journal = on_journal(sys.stdout)
     if journal:
         renderer = _Prioritised(renderer)
-    numeric_level = logging.getLevelNamesMapping()[level.upper()]
+    numeric_level = level_number(level)
     processors: list[structlog.types.Processor] = [
         structlog.processors.add_log_level,
         timestamp,

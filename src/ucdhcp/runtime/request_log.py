@@ -1,7 +1,6 @@
 """Per-request log events (`logging.requests`): one event per decision (`reply_sent`,
 `reply_dropped` or `request_ignored`) with key/value context, bounded in volume."""
 
-import logging
 import time
 from enum import StrEnum
 from typing import Any, cast
@@ -14,7 +13,7 @@ from ..core.responder import Ignored, Outcome, Reason, Reply
 from ..core.routing import DestinationKind
 from ..wire.message import Message, MessageType, dotted
 from ..wire.options import OptionCode
-from .logs import REQUESTS, DictBoundLogger, request_writer
+from .logs import REQUESTS, DictBoundLogger, level_number, request_writer
 from .token_buckets import TokenBuckets
 
 REQUESTS_BURST = 20  # logging.requests_rate: seconds' worth of events logged in one burst
@@ -52,7 +51,8 @@ class RequestLog:
         """The log `settings` ask for (None when per-request logging is off, or its events are
         below `logging.level`), keeping the buckets of `previous` whose rates did not change,
         so a reload forgets no count."""
-        if not settings.requests or _level(settings.request_level) < _level(settings.level):
+        below = level_number(settings.request_level) < level_number(settings.level)
+        if not settings.requests or below:
             return None
         # Bound now, once per configuration (a reload reconfigures logging, then calls this):
         # the lazy proxy wrap_logger() returns would rebuild the bound logger on every event.
@@ -87,10 +87,6 @@ class RequestLog:
         if requests is not None and requests.suppressed:
             fields["not_logged_before"] = requests.suppressed.pop(_REQUESTS)
         self.write(self.request_level, event, fields)
-
-
-def _level(name: str) -> int:
-    return logging.getLevelNamesMapping()[name.upper()]  # as logs.py filters by level
 
 
 def describe(

@@ -42,7 +42,7 @@ _LEVELS = {
 
 class Service:
     """The listening sockets (listening.py: per interface, or one address), the shared
-    responder, counters and request log (protocol.Handling), the reply limits' window, and what a
+    responder, counters and request log (protocol.Handling), the limits' window, and what a
     service manager sees: READY/RELOADING/STOPPING, the watchdog, signals, the metrics endpoint.
     """
 

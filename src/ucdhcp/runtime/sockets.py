@@ -30,7 +30,12 @@ class SocketSpec:
     @classmethod
     def of(cls, server: ServerSettings, reuse_port: bool = False) -> "SocketSpec":
         """The socket [server] asks for (with address 0.0.0.0, each interface's)."""
-        return cls(str(server.address), server.port, server.receive_buffer, reuse_port)
+        return cls(
+            address=str(server.address),
+            port=server.port,
+            receive_buffer=server.receive_buffer,
+            reuse_port=reuse_port,
+        )
 
 
 def udp_socket(spec: SocketSpec, interface: str | None = None) -> socket.socket:

@@ -126,7 +126,9 @@ def decode_option(tlvs: bytes, code: int) -> bytes:
 # --- option 120: SIP servers (RFC 3361) ------------------------------------------------
 
 
-class SipEncoding(IntEnum):
+class Option120Encoding(IntEnum):
+    """Option 120's first byte: how the servers that follow are written (RFC 3361 §3)."""
+
     NAMES = 0  # RFC 3361 §3.1
     ADDRESSES = 1  # RFC 3361 §3.2
 
@@ -138,19 +140,24 @@ class SipServerEncoding(StrEnum):
     IPV4 = "ipv4"
 
     @property
-    def encoding(self) -> SipEncoding:
-        return SipEncoding.NAMES if self is SipServerEncoding.FQDN else SipEncoding.ADDRESSES
+    def encoding(self) -> Option120Encoding:
+        return (
+            Option120Encoding.NAMES
+            if self is SipServerEncoding.FQDN
+            else Option120Encoding.ADDRESSES
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class SipServers:
-    encoding: SipEncoding
+    encoding: Option120Encoding
     servers: tuple[str, ...]
     compressed: bool = False
 
 
 def encode_sip_servers(
-    servers: Sequence[str | ipaddress.IPv4Address], encoding: SipEncoding = SipEncoding.NAMES
+    servers: Sequence[str | ipaddress.IPv4Address],
+    encoding: Option120Encoding = Option120Encoding.NAMES,
 ) -> bytes:
     """Option 120 data: the encoding byte, then uncompressed names or 4-byte addresses.
 
@@ -159,7 +166,7 @@ def encode_sip_servers(
     """
     if not servers:
         raise ValueError("at least one SIP server is required")
-    if encoding is SipEncoding.NAMES:
+    if encoding is Option120Encoding.NAMES:
         return bytes((encoding,)) + b"".join(encode_name(str(name)) for name in servers)
     return bytes((encoding,)) + encode_ipv4_list(servers)
 
@@ -173,11 +180,11 @@ def decode_sip_servers(data: bytes) -> SipServers:
     if not data:
         raise DecodeError("option 120 is empty")
     encoding, body = data[0], bytes(data[1:])
-    if encoding == SipEncoding.NAMES:
+    if encoding == Option120Encoding.NAMES:
         names, compressed = decode_names(body)
-        return SipServers(SipEncoding.NAMES, tuple(names), compressed)
-    if encoding == SipEncoding.ADDRESSES:
-        return SipServers(SipEncoding.ADDRESSES, decode_ipv4_list(body))
+        return SipServers(Option120Encoding.NAMES, tuple(names), compressed)
+    if encoding == Option120Encoding.ADDRESSES:
+        return SipServers(Option120Encoding.ADDRESSES, decode_ipv4_list(body))
     raise DecodeError(f"option 120 encoding {encoding} is neither 0 (names) nor 1 (addresses)")
 
 

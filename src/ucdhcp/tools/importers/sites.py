@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from ...wire.options import SipEncoding
-from ...wire.vendor import MS_UC_CLIENT_SUBOPTIONS, CertProvisioning, UcSubOption, VlanIdFormat
+from ...wire.options import Option120Encoding
+from ...wire.vendor import MS_UC_CLIENT_SUBOPTIONS, CertProvisioning, VlanIdFormat
 from ..inspection import inspect_sip_servers, inspect_vendor_specific
 from ..lint import Lint, Severity
 from .seen import ScopeValues, Seen
@@ -164,7 +164,7 @@ def sip_servers(
     lints; None when no name can be carried (a finding says why)."""
     inspection = inspect_sip_servers(data)
     lints = [_at(where, lint) for lint in inspection.lints]
-    if inspection.encoding == SipEncoding.NAMES and inspection.sip_servers:
+    if inspection.encoding == Option120Encoding.NAMES and inspection.sip_servers:
         return inspection.sip_servers, False, lints
     names = plain_text_names(data)
     if names:
@@ -222,13 +222,7 @@ def provisioning_from(
         code: (inspection.suboption(code) or b"").decode("latin-1").rstrip("\x00")
         for code in MS_UC_CLIENT_SUBOPTIONS
     }
-    return CertProvisioning(
-        web_server=text[UcSubOption.WEB_SERVER_FQDN],
-        scheme=text[UcSubOption.URL_SCHEME],
-        port=int(text[UcSubOption.WEB_SERVER_PORT]),
-        path=text[UcSubOption.CERT_PROV_REL_PATH],
-        identifier=text[UcSubOption.UC_IDENTIFIER],
-    ), lints
+    return CertProvisioning.from_texts(text), lints
 
 
 def _made_up_name(group: _Group) -> str:

@@ -9,7 +9,7 @@ are still linted (compression, a dotted label, a name that is not fully qualifie
 import re
 
 from ...wire.errors import DecodeError
-from ...wire.options import OptionCode, SipEncoding, decode_ipv4_list, decode_sip_servers
+from ...wire.options import Option120Encoding, OptionCode, decode_ipv4_list, decode_sip_servers
 from ..lint import Lint, Severity
 from .result import Inspection, failed
 
@@ -24,7 +24,7 @@ def inspect_sip_servers(data: bytes) -> Inspection:
     except DecodeError as strict_error:
         return _describe_rejected(data, strict_error)
     body = data[1:]
-    if servers.encoding is SipEncoding.ADDRESSES:
+    if servers.encoding is Option120Encoding.ADDRESSES:
         return _addresses(data, servers.servers, [], [])
     return _names(data, body, list(servers.servers), servers.compressed, [])
 
@@ -34,12 +34,12 @@ def _describe_rejected(data: bytes, strict_error: DecodeError) -> Inspection:
     if not data:
         return failed(_SIP_SERVERS, data, "option 120 is empty")
     encoding, body = data[0], data[1:]
-    if encoding == SipEncoding.ADDRESSES:
+    if encoding == Option120Encoding.ADDRESSES:
         mixed = _addresses_then_names(body)
         if mixed is None:
             return failed(_SIP_SERVERS, data, str(strict_error), [_encoding_1_lint()])
         return _addresses(data, *mixed, [_mixed_lint()])
-    if encoding != SipEncoding.NAMES:
+    if encoding != Option120Encoding.NAMES:
         hint = _plain_text_hint(data)
         reason = f"unknown encoding byte {encoding} (0 names, 1 addresses){hint}"
         return failed(_SIP_SERVERS, data, reason)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ...wire.errors import DecodeError
 from ...wire.message import MAGIC_COOKIE, MessageType, Op, parse_message
-from ...wire.options import OptionCode, encode_option
+from ...wire.options import Option120Encoding, OptionCode, encode_option
 from ...wire.vendor import MS_UC_CLIENT, UcSubOption
 from ..inspection import Inspection, inspect_sip_servers, inspect_vendor_specific
 from ..lint import Severity
@@ -108,7 +108,7 @@ class Answer:
     def fqdns(self) -> list[str]:
         """The names a phone would read from option 120 (empty if none decode)."""
         sip = self.sip
-        if sip is None or sip.encoding != 0:
+        if sip is None or sip.encoding != Option120Encoding.NAMES:
             return []
         return list(sip.sip_servers)
 

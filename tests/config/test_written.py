@@ -264,10 +264,10 @@ def test_a_writer_arriving_while_the_lease_is_held_does_not_kill_the_reader(tmp_
     path.write_text("[server]\n", encoding="utf-8")
     script = """
 import fcntl, os, subprocess, sys, time
-from ucdhcp.config.written import _take_read_lease
+from ucdhcp.config.written import take_read_lease
 path = sys.argv[1]
 fd = os.open(path, os.O_RDONLY)
-assert _take_read_lease(fd) is True
+assert take_read_lease(fd) is True
 writer = subprocess.Popen(["sh", "-c", f"echo more >> {path}"])
 deadline = time.monotonic() + 10
 # F_GETLEASE gives the lease's target once a break is pending: the writer waits in open(),

@@ -207,7 +207,7 @@ async def scrape_until(port: int, condition: Callable[[Samples], bool]) -> Sampl
 async def test_metrics_show_the_receive_queue_and_the_kernels_drops(tmp_path: Path) -> None:
     async with serving(metrics_service(tmp_path)) as loopback:
         assert isinstance(loopback, Loopback)
-        [(_, sock)] = loopback.service._sockets()
+        [(_, sock)] = loopback.service.sockets()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the kernel's minimum
         loopback.client.setblocking(True)
         for xid in range(200):  # sent without yielding: the loop reads none of them meanwhile

@@ -1,4 +1,4 @@
-"""The lean INFORM path (responder._lean_inform): the same outcome as the general path, byte for
+"""The lean INFORM path (responder.lean_inform): the same outcome as the general path, byte for
 byte, on generated requests and on requests that differ in one part of a plan; plans held in
 bounded memory; and taken for the common phone INFORM."""
 
@@ -12,7 +12,7 @@ from tests.dhcp.golden import INFORM, INFORM_REPLY, SERVER_ID
 from tests.dhcp.request import FROM_CHADDR, ip, phone_request, tlv
 from ucdhcp.core.limits import Limits, LimitSettings
 from ucdhcp.core.policy import CACHE_LIMIT, Policy, Profile, VendorClassMatch, build_site
-from ucdhcp.core.responder import Arrival, Ignored, Outcome, Reply, Responder, _lean_inform
+from ucdhcp.core.responder import Arrival, Ignored, Outcome, Reply, Responder, lean_inform
 from ucdhcp.wire.message import parse_message
 
 from .responders import site_spec
@@ -150,7 +150,7 @@ def test_lean_and_general_paths_give_the_same_outcomes(
 def test_the_phone_inform_takes_the_lean_path_and_gets_the_section_7_ack() -> None:
     site = build_site(site_spec())  # protocol.md §7's pool01
     policy = Policy(sites=(site,))
-    outcome = _lean_inform(parse_message(INFORM), policy, ("10.1.2.50", 68), ARRIVALS[0], None)
+    outcome = lean_inform(parse_message(INFORM), policy, ("10.1.2.50", 68), ARRIVALS[0], None)
     assert type(outcome) is Reply
     assert outcome.payload == INFORM_REPLY
     assert outcome.site is site
@@ -189,7 +189,7 @@ def test_plans_for_ever_new_option_55_lists_take_bounded_memory() -> None:
     def answer(batch: list[bytes]) -> None:
         for datagram in batch:
             request = parse_message(datagram)
-            outcome = _lean_inform(request, policy, ("10.1.2.50", 68), ARRIVALS[0], None)
+            outcome = lean_inform(request, policy, ("10.1.2.50", 68), ARRIVALS[0], None)
             assert type(outcome) is Reply  # the lean path, hence a plan, for every list
             assert same(outcome, general.respond(datagram, ("10.1.2.50", 68), ARRIVALS[0]))
 
@@ -215,6 +215,6 @@ def test_requests_outside_the_common_case_fall_through_untouched() -> None:
         phone_request(vendor_class=b"dhcpcd-9"),  # not served: the general path says why
     ):
         request = parse_message(datagram)
-        assert _lean_inform(request, policy, ("10.1.2.50", 68), ARRIVALS[0], limits) is None
+        assert lean_inform(request, policy, ("10.1.2.50", 68), ARRIVALS[0], limits) is None
     # Nothing was charged: the one reply this client may have is still there.
     assert limits.allow(phone_request()[28:34], "10.1.2.50", 68, False)

@@ -2,7 +2,13 @@
 fair share and the stale flag. Plain values in, no sockets."""
 
 from ucdhcp.core.limits import UNSHED, Limits, LimitSettings
-from ucdhcp.runtime.overload import CALM_SECONDS, SHARE_FLOOR, QueueWatch, rcvbuf_errors
+from ucdhcp.runtime.overload import (
+    CALM_SECONDS,
+    SHARE_FLOOR,
+    QueueWatch,
+    rcvbuf_errors,
+    split_drops,
+)
 from ucdhcp.runtime.stats import Statistics
 
 SHORT, LONG = 0.001, 0.05  # seconds of queue: below and above the shedding threshold
@@ -78,10 +84,11 @@ def test_rcvbuf_errors_is_read_from_the_udp_lines_of_snmp(tmp_path) -> None:
 
 
 def test_kernel_drops_are_split_between_a_full_queue_and_the_source_filter() -> None:
-    queue = watch()
-    queue._count_drops(10)  # no filter ever attached: all the queue's
-    assert queue.stats.receive_drops == {"queue_full": 10}
-    queue._filter_version = 1
-    queue._rcvbuf_errors = (rcvbuf_errors() or 0) + 10**9  # RcvbufErrors did not grow
-    queue._count_drops(500)
-    assert queue.stats.receive_drops == {"queue_full": 10, "source_filter": 500}
+    # No filter ever attached (or RcvbufErrors unreadable): all the queue's.
+    assert split_drops(10, None) == {"queue_full": 10, "source_filter": 0}
+    # RcvbufErrors did not grow: every drop was the filter's.
+    assert split_drops(500, 0) == {"queue_full": 0, "source_filter": 500}
+    assert split_drops(500, 120) == {"queue_full": 120, "source_filter": 380}
+    # The namespace's counter also counts other sockets' full queues: never more than dropped.
+    assert split_drops(500, 9000) == {"queue_full": 500, "source_filter": 0}
+    assert split_drops(500, -3) == {"queue_full": 0, "source_filter": 500}

@@ -61,7 +61,7 @@ def snapshot(path: Path) -> Snapshot:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     try:
         before = Signature.of(os.fstat(fd))
-        leased = _take_read_lease(fd)
+        leased = take_read_lease(fd)
         if leased is None:
             return Snapshot(None, before, before)
         try:
@@ -75,7 +75,7 @@ def snapshot(path: Path) -> Snapshot:
         os.close(fd)
 
 
-def _take_read_lease(fd: int) -> bool | None:
+def take_read_lease(fd: int) -> bool | None:
     """True: leased; False: leases unavailable here; None: a writer has the file open."""
     if not _lease_breaks_are_harmless():
         return False

@@ -161,7 +161,7 @@ Outcome = Reply | Ignored
 class Responder:
     """Holds the current policy; `policy` may be replaced between two calls (reload).
 
-    `lean`: answer the common INFORM through `_lean_inform` (False: always the general path,
+    `lean`: answer the common INFORM through `lean_inform` (False: always the general path,
     for the property test that compares the two).
     """
 
@@ -184,7 +184,7 @@ class Responder:
         try:
             request = parse_message(datagram)
             if self.lean:
-                outcome = _lean_inform(request, policy, source, arrival, limits)
+                outcome = lean_inform(request, policy, source, arrival, limits)
                 if outcome is not None:
                     return outcome
             return _decide(request, policy, source, arrival, limits)
@@ -198,7 +198,7 @@ def _dropped_unread(verdict: int) -> Reason:
     return _OVER_FAIR_SHARE if verdict == OVER_SHARE else _STALE
 
 
-def _lean_inform(
+def lean_inform(
     request: Message,
     policy: Policy,
     source: tuple[str, int],

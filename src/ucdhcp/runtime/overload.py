@@ -62,6 +62,14 @@ def queue_state(sock: socket.socket) -> tuple[int, int]:
     return info[0], info[8]
 
 
+def split_drops(dropped: int, full_queue: int | None) -> dict[str, int]:
+    """A socket's kernel drops by cause. The kernel counts filter drops and full-queue drops
+    together (sk_drops); `full_queue` is how much the namespace's UDP RcvbufErrors grew
+    meanwhile, None when no filter was ever attached or it cannot be read: all the queue's."""
+    full = dropped if full_queue is None else min(max(full_queue, 0), dropped)
+    return {"queue_full": full, "source_filter": dropped - full}
+
+
 class QueueWatch:
     """Started with the service; `sockets` lists (name, socket) of the open listeners."""
 
@@ -251,17 +259,13 @@ class QueueWatch:
         return queued
 
     def _count_drops(self, dropped: int) -> None:
-        # The kernel counts a socket's filter drops and full-queue drops together (sk_drops).
-        # Without a filter they are all the queue's; with one, the namespace's UDP
-        # RcvbufErrors (read only then) says how many of them the full queue made.
-        drops = self.stats.receive_drops
-        full = dropped
+        # RcvbufErrors is read only once a filter has been used (a file read per tick).
+        full_queue = None
         if self._filter_version:
             errors = rcvbuf_errors()
             if errors is not None:
-                full = min(max(errors - self._rcvbuf_errors, 0), dropped)
-                self._rcvbuf_errors = errors
-        if full:
-            drops["queue_full"] = drops.get("queue_full", 0) + full
-        if dropped > full:
-            drops["source_filter"] = drops.get("source_filter", 0) + dropped - full
+                full_queue, self._rcvbuf_errors = errors - self._rcvbuf_errors, errors
+        drops = self.stats.receive_drops
+        for cause, count in split_drops(dropped, full_queue).items():
+            if count:
+                drops[cause] = drops.get(cause, 0) + count

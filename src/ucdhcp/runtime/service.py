@@ -62,7 +62,7 @@ class Service:
             if server.address.is_unspecified
             else AddressListening(self.handling, server, shared_port)
         )
-        self.queue_watch = QueueWatch(self.limit_window.limits, self.stats, self._sockets)
+        self.queue_watch = QueueWatch(self.limit_window.limits, self.stats, self.sockets)
         self.notifier = Notifier()
         self._watchdog: asyncio.TimerHandle | None = None
         self.metrics_server: asyncio.Server | None = None  # set when [metrics] listen is on
@@ -102,7 +102,8 @@ class Service:
         self.limit_window.start()
         self.queue_watch.start()
 
-    def _sockets(self) -> list[tuple[str, socket.socket]]:
+    def sockets(self) -> list[tuple[str, socket.socket]]:
+        """The open listening sockets, by interface (or bound address)."""
         endpoints = self.listening.endpoints.items()
         return [(name, endpoint.protocol.sender.udp) for name, endpoint in endpoints]
 

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.waiting import READY_TIMEOUT, wait_until
 
 from .frames import Frame, PhoneCapture, parse_output
 
@@ -30,7 +31,6 @@ EVENT_TIMEOUT = 20.0  # start-up of a Python process in a namespace, imports inc
 REPLY_TIMEOUT = 5.0  # a reply that must come
 SILENCE = 1.0  # how long to listen for a reply that must not come
 WATCH = 2.0  # a background listener: covers one exchange started after it is ready
-READY_TIMEOUT = 15.0  # a background program announcing it is ready
 
 
 PACKAGES = {  # program -> the Debian package .ci/run installs it from
@@ -55,20 +55,6 @@ def tool(name: str) -> str:
     if found is None:
         pytest.fail(f"{name} not installed: apt-get install {PACKAGES.get(name, name)}")
     return found
-
-
-def wait_until(
-    condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05
-) -> Any:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.netns import Lab
+from tests.waiting import wait_until
 
-from .actors import Phone, Ucdhcp, wait_until
+from .actors import Phone, Ucdhcp
 
 STRESS = Path(__file__).with_name("stress.py")
 SERVER, PHONE_ADDRESS, ATTACKER = "10.1.0.10", "10.1.2.50", "10.1.3.66"

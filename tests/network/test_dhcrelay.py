@@ -18,10 +18,10 @@ from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import ACK
 from tests.dhcp.request import BROADCAST, mac, phone_request
 from tests.netns import Lab
+from tests.waiting import READY_TIMEOUT, wait_until
 
 from .actors import (
     POOL01,
-    READY_TIMEOUT,
     SILENCE,
     WATCH,
     Phone,
@@ -32,7 +32,6 @@ from .actors import (
     delivered,
     replies_to,
     tool,
-    wait_until,
 )
 from .frames import BROADCAST_MAC, Frame, PhoneCapture, broadcast_frame
 

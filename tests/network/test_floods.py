@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from tests.netns import Lab
+from tests.waiting import wait_until
 
-from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml, wait_until
+from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml
 from .floods import ATTACKER, PHONE_ADDRESS, SERVER, Segment, probe_result
 
 pytestmark = pytest.mark.needs_root

@@ -19,9 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.waiting import wait_until
 
-from .actors import EVENT_TIMEOUT, Ucdhcp, tool, ucdhcp_command, wait_until
+from .actors import EVENT_TIMEOUT, Ucdhcp, tool
 
 pytestmark = pytest.mark.needs_root
 

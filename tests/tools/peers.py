@@ -7,7 +7,6 @@ Each is started through Lab.start (stopped by PID at teardown) and waited for by
 import json
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,10 +14,10 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.waiting import wait_for_log
 
 SERVER = "10.1.2.10"
 PHONE = "10.1.2.50"
-READY_TIMEOUT = 15.0
 
 
 @dataclass
@@ -55,18 +54,6 @@ def program(name: str) -> str:
     return path
 
 
-def wait_for(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        content = log.read_text(errors="replace") if log.exists() else ""
-        if text in content:
-            return
-        if process.poll() is not None:
-            pytest.fail(f"{log.name}: exited {process.returncode} before {text!r}:\n{content}")
-        time.sleep(0.05)
-    pytest.fail(f"{log.name}: no {text!r} within {READY_TIMEOUT} s")
-
-
 def start_ucdhcp(
     segment: Segment, config: Path, namespace: str | None = None
 ) -> subprocess.Popen[bytes]:
@@ -74,7 +61,7 @@ def start_ucdhcp(
     process = segment.lab.start(
         namespace or segment.server, *ucdhcp_command(), "serve", "-c", str(config), stdout=log
     )
-    wait_for(log, '"server_started"', process)
+    wait_for_log(log, '"server_started"', process)
     return process
 
 
@@ -116,7 +103,7 @@ def start_kea(segment: Segment, config: Path) -> subprocess.Popen[bytes]:
         str(config),
         stdout=log,
     )
-    wait_for(log, "DHCP4_STARTED", process)
+    wait_for_log(log, "DHCP4_STARTED", process)
     return process
 
 
@@ -136,5 +123,5 @@ def start_dnsmasq(
         f"--dhcp-leasefile={segment.workdir / (config.stem + '.leases')}",
         stdout=segment.workdir / f"dnsmasq-{config.stem}.out",
     )
-    wait_for(log, "DHCP, ", process)
+    wait_for_log(log, "DHCP, ", process)
     return process

@@ -20,15 +20,15 @@ import pytest
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
 from tests.network.actors import Phone, tool
+from tests.waiting import READY_TIMEOUT, wait_for_log, wait_until
 from ucdhcp.tools.deployment import from_command_line
 from ucdhcp.tools.probe.inform import Inform, encode_inform
 
-from .peers import serve_config, wait_for
+from .peers import serve_config
 
 UCDHCP = "10.1.2.10"
 ROGUE = "10.1.2.20"
 PHONE = "10.1.2.50"
-READY_TIMEOUT = 15.0
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Segment:
         process = self.lab.start(
             self.ucdhcp, *ucdhcp_command(), "serve", "-c", str(config), stdout=log
         )
-        wait_for(log, '"server_started"', process)
+        wait_for_log(log, '"server_started"', process)
 
     def rogue_dnsmasq(
         self, sip_server: str | None = "pool02.contoso.com", raw_120: str | None = None
@@ -68,7 +68,7 @@ class Segment:
             f"--dhcp-leasefile={self.directory / 'rogue.leases'}",
             stdout=self.directory / "rogue.out",
         )  # fmt: skip
-        wait_for(log, "DHCP, ", process)
+        wait_for_log(log, "DHCP, ", process)
 
     def watch(self, *args: str) -> "Watcher":
         output = self.directory / f"watch-{time.monotonic_ns()}.out"
@@ -76,11 +76,13 @@ class Segment:
             self.phone, *ucdhcp_command(), "watch", "-i", "ph0", *args, stdout=output
         )
         watcher = Watcher(process, output)
-        deadline = time.monotonic() + READY_TIMEOUT
-        while "listening" not in watcher.text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"watch did not start: {watcher.text()}")
-            time.sleep(0.05)
+
+        def listening() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"watch exited before listening: {watcher.text()}")
+            return "listening" in watcher.text()
+
+        wait_until(listening, READY_TIMEOUT, "ucdhcp watch to listen")
         return watcher
 
     def inform(

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.commands import ucdhcp_command
-from tests.network.actors import wait_until
+from tests.waiting import wait_until
 
 from .peers import (
     SERVER,

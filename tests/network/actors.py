@@ -8,8 +8,6 @@ timeout), so nothing outlives the test.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +20,7 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.programs import tool
 from tests.waiting import READY_TIMEOUT, wait_until
 
 from .frames import Frame, PhoneCapture, parse_output
@@ -31,30 +30,6 @@ EVENT_TIMEOUT = 20.0  # start-up of a Python process in a namespace, imports inc
 REPLY_TIMEOUT = 5.0  # a reply that must come
 SILENCE = 1.0  # how long to listen for a reply that must not come
 WATCH = 2.0  # a background listener: covers one exchange started after it is ready
-
-
-PACKAGES = {  # program -> the Debian package .ci/run installs it from
-    "dhcrelay": "isc-dhcp-relay",
-    "kea-dhcp4": "kea-dhcp4-server",
-    "tshark": "tshark",
-    "nmap": "nmap",
-    "dnsmasq": "dnsmasq-base",
-    "udhcpc": "udhcpc",
-    "dhcpcd": "dhcpcd-base",
-    "openssl": "openssl",
-    "chronyd": "chrony",
-    "ethtool": "ethtool",
-}
-_SBIN = os.pathsep.join(("/usr/local/sbin", "/usr/sbin", "/sbin"))  # root's PATH may lack them
-
-
-def tool(name: str) -> str:
-    """The absolute path of a third-party program; fails (never skips) when it is missing:
-    CI installs them all, and a network test that silently skipped would prove nothing."""
-    found = shutil.which(name) or shutil.which(name, path=_SBIN)
-    if found is None:
-        pytest.fail(f"{name} not installed: apt-get install {PACKAGES.get(name, name)}")
-    return found
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import ACK
 from tests.dhcp.request import BROADCAST, mac, phone_request
 from tests.netns import Lab
+from tests.programs import tool
 from tests.waiting import READY_TIMEOUT, wait_until
 
 from .actors import (
@@ -31,7 +32,6 @@ from .actors import (
     config_toml,
     delivered,
     replies_to,
-    tool,
 )
 from .frames import BROADCAST_MAC, Frame, PhoneCapture, broadcast_frame
 

@@ -19,9 +19,10 @@ from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import ACK, OFFER
 from tests.dhcp.request import UNSET, ip, mac, phone_request, tlv
 from tests.netns import Lab
+from tests.programs import tool
 from tests.waiting import wait_until
 
-from .actors import EVENT_TIMEOUT, Phone, SiteConfig, Ucdhcp, config_toml, replies_to, tool
+from .actors import EVENT_TIMEOUT, Phone, SiteConfig, Ucdhcp, config_toml, replies_to
 from .frames import Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root

@@ -8,9 +8,10 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.programs import tool
 from tests.waiting import READY_TIMEOUT, wait_until
 
-from .actors import EVENT_TIMEOUT, POOL01, SiteConfig, config_toml, tool
+from .actors import EVENT_TIMEOUT, POOL01, SiteConfig, config_toml
 
 pytestmark = pytest.mark.needs_root
 

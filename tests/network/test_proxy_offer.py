@@ -21,9 +21,10 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.programs import tool
 from tests.waiting import wait_until
 
-from .actors import EVENT_TIMEOUT, Ucdhcp, tool
+from .actors import EVENT_TIMEOUT, Ucdhcp
 
 pytestmark = pytest.mark.needs_root
 

@@ -5,15 +5,13 @@ Each is started through Lab.start (stopped by PID at teardown) and waited for by
 """
 
 import json
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.programs import tool
 from tests.waiting import wait_for_log
 
 SERVER = "10.1.2.10"
@@ -43,15 +41,6 @@ def make_segment(lab: Lab, workdir: Path, server: str = SERVER, phone: str = PHO
     server_ns, phone_ns = lab.host("srv"), lab.host("ph")
     lab.link(server_ns, "srv0", f"{server}/24", phone_ns, "ph0", f"{phone}/24")
     return Segment(lab, server_ns, phone_ns, workdir)
-
-
-def program(name: str) -> str:
-    path = shutil.which(name) or next(
-        (str(p) for p in (Path("/usr/sbin") / name, Path("/sbin") / name) if p.exists()), None
-    )
-    if path is None:
-        pytest.fail(f"{name} is not installed (CI installs it from Debian packages)")
-    return path
 
 
 def start_ucdhcp(
@@ -98,7 +87,7 @@ def start_kea(segment: Segment, config: Path) -> subprocess.Popen[bytes]:
         segment.server,
         "env",
         *kea_environment(segment.workdir),
-        program("kea-dhcp4"),
+        tool("kea-dhcp4"),
         "-c",
         str(config),
         stdout=log,
@@ -113,7 +102,7 @@ def start_dnsmasq(
     log = segment.workdir / f"dnsmasq-{config.stem}.log"
     process = segment.lab.start(
         namespace or segment.server,
-        program("dnsmasq"),
+        tool("dnsmasq"),
         "-k",  # foreground
         "-C",
         str(config),

@@ -19,7 +19,8 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
-from tests.network.actors import Phone, tool
+from tests.network.actors import Phone
+from tests.programs import tool
 from tests.waiting import READY_TIMEOUT, wait_for_log, wait_until
 from ucdhcp.tools.deployment import from_command_line
 from ucdhcp.tools.probe.inform import Inform, encode_inform

@@ -1,11 +1,11 @@
 """`ucdhcp export`: every format carries ucdhcp's exact bytes, matches its golden file, and is
 accepted by the real server's own config check (Kea, dnsmasq, ISC dhcpd)."""
 
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
+
+from tests.programs import tool
 
 from . import exported
 from .peers import kea_environment
@@ -154,21 +154,9 @@ def test_export_bad_input_is_one_line_error(args, message):
 # --- the real servers' own checks ---------------------------------------------------------
 
 
-def require(program: str) -> str:
-    path = shutil.which(program) or next(
-        (str(p) for p in (Path("/usr/sbin") / program, Path("/sbin") / program) if p.exists()), None
-    )
-    if path is None:
-        pytest.fail(
-            f"{program} is not installed"
-            " (apt-get install kea-dhcp4-server dnsmasq-base isc-dhcp-server)"
-        )
-    return path
-
-
 @pytest.mark.needs_root
 def test_kea_accepts_the_export_where_its_interface_exists(lab, tmp_path):
-    kea = require("kea-dhcp4")
+    kea = tool("kea-dhcp4")
     server = lab.host("srv")
     lab.link(server, "srv0", "10.1.2.10/24", lab.host("ph"), "ph0", "10.1.2.50/24")
     config = tmp_path / "kea.json"
@@ -181,7 +169,7 @@ def test_kea_accepts_the_export_where_its_interface_exists(lab, tmp_path):
 
 @pytest.mark.needs_root
 def test_dnsmasq_accepts_the_export(tmp_path):
-    dnsmasq = require("dnsmasq")
+    dnsmasq = tool("dnsmasq")
     config = tmp_path / "dnsmasq.conf"
     config.write_text(export("dnsmasq"), encoding="utf-8")
     result = subprocess_run([dnsmasq, "--test", "-C", str(config)])
@@ -191,7 +179,7 @@ def test_dnsmasq_accepts_the_export(tmp_path):
 
 @pytest.mark.needs_root
 def test_isc_dhcpd_accepts_the_export(tmp_path):
-    dhcpd = require("dhcpd")
+    dhcpd = tool("dhcpd")
     config = tmp_path / "dhcpd.conf"
     config.write_text(export("isc-dhcpd"), encoding="utf-8")
     result = subprocess_run([dhcpd, "-t", "-cf", str(config)])
@@ -232,19 +220,17 @@ def test_several_vendor_classes_with_prefix_matching_are_accepted_by_the_servers
         server,
         "env",
         *kea_environment(tmp_path),
-        require("kea-dhcp4"),
+        tool("kea-dhcp4"),
         "-t",
         str(tmp_path / "kea.conf"),
         check=False,
     )
     assert kea.returncode == 0, kea.stdout + kea.stderr
     assert (
-        subprocess_run(
-            [require("dnsmasq"), "--test", "-C", str(tmp_path / "dnsmasq.conf")]
-        ).returncode
+        subprocess_run([tool("dnsmasq"), "--test", "-C", str(tmp_path / "dnsmasq.conf")]).returncode
         == 0
     )
     assert (
-        subprocess_run([require("dhcpd"), "-t", "-cf", str(tmp_path / "isc-dhcpd.conf")]).returncode
+        subprocess_run([tool("dhcpd"), "-t", "-cf", str(tmp_path / "isc-dhcpd.conf")]).returncode
         == 0
     )

@@ -3,7 +3,9 @@ phone's INFORM with exactly ucdhcp's option bytes; other vendor classes get no 4
 
 import pytest
 
-from .peers import kea_environment, make_segment, program, start_dnsmasq, start_kea
+from tests.programs import tool
+
+from .peers import kea_environment, make_segment, start_dnsmasq, start_kea
 from .tools import SITES, policy_bytes, run
 
 pytestmark = pytest.mark.needs_root
@@ -49,7 +51,7 @@ def test_kea_runs_the_export_and_answers_with_ucdhcps_bytes(lab, tmp_path, site)
         segment.server,
         "env",
         *kea_environment(tmp_path),
-        program("kea-dhcp4"),
+        tool("kea-dhcp4"),
         "-t",
         str(config),
         check=False,

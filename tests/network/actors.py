@@ -21,7 +21,7 @@ import pytest
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
 from tests.programs import tool
-from tests.waiting import READY_TIMEOUT, wait_until
+from tests.waiting import READY_TIMEOUT, wait_for_log, wait_until
 
 from .frames import Frame, PhoneCapture, parse_output
 
@@ -127,6 +127,56 @@ class Ucdhcp:
 
     def sent(self, xid: int) -> list[dict[str, Any]]:
         return self.find("reply_sent", xid=f"0x{xid:08x}")
+
+
+def kea_environment(directory: Path) -> list[str]:
+    """`env` assignments sending Kea's pid and lock files to `directory` instead of /run."""
+    return [f"KEA_PIDFILE_DIR={directory}", f"KEA_LOCKFILE_DIR={directory}"]
+
+
+def check_kea(
+    lab: Lab, namespace: str, config: Path, directory: Path
+) -> subprocess.CompletedProcess[str]:
+    """`kea-dhcp4 -t CONFIG`; it checks the interfaces too, so it runs inside the namespace."""
+    kea = tool("kea-dhcp4")
+    return lab.exec(
+        namespace, "env", *kea_environment(directory), kea, "-t", str(config), check=False
+    )
+
+
+def start_kea(lab: Lab, namespace: str, config: Path, directory: Path) -> subprocess.Popen[bytes]:
+    """kea-dhcp4 with `config`, checked first (a refused config fails with Kea's reason, not
+    a timeout); returns once started. Its log is `directory`/kea.log."""
+    checked = check_kea(lab, namespace, config, directory)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    log = directory / "kea.log"
+    kea = ("env", *kea_environment(directory), tool("kea-dhcp4"), "-c", str(config))
+    process = lab.start(namespace, *kea, stdout=log)
+    wait_for_log(log, "DHCP4_STARTED", process, EVENT_TIMEOUT)
+    return process
+
+
+def start_dnsmasq(
+    lab: Lab, namespace: str, config: Path, directory: Path
+) -> subprocess.Popen[bytes]:
+    """dnsmasq in the foreground with `config` and no DNS; its log, pid and lease files are in
+    `directory`, named after the config. Returns once it has logged its DHCP set-up."""
+    name = config.stem
+    log = directory / f"dnsmasq-{name}.log"
+    process = lab.start(
+        namespace,
+        tool("dnsmasq"),
+        "-k",  # foreground
+        "-C",
+        str(config),
+        "--port=0",  # no DNS
+        f"--log-facility={log}",
+        f"--pid-file={directory / (name + '.pid')}",
+        f"--dhcp-leasefile={directory / (name + '.leases')}",
+        stdout=directory / f"dnsmasq-{name}.out",
+    )
+    wait_for_log(log, "DHCP, ", process, EVENT_TIMEOUT)
+    return process
 
 
 @dataclass

@@ -22,9 +22,8 @@ import pytest
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
 from tests.programs import tool
-from tests.waiting import wait_until
 
-from .actors import EVENT_TIMEOUT, Ucdhcp
+from .actors import EVENT_TIMEOUT, Ucdhcp, start_dnsmasq
 
 pytestmark = pytest.mark.needs_root
 
@@ -93,18 +92,7 @@ class Segment:
     def start_dnsmasq(self) -> None:
         config = self.directory / "dnsmasq.conf"
         config.write_text(dnsmasq_config("eth0"), encoding="utf-8")
-        log = self.directory / "dnsmasq.log"
-        process = self.lab.start(
-            self.lease, tool("dnsmasq"), "-k", "-C", str(config), "--port=0",
-            f"--log-facility={log}", f"--pid-file={self.directory / 'dnsmasq.pid'}",
-            f"--dhcp-leasefile={self.directory / 'dnsmasq.leases'}",
-        )  # fmt: skip
-
-        def ready() -> bool:
-            assert process.poll() is None, log.read_text(errors="replace")
-            return log.exists() and "DHCP, IP range" in log.read_text(errors="replace")
-
-        wait_until(ready, EVENT_TIMEOUT, "dnsmasq to start")
+        start_dnsmasq(self.lab, self.lease, config, self.directory)
 
     def start_ucdhcp(self, answer_discover: str) -> Ucdhcp:
         config = ucdhcp_config(answer_discover)

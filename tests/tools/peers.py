@@ -11,7 +11,6 @@ from pathlib import Path
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
-from tests.programs import tool
 from tests.waiting import wait_for_log
 
 SERVER = "10.1.2.10"
@@ -44,12 +43,11 @@ def make_segment(lab: Lab, workdir: Path, server: str = SERVER, phone: str = PHO
 
 
 def start_ucdhcp(
-    segment: Segment, config: Path, namespace: str | None = None
+    lab: Lab, namespace: str, config: Path, directory: Path
 ) -> subprocess.Popen[bytes]:
-    log = segment.workdir / f"serve-{config.stem}.log"
-    process = segment.lab.start(
-        namespace or segment.server, *ucdhcp_command(), "serve", "-c", str(config), stdout=log
-    )
+    """`ucdhcp serve -c CONFIG` in `namespace`, its log in `directory`; returns once serving."""
+    log = directory / f"serve-{config.stem}.log"
+    process = lab.start(namespace, *ucdhcp_command(), "serve", "-c", str(config), stdout=log)
     wait_for_log(log, '"server_started"', process)
     return process
 
@@ -74,43 +72,3 @@ sip_servers = ["{sip_server}"]
         encoding="utf-8",
     )
     return path
-
-
-def kea_environment(directory: Path) -> list[str]:
-    """Kea's pid and lock files go to a test directory instead of /run."""
-    return [f"KEA_PIDFILE_DIR={directory}", f"KEA_LOCKFILE_DIR={directory}"]
-
-
-def start_kea(segment: Segment, config: Path) -> subprocess.Popen[bytes]:
-    log = segment.workdir / "kea.log"
-    process = segment.lab.start(
-        segment.server,
-        "env",
-        *kea_environment(segment.workdir),
-        tool("kea-dhcp4"),
-        "-c",
-        str(config),
-        stdout=log,
-    )
-    wait_for_log(log, "DHCP4_STARTED", process)
-    return process
-
-
-def start_dnsmasq(
-    segment: Segment, config: Path, namespace: str | None = None
-) -> subprocess.Popen[bytes]:
-    log = segment.workdir / f"dnsmasq-{config.stem}.log"
-    process = segment.lab.start(
-        namespace or segment.server,
-        tool("dnsmasq"),
-        "-k",  # foreground
-        "-C",
-        str(config),
-        "--port=0",  # no DNS
-        f"--log-facility={log}",
-        f"--pid-file={segment.workdir / (config.stem + '.pid')}",
-        f"--dhcp-leasefile={segment.workdir / (config.stem + '.leases')}",
-        stdout=segment.workdir / f"dnsmasq-{config.stem}.out",
-    )
-    wait_for_log(log, "DHCP, ", process)
-    return process

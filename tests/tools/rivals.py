@@ -19,13 +19,12 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
-from tests.network.actors import Phone
-from tests.programs import tool
-from tests.waiting import READY_TIMEOUT, wait_for_log, wait_until
+from tests.network.actors import Phone, start_dnsmasq
+from tests.waiting import READY_TIMEOUT, wait_until
 from ucdhcp.tools.deployment import from_command_line
 from ucdhcp.tools.probe.inform import Inform, encode_inform
 
-from .peers import serve_config
+from .peers import serve_config, start_ucdhcp
 
 UCDHCP = "10.1.2.10"
 ROGUE = "10.1.2.20"
@@ -42,11 +41,7 @@ class Segment:
 
     def serve(self, sip_server: str = "pool01.contoso.com") -> None:
         config = serve_config(self.directory / "ucdhcp.toml", sip_server, UCDHCP)
-        log = self.directory / "serve.log"
-        process = self.lab.start(
-            self.ucdhcp, *ucdhcp_command(), "serve", "-c", str(config), stdout=log
-        )
-        wait_for_log(log, '"server_started"', process)
+        start_ucdhcp(self.lab, self.ucdhcp, config, self.directory)
 
     def rogue_dnsmasq(
         self, sip_server: str | None = "pool02.contoso.com", raw_120: str | None = None
@@ -62,14 +57,7 @@ class Segment:
             ]
         config = self.directory / "rogue.conf"
         config.write_text("\n".join(lines) + "\n", encoding="ascii")
-        log = self.directory / "rogue.log"
-        process = self.lab.start(
-            self.rogue, tool("dnsmasq"), "-k", "-C", str(config), "--port=0",
-            f"--log-facility={log}", f"--pid-file={self.directory / 'rogue.pid'}",
-            f"--dhcp-leasefile={self.directory / 'rogue.leases'}",
-            stdout=self.directory / "rogue.out",
-        )  # fmt: skip
-        wait_for_log(log, "DHCP, ", process)
+        start_dnsmasq(self.lab, self.rogue, config, self.directory)
 
     def watch(self, *args: str) -> "Watcher":
         output = self.directory / f"watch-{time.monotonic_ns()}.out"

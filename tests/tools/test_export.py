@@ -5,10 +5,10 @@ import subprocess
 
 import pytest
 
+from tests.network.actors import check_kea
 from tests.programs import tool
 
 from . import exported
-from .peers import kea_environment
 from .tools import SITES, assert_golden, policy_bytes, run
 
 FORMATS = ["netsh", "powershell", "isc-dhcpd", "kea", "dnsmasq", "cisco-ios"]
@@ -156,14 +156,11 @@ def test_export_bad_input_is_one_line_error(args, message):
 
 @pytest.mark.needs_root
 def test_kea_accepts_the_export_where_its_interface_exists(lab, tmp_path):
-    kea = tool("kea-dhcp4")
     server = lab.host("srv")
     lab.link(server, "srv0", "10.1.2.10/24", lab.host("ph"), "ph0", "10.1.2.50/24")
     config = tmp_path / "kea.json"
     config.write_text(export("kea"), encoding="utf-8")
-    result = lab.exec(
-        server, "env", *kea_environment(tmp_path), kea, "-t", str(config), check=False
-    )
+    result = check_kea(lab, server, config, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -216,15 +213,7 @@ def test_several_vendor_classes_with_prefix_matching_are_accepted_by_the_servers
     )
     assert 'add class MSUCClient2 "UC Vendor Class Id" "UC-Lab" 1' in outputs["netsh"]
     server = lab.host("srv")
-    kea = lab.exec(
-        server,
-        "env",
-        *kea_environment(tmp_path),
-        tool("kea-dhcp4"),
-        "-t",
-        str(tmp_path / "kea.conf"),
-        check=False,
-    )
+    kea = check_kea(lab, server, tmp_path / "kea.conf", tmp_path)
     assert kea.returncode == 0, kea.stdout + kea.stderr
     assert (
         subprocess_run([tool("dnsmasq"), "--test", "-C", str(tmp_path / "dnsmasq.conf")]).returncode

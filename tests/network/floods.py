@@ -70,6 +70,17 @@ class Segment:
         return int(line.split()[1])
 
 
+def flood_hosts(lab: Lab) -> tuple[str, str, str, str]:
+    """The namespaces of the drawing above, linked: (switch, ucdhcp, phone, attacker)."""
+    server, phone, attacker = lab.host("uc"), lab.host("ph"), lab.host("at")
+    switch = lab.switch(
+        (server, "eth0", f"{SERVER}/16"),
+        (phone, "eth0", f"{PHONE_ADDRESS}/16"),
+        (attacker, "eth0", f"{ATTACKER}/16"),
+    )
+    return switch, server, phone, attacker
+
+
 def probe_result(process: Any, output: Path) -> tuple[int, int]:
     """(requests sent, answered within ANSWERED_WITHIN) of a finished probe."""
     process.wait(timeout=60)

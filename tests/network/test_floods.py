@@ -21,7 +21,7 @@ from tests.netns import Lab
 from tests.waiting import wait_until
 
 from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml
-from .floods import ATTACKER, PHONE_ADDRESS, SERVER, Segment, probe_result
+from .floods import ATTACKER, SERVER, Segment, flood_hosts, probe_result
 
 pytestmark = pytest.mark.needs_root
 
@@ -36,12 +36,7 @@ def segment(lab: Lab, tmp_path: Path, request: pytest.FixtureRequest) -> Segment
     param = getattr(request, "param", None)
     single = param == "single_address"
     replies = param if isinstance(param, str) and param.startswith("trusted_relays") else ""
-    switch, server = lab.host("sw"), lab.host("uc")
-    phone_ns, attacker = lab.host("ph"), lab.host("at")
-    lab.link(server, "eth0", f"{SERVER}/16", switch, "p1", None)
-    lab.link(phone_ns, "eth0", f"{PHONE_ADDRESS}/16", switch, "p2", None)
-    lab.link(attacker, "eth0", f"{ATTACKER}/16", switch, "p3", None)
-    lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    switch, server, phone_ns, attacker = flood_hosts(lab)
     # A switch floods frames for unknown MACs (the flood's made-up chaddrs) to every port, and a
     # real NIC drops those for free; a veth would hand each one to the phone's and attacker's
     # stacks, on this machine's two cores. Their ports get only known unicast and broadcast.

@@ -60,12 +60,10 @@ def from_ucdhcp(frames: list[Frame]) -> list[Frame]:
 
 
 def test_lease_from_kea_then_options_from_ucdhcp(lab: Lab, tmp_path: Path) -> None:
-    switch = lab.host("sw")
     phone_ns, kea_ns, ucdhcp_ns = lab.host("ph"), lab.host("kea"), lab.host("uc")
-    lab.link(switch, "p1", None, phone_ns, "eth0", None)
-    lab.link(switch, "p2", None, kea_ns, "eth0", f"{KEA}/24")
-    lab.link(switch, "p3", None, ucdhcp_ns, "eth0", f"{UCDHCP}/24")
-    lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    lab.switch(
+        (phone_ns, "eth0", None), (kea_ns, "eth0", f"{KEA}/24"), (ucdhcp_ns, "eth0", f"{UCDHCP}/24")
+    )
     config = config_toml([SiteConfig("voice", ["10.5.0.0/24"], "pool01.contoso.com")])
     ucdhcp = Ucdhcp(lab, ucdhcp_ns, tmp_path, config).started("eth0")
     kea_config_path = tmp_path / "kea-dhcp4.json"

@@ -71,23 +71,13 @@ class Segment:
     def __init__(self, lab: Lab, directory: Path) -> None:
         self.lab = lab
         self.directory = directory
-        switch = lab.host("sw")
         self.client, self.lease, self.ucdhcp = lab.host("cl"), lab.host("ls"), lab.host("uc")
         self.interface = f"{lab.tag}c"
-        ends = (
-            ("p1", self.client, self.interface, None),
-            ("p2", self.lease, "eth0", f"{LEASE}/24"),
-            ("p3", self.ucdhcp, "eth0", f"{UCDHCP}/24"),
+        lab.switch(
+            (self.client, self.interface, None),
+            (self.lease, "eth0", f"{LEASE}/24"),
+            (self.ucdhcp, "eth0", f"{UCDHCP}/24"),
         )
-        for port, namespace, name, address in ends:
-            # Created straight inside the namespaces: an interrupted run leaves nothing behind.
-            lab.exec(switch, "ip", "link", "add", port, "type", "veth", "peer", "name", name,
-                     "netns", namespace)  # fmt: skip
-            lab.exec(switch, "ip", "link", "set", port, "up")
-            if address:
-                lab.exec(namespace, "ip", "addr", "add", address, "dev", name)
-            lab.exec(namespace, "ip", "link", "set", name, "up")
-        lab.bridge(switch, "br0", ["p1", "p2", "p3"])
 
     def start_dnsmasq(self) -> None:
         config = self.directory / "dnsmasq.conf"

@@ -1,6 +1,6 @@
 """One DHCP segment with two servers for `ucdhcp watch`: `ucdhcp serve` (10.1.2.10, the
 expected one) and dnsmasq (10.1.2.20) answering the same INFORM, and a phone (10.1.2.50)
-emulated by tests/network/phone.py, all joined by a bridge in a hub namespace.
+emulated by tests/network/phone.py, all joined by a bridge in a switch namespace (Lab.switch).
 
 Which answer comes first is decided, not left to luck (this kernel has no netem to delay a
 link): the phone sends its INFORM to one server, waits for that answer, then sends the same xid
@@ -114,9 +114,10 @@ def _colons(data: bytes) -> str:
 
 
 def make_segment(lab: Lab, directory: Path) -> Segment:
-    hub, ucdhcp, rogue, phone = (lab.host(name) for name in ("hub", "uc", "rg", "ph"))
-    lab.link(ucdhcp, "srv0", f"{UCDHCP}/24", hub, "p1", None)
-    lab.link(rogue, "srv0", f"{ROGUE}/24", hub, "p2", None)
-    lab.link(phone, "ph0", f"{PHONE}/24", hub, "p3", None)
-    lab.bridge(hub, "br0", ["p1", "p2", "p3"])
+    ucdhcp, rogue, phone = (lab.host(name) for name in ("uc", "rg", "ph"))
+    lab.switch(
+        (ucdhcp, "srv0", f"{UCDHCP}/24"),
+        (rogue, "srv0", f"{ROGUE}/24"),
+        (phone, "ph0", f"{PHONE}/24"),
+    )
     return Segment(lab, ucdhcp, rogue, phone, directory)

@@ -23,7 +23,7 @@ from tests.netns import Lab
 from tests.programs import tool
 from tests.waiting import READY_TIMEOUT, wait_for_log, wait_until
 
-from .frames import Frame, PhoneCapture, parse_output
+from .link_frames import Frame, PhoneCapture, parse_output
 
 PHONE = Path(__file__).with_name("phone.py")
 EVENT_TIMEOUT = 20.0  # start-up of a Python process in a namespace, imports included

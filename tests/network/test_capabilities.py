@@ -44,7 +44,7 @@ from .actors import (
     replies_to,
 )
 from .floods import Segment, flood_hosts, probe_result
-from .frames import PhoneCapture, broadcast_frame
+from .link_frames import PhoneCapture, broadcast_frame
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "ucdhcp.service"
 SERVER, PHONE_ADDRESS = "10.30.0.10", "10.30.0.50"

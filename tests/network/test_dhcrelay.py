@@ -33,7 +33,7 @@ from .actors import (
     delivered,
     replies_to,
 )
-from .frames import BROADCAST_MAC, Frame, PhoneCapture, broadcast_frame
+from .link_frames import BROADCAST_MAC, Frame, PhoneCapture, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 

@@ -20,7 +20,7 @@ from tests.dhcp.request import UNSET, ip, mac, phone_request, tlv
 from tests.netns import Lab
 
 from .actors import Phone, SiteConfig, Ucdhcp, config_toml, replies_to, start_kea
-from .frames import Frame, broadcast_frame
+from .link_frames import Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 

@@ -15,7 +15,7 @@ from tests.dhcp.request import BROADCAST, PC_PARAMETERS, mac, phone_request
 from tests.netns import Lab
 
 from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml, delivered, replies_to
-from .frames import broadcast_frame
+from .link_frames import broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 

@@ -17,7 +17,7 @@ from tests.programs import tool
 from tests.waiting import READY_TIMEOUT, wait_until
 
 from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml
-from .frames import broadcast_frame
+from .link_frames import broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 

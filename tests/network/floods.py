@@ -25,7 +25,9 @@ ANSWERED_WITHIN = 1.0
 
 
 @dataclass
-class Segment:
+class FloodBridge:
+    """ucdhcp, the probing phone and the attacker on the bridge drawn above."""
+
     lab: Lab
     ucdhcp: Ucdhcp
     phone: Phone

@@ -43,7 +43,7 @@ from .actors import (
     delivered,
     replies_to,
 )
-from .floods import Segment, flood_hosts, probe_result
+from .floods import FloodBridge, flood_hosts, probe_result
 from .link_frames import PhoneCapture, broadcast_frame
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "ucdhcp.service"
@@ -173,7 +173,7 @@ def test_a_flood_of_unused_ciaddrs_under_the_units_capabilities(
     _, server, phone_ns, attacker = flood_hosts(lab)
     config = config_toml([SiteConfig("headquarters", ["10.1.0.0/16"], POOL01)])
     ucdhcp = Ucdhcp(lab, server, tmp_path, config, wrapper=setpriv(capabilities))
-    segment = Segment(lab, ucdhcp.started("eth0"), Phone(lab, phone_ns), attacker, tmp_path)
+    segment = FloodBridge(lab, ucdhcp.started("eth0"), Phone(lab, phone_ns), attacker, tmp_path)
 
     process, output = segment.probe(8)
     flood = segment.flood("unused-ciaddr", 500, 6, spoof_source=True)

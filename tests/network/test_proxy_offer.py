@@ -64,7 +64,7 @@ log-dhcp
 """
 
 
-class Segment:
+class ProxyOfferBridge:
     """The three hosts on one bridge, dnsmasq and ucdhcp started; `interface` is the client's
     (named after the lab, so dhcpcd's pid, socket and lease files cannot collide)."""
 
@@ -128,8 +128,8 @@ def in_pool(address: str) -> bool:
 
 
 @pytest.fixture
-def segment(lab: Lab, tmp_path: Path) -> Segment:
-    built = Segment(lab, tmp_path)
+def segment(lab: Lab, tmp_path: Path) -> ProxyOfferBridge:
+    built = ProxyOfferBridge(lab, tmp_path)
     built.start_dnsmasq()
     return built
 
@@ -146,7 +146,7 @@ def assert_lease_from_dnsmasq(code: int, output: str, events: list[str]) -> None
 
 
 def test_udhcpc_cpe_ocphone_takes_the_lease_servers_offer_not_the_proxy_offer(
-    segment: Segment,
+    segment: ProxyOfferBridge,
 ) -> None:
     ucdhcp = segment.start_ucdhcp('["cpe-ocphone"]')
     code, output, events = segment.udhcpc("CPE-OCPHONE")
@@ -156,7 +156,7 @@ def test_udhcpc_cpe_ocphone_takes_the_lease_servers_offer_not_the_proxy_offer(
 
 
 def test_dhcpcd_cpe_ocphone_gets_the_lease_servers_lease_next_to_a_proxy_offer(
-    segment: Segment,
+    segment: ProxyOfferBridge,
 ) -> None:
     ucdhcp = segment.start_ucdhcp('["cpe-ocphone"]')
     code, output = segment.dhcpcd("CPE-OCPHONE")
@@ -169,7 +169,7 @@ def test_dhcpcd_cpe_ocphone_gets_the_lease_servers_lease_next_to_a_proxy_offer(
 
 
 def test_answer_discover_ms_uc_client_is_refused_and_udhcpc_gets_its_lease(
-    segment: Segment,
+    segment: ProxyOfferBridge,
 ) -> None:
     # A configuration answering MS-UC-Client DISCOVERs (docs/deploying.md, Next to the lease
     # server) no longer starts...

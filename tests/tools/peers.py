@@ -18,7 +18,7 @@ PHONE = "10.1.2.50"
 
 
 @dataclass
-class Segment:
+class PeerLink:
     """A server namespace (srv0) and a phone namespace (ph0) on one link."""
 
     lab: Lab
@@ -36,10 +36,10 @@ class Segment:
         return result.returncode, json.loads(result.stdout), result.stderr
 
 
-def make_segment(lab: Lab, workdir: Path, server: str = SERVER, phone: str = PHONE) -> Segment:
+def make_peer_link(lab: Lab, workdir: Path, server: str = SERVER, phone: str = PHONE) -> PeerLink:
     server_ns, phone_ns = lab.host("srv"), lab.host("ph")
     lab.link(server_ns, "srv0", f"{server}/24", phone_ns, "ph0", f"{phone}/24")
-    return Segment(lab, server_ns, phone_ns, workdir)
+    return PeerLink(lab, server_ns, phone_ns, workdir)
 
 
 def start_ucdhcp(

@@ -32,7 +32,9 @@ PHONE = "10.1.2.50"
 
 
 @dataclass
-class Segment:
+class RivalsBridge:
+    """ucdhcp, the rogue dnsmasq and the phone on the bridge described above."""
+
     lab: Lab
     ucdhcp: str
     rogue: str
@@ -113,11 +115,11 @@ def _colons(data: bytes) -> str:
     return ":".join(f"{byte:02x}" for byte in data)
 
 
-def make_segment(lab: Lab, directory: Path) -> Segment:
+def make_rivals_bridge(lab: Lab, directory: Path) -> RivalsBridge:
     ucdhcp, rogue, phone = (lab.host(name) for name in ("uc", "rg", "ph"))
     lab.switch(
         (ucdhcp, "srv0", f"{UCDHCP}/24"),
         (rogue, "srv0", f"{ROGUE}/24"),
         (phone, "ph0", f"{PHONE}/24"),
     )
-    return Segment(lab, ucdhcp, rogue, phone, directory)
+    return RivalsBridge(lab, ucdhcp, rogue, phone, directory)

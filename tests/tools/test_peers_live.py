@@ -5,7 +5,7 @@ import pytest
 
 from tests.network.actors import start_dnsmasq, start_kea
 
-from .peers import make_segment
+from .peers import make_peer_link
 from .tools import SITES, policy_bytes, run
 
 pytestmark = pytest.mark.needs_root
@@ -45,7 +45,7 @@ def assert_no_lync_options_for(segment, vendor_class: str) -> str:
 
 @pytest.mark.parametrize("site", sorted(SITE_ADDRESSES))
 def test_kea_runs_the_export_and_answers_with_ucdhcps_bytes(lab, tmp_path, site):
-    segment = make_segment(lab, tmp_path, *SITE_ADDRESSES[site])
+    segment = make_peer_link(lab, tmp_path, *SITE_ADDRESSES[site])
     config = export(tmp_path, "kea")
     start_kea(lab, segment.server, config, tmp_path)
     assert_answers_with_policy_bytes(segment, site)
@@ -55,7 +55,7 @@ def test_kea_runs_the_export_and_answers_with_ucdhcps_bytes(lab, tmp_path, site)
 
 
 def test_dnsmasq_runs_the_export_and_answers_with_ucdhcps_bytes(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_peer_link(lab, tmp_path)
     start_dnsmasq(lab, segment.server, export(tmp_path, "dnsmasq"), tmp_path)
     assert_answers_with_policy_bytes(segment, "headquarters")
     for other in ("Foo", "MS-UC-Client-X"):  # dhcp-ignore: silent, like ucdhcp
@@ -63,7 +63,7 @@ def test_dnsmasq_runs_the_export_and_answers_with_ucdhcps_bytes(lab, tmp_path):
 
 
 def test_shared_dnsmasq_answers_other_classes_without_lync_options(lab, tmp_path):
-    segment = make_segment(lab, tmp_path, *SITE_ADDRESSES["emea"])
+    segment = make_peer_link(lab, tmp_path, *SITE_ADDRESSES["emea"])
     start_dnsmasq(lab, segment.server, export(tmp_path, "dnsmasq", "--shared"), tmp_path)
     assert_answers_with_policy_bytes(segment, "emea")
     stderr = assert_no_lync_options_for(segment, "Foo")

@@ -11,8 +11,8 @@ from tests.waiting import wait_until
 
 from .peers import (
     SERVER,
-    Segment,
-    make_segment,
+    PeerLink,
+    make_peer_link,
     serve_config,
     start_ucdhcp,
 )
@@ -28,7 +28,7 @@ def chosen(document: dict) -> dict:
 
 
 def test_probe_passes_against_ucdhcp_serve_with_its_exact_bytes(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_peer_link(lab, tmp_path)
     start_ucdhcp(lab, segment.server, serve_config(tmp_path / "ucdhcp.toml"), tmp_path)
     code, document, stderr = segment.probe_json(*QUICK, "-c", str(SITES))
     assert code == 0, stderr
@@ -42,7 +42,7 @@ def test_probe_passes_against_ucdhcp_serve_with_its_exact_bytes(lab, tmp_path):
 
 
 def test_probe_unicast_to_the_server_with_expected_names(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_peer_link(lab, tmp_path)
     start_ucdhcp(lab, segment.server, serve_config(tmp_path / "ucdhcp.toml"), tmp_path)
     result = segment.probe(
         *QUICK,
@@ -59,7 +59,7 @@ def test_probe_unicast_to_the_server_with_expected_names(lab, tmp_path):
 
 
 def test_probe_fails_clearly_when_no_server_answers(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_peer_link(lab, tmp_path)
     result = segment.probe(*QUICK)
     assert result.returncode == 1
     assert result.stderr == (
@@ -68,7 +68,7 @@ def test_probe_fails_clearly_when_no_server_answers(lab, tmp_path):
 
 
 def test_probe_fails_when_the_server_answers_other_values(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_peer_link(lab, tmp_path)
     start_ucdhcp(
         lab,
         segment.server,
@@ -85,7 +85,7 @@ def test_probe_fails_when_the_server_answers_other_values(lab, tmp_path):
 
 
 def test_probe_fails_when_the_answer_has_no_43_or_120(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_peer_link(lab, tmp_path)
     plain = tmp_path / "plain.conf"  # a dnsmasq that knows nothing of Lync phones
     plain.write_text("dhcp-range=10.1.2.0,static,255.255.255.0\n", encoding="utf-8")
     start_dnsmasq(lab, segment.server, plain, tmp_path)
@@ -101,7 +101,7 @@ def test_probe_retransmits_until_a_server_answers(lab, tmp_path):
     # come to a retransmission. With --timeout 8 the probe sends at most two INFORMs (0 s,
     # then 4 s ±1; the next is 8 s ±1 later); the schedule itself is checked without a clock
     # in test_probe_logic.
-    segment = make_segment(lab, tmp_path)
+    segment = make_peer_link(lab, tmp_path)
     start_ucdhcp(lab, segment.server, serve_config(tmp_path / "ucdhcp.toml"), tmp_path)
     drop = ("INPUT", "-p", "udp", "--dport", "67", "-j", "DROP")
     lab.exec(segment.server, "iptables", "-I", *drop)
@@ -115,7 +115,7 @@ def test_probe_retransmits_until_a_server_answers(lab, tmp_path):
     assert "sent 2 INFORMs, 1 answer" in log.read_text()
 
 
-def dropped(segment: Segment) -> int:
+def dropped(segment: PeerLink) -> int:
     """Packets the server namespace's first INPUT rule has matched."""
     shown = segment.lab.exec(segment.server, "iptables", "-L", "INPUT", "1", "-v", "-n", "-x")
     return int(shown.stdout.split()[0])
@@ -128,7 +128,7 @@ def test_probe_reports_every_server_that_answers(lab, tmp_path):
     lab.link(phone, "pa", None, first, "a0", "10.1.2.10/24")
     lab.link(phone, "pb", None, second, "b0", "10.1.2.11/24")
     lab.bridge(phone, "br0", ["pa", "pb"], "10.1.2.50/24")
-    segment = Segment(lab, first, phone, tmp_path)
+    segment = PeerLink(lab, first, phone, tmp_path)
     start_ucdhcp(lab, segment.server, serve_config(tmp_path / "ucdhcp.toml"), tmp_path)
     dnsmasq_conf = tmp_path / "other.conf"
     exported = run(
@@ -170,7 +170,7 @@ def test_probe_bad_arguments_fail_before_sending(tmp_path: Path):
 
 
 def test_probe_chooses_the_site_by_the_interface_address(lab, tmp_path):
-    segment = make_segment(lab, tmp_path, server="10.30.0.10", phone="10.30.0.50")
+    segment = make_peer_link(lab, tmp_path, server="10.30.0.10", phone="10.30.0.50")
     exported = run("export", "-f", "dnsmasq", "-c", str(SITES), "--site", "emea")
     config = tmp_path / "emea.conf"
     config.write_text(exported.stdout, encoding="utf-8")

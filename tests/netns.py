@@ -95,6 +95,16 @@ class Lab:
             self.exec(namespace, "ip", "addr", "add", address, "dev", name)
         self.exec(namespace, "ip", "link", "set", name, "up")
 
+    def switch(self, *ends: tuple[str, str, str | None]) -> str:
+        """A switch: a namespace whose bridge br0 joins one port (p1, p2, ...) per end, each a
+        veth to (namespace, interface, CIDR or None). Returns the switch's namespace."""
+        switch = self.host("sw")
+        ports = [f"p{number}" for number in range(1, len(ends) + 1)]
+        for port, (namespace, interface, address) in zip(ports, ends, strict=True):
+            self.link(switch, port, None, namespace, interface, address)
+        self.bridge(switch, "br0", ports)
+        return switch
+
     def start(
         self,
         namespace: str,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.container import PACKAGES as CONTAINER_PACKAGES
 from tests.netns import RUN_AS_ROOT
-from tests.network.actors import PACKAGES as PEER_PACKAGES
+from tests.programs import PACKAGES as PEER_PACKAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 SETUP = ROOT / "scripts" / "test"
@@ -55,7 +55,6 @@ def test_the_set_up_installs_every_debian_package_a_test_names() -> None:
         *CONTAINER_PACKAGES,
         "iptables",  # tests/network/test_faults.py
         "systemd",  # systemd-analyze, tests/ops/test_systemd_unit.py
-        "isc-dhcp-server",  # dhcpd -t, tests/tools/test_export.py
         "udhcpc",  # real DHCP clients
         "dhcpcd-base",
         "python3-venv",  # the set-up's own .venv

@@ -35,7 +35,6 @@ Root only; podman, runc and debootstrap come from the set-up (scripts/test): mis
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -48,8 +47,9 @@ from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import Bootp
 from tests.dhcp.request import BROADCAST, MESSAGE_TYPES, phone_request
 from tests.netns import Lab
+from tests.programs import path_with_sbin
 
-from . import PACKAGES
+from . import require_podman
 
 pytestmark = pytest.mark.needs_root
 
@@ -130,20 +130,6 @@ def podman(
     return result
 
 
-def require_podman() -> None:
-    """podman, runc and debootstrap are installed by the set-up (scripts/test as root): a test
-    never installs anything, and one missing here is a broken set-up, so the test fails."""
-    missing = [name for name in PACKAGES if shutil.which(name, path=_path()) is None]
-    if missing:
-        pytest.fail(
-            f"{', '.join(missing)} not installed: run `sudo ./scripts/test` (installs them)"
-        )
-
-
-def _path() -> str:
-    return f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"
-
-
 def build_images() -> float:
     """The base image (once) and the ucdhcp image; returns the seconds it took."""
     start = time.monotonic()
@@ -152,7 +138,7 @@ def build_images() -> float:
         capture_output=True,
         text=True,
         timeout=900,
-        env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF), "PATH": _path()},
+        env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF), "PATH": path_with_sbin()},
         check=False,
     )
     if base.returncode != 0:

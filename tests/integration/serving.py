@@ -1,5 +1,6 @@
 """The real `ucdhcp serve` as a child process, for the tests that run it (integration, ops):
-its JSON log events read on a thread, signals, exit; and a free UDP port on loopback."""
+its JSON log events read on a thread, signals, exit; the events a serve wrote to an output
+file; and a free UDP port on loopback."""
 
 import json
 import queue
@@ -26,6 +27,12 @@ def free_port() -> int:
         probe.bind((LOOPBACK, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def events(output: Path, name: str) -> list[dict[str, object]]:
+    """The events called `name` in a file a serve wrote its JSON log lines to."""
+    lines = output.read_text(encoding="utf-8").splitlines()
+    return [event for line in lines if (event := json.loads(line))["event"] == name]
 
 
 class ServeProcess:

@@ -8,12 +8,10 @@ timeout), so nothing outlives the test.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,53 +20,16 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.programs import tool
+from tests.waiting import READY_TIMEOUT, wait_for_log, wait_until
 
-from .frames import Frame, PhoneCapture, parse_output
+from .link_frames import Frame, PhoneCapture, parse_output
 
 PHONE = Path(__file__).with_name("phone.py")
 EVENT_TIMEOUT = 20.0  # start-up of a Python process in a namespace, imports included
 REPLY_TIMEOUT = 5.0  # a reply that must come
 SILENCE = 1.0  # how long to listen for a reply that must not come
 WATCH = 2.0  # a background listener: covers one exchange started after it is ready
-READY_TIMEOUT = 15.0  # a background program announcing it is ready
-
-
-PACKAGES = {  # program -> the Debian package .ci/run installs it from
-    "dhcrelay": "isc-dhcp-relay",
-    "kea-dhcp4": "kea-dhcp4-server",
-    "tshark": "tshark",
-    "nmap": "nmap",
-    "dnsmasq": "dnsmasq-base",
-    "udhcpc": "udhcpc",
-    "dhcpcd": "dhcpcd-base",
-    "openssl": "openssl",
-    "chronyd": "chrony",
-    "ethtool": "ethtool",
-}
-_SBIN = os.pathsep.join(("/usr/local/sbin", "/usr/sbin", "/sbin"))  # root's PATH may lack them
-
-
-def tool(name: str) -> str:
-    """The absolute path of a third-party program; fails (never skips) when it is missing:
-    CI installs them all, and a network test that silently skipped would prove nothing."""
-    found = shutil.which(name) or shutil.which(name, path=_SBIN)
-    if found is None:
-        pytest.fail(f"{name} not installed: apt-get install {PACKAGES.get(name, name)}")
-    return found
-
-
-def wait_until(
-    condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05
-) -> Any:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 @dataclass(frozen=True)
@@ -166,6 +127,56 @@ class Ucdhcp:
 
     def sent(self, xid: int) -> list[dict[str, Any]]:
         return self.find("reply_sent", xid=f"0x{xid:08x}")
+
+
+def kea_environment(directory: Path) -> list[str]:
+    """`env` assignments sending Kea's pid and lock files to `directory` instead of /run."""
+    return [f"KEA_PIDFILE_DIR={directory}", f"KEA_LOCKFILE_DIR={directory}"]
+
+
+def check_kea(
+    lab: Lab, namespace: str, config: Path, directory: Path
+) -> subprocess.CompletedProcess[str]:
+    """`kea-dhcp4 -t CONFIG`; it checks the interfaces too, so it runs inside the namespace."""
+    kea = tool("kea-dhcp4")
+    return lab.exec(
+        namespace, "env", *kea_environment(directory), kea, "-t", str(config), check=False
+    )
+
+
+def start_kea(lab: Lab, namespace: str, config: Path, directory: Path) -> subprocess.Popen[bytes]:
+    """kea-dhcp4 with `config`, checked first (a refused config fails with Kea's reason, not
+    a timeout); returns once started. Its log is `directory`/kea.log."""
+    checked = check_kea(lab, namespace, config, directory)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    log = directory / "kea.log"
+    kea = ("env", *kea_environment(directory), tool("kea-dhcp4"), "-c", str(config))
+    process = lab.start(namespace, *kea, stdout=log)
+    wait_for_log(log, "DHCP4_STARTED", process, EVENT_TIMEOUT)
+    return process
+
+
+def start_dnsmasq(
+    lab: Lab, namespace: str, config: Path, directory: Path
+) -> subprocess.Popen[bytes]:
+    """dnsmasq in the foreground with `config` and no DNS; its log, pid and lease files are in
+    `directory`, named after the config. Returns once it has logged its DHCP set-up."""
+    name = config.stem
+    log = directory / f"dnsmasq-{name}.log"
+    process = lab.start(
+        namespace,
+        tool("dnsmasq"),
+        "-k",  # foreground
+        "-C",
+        str(config),
+        "--port=0",  # no DNS
+        f"--log-facility={log}",
+        f"--pid-file={directory / (name + '.pid')}",
+        f"--dhcp-leasefile={directory / (name + '.leases')}",
+        stdout=directory / f"dnsmasq-{name}.out",
+    )
+    wait_for_log(log, "DHCP, ", process, EVENT_TIMEOUT)
+    return process
 
 
 @dataclass

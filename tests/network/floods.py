@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.netns import Lab
+from tests.waiting import wait_until
 
-from .actors import Phone, Ucdhcp, wait_until
+from .actors import Phone, Ucdhcp
 
 STRESS = Path(__file__).with_name("stress.py")
 SERVER, PHONE_ADDRESS, ATTACKER = "10.1.0.10", "10.1.2.50", "10.1.3.66"
@@ -24,7 +25,9 @@ ANSWERED_WITHIN = 1.0
 
 
 @dataclass
-class Segment:
+class FloodBridge:
+    """ucdhcp, the probing phone and the attacker on the bridge drawn above."""
+
     lab: Lab
     ucdhcp: Ucdhcp
     phone: Phone
@@ -67,6 +70,17 @@ class Segment:
         status = Path(f"/proc/{self.ucdhcp.process.pid}/status").read_text()
         line = next(line for line in status.splitlines() if line.startswith("VmRSS"))
         return int(line.split()[1])
+
+
+def flood_hosts(lab: Lab) -> tuple[str, str, str, str]:
+    """The namespaces of the drawing above, linked: (switch, ucdhcp, phone, attacker)."""
+    server, phone, attacker = lab.host("uc"), lab.host("ph"), lab.host("at")
+    switch = lab.switch(
+        (server, "eth0", f"{SERVER}/16"),
+        (phone, "eth0", f"{PHONE_ADDRESS}/16"),
+        (attacker, "eth0", f"{ATTACKER}/16"),
+    )
+    return switch, server, phone, attacker
 
 
 def probe_result(process: Any, output: Path) -> tuple[int, int]:

@@ -43,11 +43,8 @@ from .actors import (
     delivered,
     replies_to,
 )
-from .floods import ATTACKER as FLOOD_ATTACKER
-from .floods import PHONE_ADDRESS as FLOOD_PHONE
-from .floods import SERVER as FLOOD_SERVER
-from .floods import Segment, probe_result
-from .frames import PhoneCapture, broadcast_frame
+from .floods import FloodBridge, flood_hosts, probe_result
+from .link_frames import PhoneCapture, broadcast_frame
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "ucdhcp.service"
 SERVER, PHONE_ADDRESS = "10.30.0.10", "10.30.0.50"
@@ -173,15 +170,10 @@ def test_a_flood_of_unused_ciaddrs_under_the_units_capabilities(
     # UDP socket's buffer fills with replies waiting for ARP: later replies are dropped and
     # counted, never queued, and ucdhcp stops at once and cleanly.
     capabilities = [name for name in unit_capabilities() if frames or name != "CAP_NET_RAW"]
-    switch, server = lab.host("sw"), lab.host("uc")
-    phone_ns, attacker = lab.host("ph"), lab.host("at")
-    lab.link(server, "eth0", f"{FLOOD_SERVER}/16", switch, "p1", None)
-    lab.link(phone_ns, "eth0", f"{FLOOD_PHONE}/16", switch, "p2", None)
-    lab.link(attacker, "eth0", f"{FLOOD_ATTACKER}/16", switch, "p3", None)
-    lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    _, server, phone_ns, attacker = flood_hosts(lab)
     config = config_toml([SiteConfig("headquarters", ["10.1.0.0/16"], POOL01)])
     ucdhcp = Ucdhcp(lab, server, tmp_path, config, wrapper=setpriv(capabilities))
-    segment = Segment(lab, ucdhcp.started("eth0"), Phone(lab, phone_ns), attacker, tmp_path)
+    segment = FloodBridge(lab, ucdhcp.started("eth0"), Phone(lab, phone_ns), attacker, tmp_path)
 
     process, output = segment.probe(8)
     flood = segment.flood("unused-ciaddr", 500, 6, spoof_source=True)

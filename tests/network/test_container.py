@@ -34,7 +34,7 @@ from .actors import (
     delivered,
     replies_to,
 )
-from .frames import BROADCAST_MAC, broadcast_frame
+from .link_frames import BROADCAST_MAC, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
@@ -84,13 +84,15 @@ def move_macvlan(lab: Lab, host: str, parent: str, container: str, address: str)
 
 
 @dataclass
-class Segments:
+class ContainerWithPhones:
+    """The container's namespace and a phone on each segment, in either topology above."""
+
     container: str
     phone: Phone  # on the voice segment, 10.10.0.50
     other: Phone  # on the other segment, 10.20.0.50
 
 
-def separate_bridges(lab: Lab) -> Segments:
+def separate_bridges(lab: Lab) -> ContainerWithPhones:
     switch, host = lab.host("sw"), lab.host("hst")
     container, phone, other = lab.host("ctr"), lab.host("ph"), lab.host("oth")
     lab.link(switch, "v1", None, host, "eth0", None)
@@ -100,10 +102,10 @@ def separate_bridges(lab: Lab) -> Segments:
     lab.link(switch, "d2", None, other, "eth0", "10.20.0.50/24")
     lab.bridge(switch, "data", ["d1", "d2"])
     move_macvlan(lab, host, "eth0", container, f"{CONTAINER}/24")
-    return Segments(container, Phone(lab, phone), Phone(lab, other))
+    return ContainerWithPhones(container, Phone(lab, phone), Phone(lab, other))
 
 
-def tagged_trunk(lab: Lab) -> Segments:
+def tagged_trunk(lab: Lab) -> ContainerWithPhones:
     switch, host = lab.host("sw"), lab.host("hst")
     container, phone, other = lab.host("ctr"), lab.host("ph"), lab.host("oth")
     for port, namespace in (("t1", host), ("t2", phone), ("t3", other)):
@@ -114,7 +116,7 @@ def tagged_trunk(lab: Lab) -> Segments:
     phone_if = add_vlan(lab, phone, "eth0", 100, "10.10.0.50/24")
     other_if = add_vlan(lab, other, "eth0", 200, "10.20.0.50/24")
     move_macvlan(lab, host, voice, container, f"{CONTAINER}/24")
-    return Segments(container, Phone(lab, phone, phone_if), Phone(lab, other, other_if))
+    return ContainerWithPhones(container, Phone(lab, phone, phone_if), Phone(lab, other, other_if))
 
 
 @pytest.mark.parametrize("link", ["macvlan", "vlan"])

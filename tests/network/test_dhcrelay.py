@@ -18,10 +18,11 @@ from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.dhcp.reply import ACK
 from tests.dhcp.request import BROADCAST, mac, phone_request
 from tests.netns import Lab
+from tests.programs import tool
+from tests.waiting import READY_TIMEOUT, wait_until
 
 from .actors import (
     POOL01,
-    READY_TIMEOUT,
     SILENCE,
     WATCH,
     Phone,
@@ -31,10 +32,8 @@ from .actors import (
     config_toml,
     delivered,
     replies_to,
-    tool,
-    wait_until,
 )
-from .frames import BROADCAST_MAC, Frame, PhoneCapture, broadcast_frame
+from .link_frames import BROADCAST_MAC, Frame, PhoneCapture, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 

@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 from tests.netns import Lab
+from tests.waiting import wait_until
 
-from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml, wait_until
-from .floods import ATTACKER, PHONE_ADDRESS, SERVER, Segment, probe_result
+from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml
+from .floods import ATTACKER, SERVER, FloodBridge, flood_hosts, probe_result
 
 pytestmark = pytest.mark.needs_root
 
@@ -28,19 +29,14 @@ RSS_GROWTH_LIMIT_KIB = 5 * 1024
 
 
 @pytest.fixture
-def segment(lab: Lab, tmp_path: Path, request: pytest.FixtureRequest) -> Segment:
+def segment(lab: Lab, tmp_path: Path, request: pytest.FixtureRequest) -> FloodBridge:
     """The segment, with ucdhcp on every interface (one socket per interface) or, when the
     test is parametrized with `single_address`, bound to its one address; a parameter that
     starts with `trusted_relays` is a line of the [replies] table."""
     param = getattr(request, "param", None)
     single = param == "single_address"
     replies = param if isinstance(param, str) and param.startswith("trusted_relays") else ""
-    switch, server = lab.host("sw"), lab.host("uc")
-    phone_ns, attacker = lab.host("ph"), lab.host("at")
-    lab.link(server, "eth0", f"{SERVER}/16", switch, "p1", None)
-    lab.link(phone_ns, "eth0", f"{PHONE_ADDRESS}/16", switch, "p2", None)
-    lab.link(attacker, "eth0", f"{ATTACKER}/16", switch, "p3", None)
-    lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    switch, server, phone_ns, attacker = flood_hosts(lab)
     # A switch floods frames for unknown MACs (the flood's made-up chaddrs) to every port, and a
     # real NIC drops those for free; a veth would hand each one to the phone's and attacker's
     # stacks, on this machine's two cores. Their ports get only known unicast and broadcast.
@@ -52,7 +48,7 @@ def segment(lab: Lab, tmp_path: Path, request: pytest.FixtureRequest) -> Segment
     if single:
         config = config.replace('address = "0.0.0.0"', f'address = "{SERVER}"')
     ucdhcp = Ucdhcp(lab, server, tmp_path, config).started(*([] if single else ["eth0"]))
-    return Segment(lab, ucdhcp, Phone(lab, phone_ns), attacker, tmp_path)
+    return FloodBridge(lab, ucdhcp, Phone(lab, phone_ns), attacker, tmp_path)
 
 
 def total(counts: dict[str, int]) -> int:
@@ -61,7 +57,7 @@ def total(counts: dict[str, int]) -> int:
 
 @pytest.mark.parametrize(("rate", "seconds"), [(500, 6), (20_000, 4)])
 def test_unused_on_link_ciaddrs_never_stall_the_phone(
-    segment: Segment, rate: int, seconds: float
+    segment: FloodBridge, rate: int, seconds: float
 ) -> None:
     # Each request names an unused address of the phone subnet as ciaddr and comes from it
     # (spoofed, so no per-source limit applies): a UDP send there waits ~3 s for ARP. The
@@ -94,7 +90,9 @@ def test_unused_on_link_ciaddrs_never_stall_the_phone(
 
 
 @pytest.mark.parametrize("segment", ["single_address"], indirect=True)
-def test_unused_on_link_ciaddrs_never_stall_the_phone_with_one_address(segment: Segment) -> None:
+def test_unused_on_link_ciaddrs_never_stall_the_phone_with_one_address(
+    segment: FloodBridge,
+) -> None:
     # server.address set: one socket bound to it; its interface still sends frames.
     process, output = segment.probe(6)
     segment.flood("unused-ciaddr", 500, 5, spoof_source=True)
@@ -104,7 +102,7 @@ def test_unused_on_link_ciaddrs_never_stall_the_phone_with_one_address(segment: 
 
 @pytest.mark.parametrize(("kind", "rate"), [("distinct", 60_000), ("oversized-61", 100_000)])
 def test_a_booting_phone_is_answered_while_a_flood_fills_the_limits(
-    segment: Segment, kind: str, rate: int
+    segment: FloodBridge, kind: str, rate: int
 ) -> None:
     # Distinct chaddrs (and ciaddrs) every request, or an option 61 too large for any reply:
     # neither may make the limits turn away a phone that is booting (a new chaddr each time).
@@ -121,7 +119,7 @@ def test_a_booting_phone_is_answered_while_a_flood_fills_the_limits(
         assert counters["ignored"].get("reply_too_large", 0) > 0
 
 
-def test_a_victim_ciaddr_draws_at_most_50_replies_a_second(segment: Segment) -> None:
+def test_a_victim_ciaddr_draws_at_most_50_replies_a_second(segment: FloodBridge) -> None:
     seconds = 3.0
     flood = segment.flood("victim", 5000, seconds, victim="10.1.2.99", port=68)
     counters = segment.counters()
@@ -138,7 +136,7 @@ def test_a_victim_ciaddr_draws_at_most_50_replies_a_second(segment: Segment) -> 
     "victim", ["255.255.255.255", "224.0.0.1", "10.1.255.255", "10.1.0.0", "127.0.0.1"]
 )
 def test_no_reply_to_a_broadcast_multicast_loopback_or_network_ciaddr(
-    segment: Segment, victim: str
+    segment: FloodBridge, victim: str
 ) -> None:
     flood = segment.flood("victim", 80, 1.0, victim=victim, port=68)  # within requests_per_source
     counters = segment.counters()
@@ -160,7 +158,7 @@ def parsed(counters: dict[str, Any]) -> int:
 
 @pytest.mark.parametrize("segment", [f'trusted_relays = ["{RELAY}"]'], indirect=True)
 def test_a_giaddr_from_a_source_outside_trusted_relays_gets_no_more_than_a_host(
-    segment: Segment,
+    segment: FloodBridge,
 ) -> None:
     # The attacker claims the trusted relay's giaddr from its own address: it is one host.
     flood = segment.flood("distinct", 5000, 3.0, giaddr=RELAY)
@@ -174,7 +172,7 @@ def test_a_giaddr_from_a_source_outside_trusted_relays_gets_no_more_than_a_host(
 @pytest.mark.parametrize(
     "segment", ["", f'trusted_relays = ["{RELAY}", "{ATTACKER}"]'], indirect=True
 )
-def test_a_relays_boot_storm_is_answered_in_full(segment: Segment) -> None:
+def test_a_relays_boot_storm_is_answered_in_full(segment: FloodBridge) -> None:
     # 5,000 phones behind one relay, each asking once, back to back: with every relay trusted
     # (the default) and with this relay's giaddr and source listed. Its replies leave as
     # frames to the phones' made-up MACs, counted when sent.
@@ -187,7 +185,7 @@ def test_a_relays_boot_storm_is_answered_in_full(segment: Segment) -> None:
     assert not any(counters["ignored"].get(reason) for reason in UNREAD)
 
 
-def test_a_made_up_relays_flood_leaves_the_phone_answered_and_is_shed(segment: Segment) -> None:
+def test_a_made_up_relays_flood_leaves_the_phone_answered_and_is_shed(segment: FloodBridge) -> None:
     # The default config (every source that sets giaddr counts as a relay): a flood claiming a
     # made-up relay, each request naming an unused on-link address, far more than this build
     # answers. The phone keeps being answered; the flood, the heaviest source, is shed before

@@ -32,7 +32,7 @@ from .actors import (
     delivered,
     replies_to,
 )
-from .frames import BROADCAST_MAC, Frame, broadcast_frame
+from .link_frames import BROADCAST_MAC, Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 

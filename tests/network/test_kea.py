@@ -9,7 +9,6 @@ one whose option 54 is ucdhcp's address).
 """
 
 import json
-import os
 from ipaddress import IPv4Address
 from pathlib import Path
 
@@ -20,17 +19,8 @@ from tests.dhcp.reply import ACK, OFFER
 from tests.dhcp.request import UNSET, ip, mac, phone_request, tlv
 from tests.netns import Lab
 
-from .actors import (
-    EVENT_TIMEOUT,
-    Phone,
-    SiteConfig,
-    Ucdhcp,
-    config_toml,
-    replies_to,
-    tool,
-    wait_until,
-)
-from .frames import Frame, broadcast_frame
+from .actors import Phone, SiteConfig, Ucdhcp, config_toml, replies_to, start_kea
+from .link_frames import Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
@@ -65,45 +55,20 @@ def kea_config() -> dict[str, object]:
     }
 
 
-def start_kea(lab: Lab, namespace: str, directory: Path) -> Path:
-    kea_dhcp4 = tool("kea-dhcp4")
-    config = directory / "kea-dhcp4.json"
-    config.write_text(json.dumps(kea_config(), indent=2), encoding="utf-8")
-    runtime = directory / "kea-run"
-    runtime.mkdir()
-    env = {**os.environ, "KEA_PIDFILE_DIR": str(runtime), "KEA_LOCKFILE_DIR": str(runtime)}
-    # -t checks the interfaces too, so it runs inside the namespace.
-    checked = lab.exec(namespace, "env", *_assignments(env), kea_dhcp4, "-t", str(config))
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    log = directory / "kea.log"
-    kea = lab.start(namespace, kea_dhcp4, "-c", str(config), stdout=log, env=env)
-
-    def started() -> bool:
-        assert kea.poll() is None, log.read_text(errors="replace")
-        return "DHCP4_STARTED" in log.read_text(errors="replace")
-
-    wait_until(started, EVENT_TIMEOUT, "kea-dhcp4 to start")
-    return log
-
-
-def _assignments(env: dict[str, str]) -> list[str]:
-    return [f"{name}={env[name]}" for name in ("KEA_PIDFILE_DIR", "KEA_LOCKFILE_DIR")]
-
-
 def from_ucdhcp(frames: list[Frame]) -> list[Frame]:
     return [f for f in frames if f.op == 2 and UCDHCP in (f.ip_src, f.server_id)]
 
 
 def test_lease_from_kea_then_options_from_ucdhcp(lab: Lab, tmp_path: Path) -> None:
-    switch = lab.host("sw")
     phone_ns, kea_ns, ucdhcp_ns = lab.host("ph"), lab.host("kea"), lab.host("uc")
-    lab.link(switch, "p1", None, phone_ns, "eth0", None)
-    lab.link(switch, "p2", None, kea_ns, "eth0", f"{KEA}/24")
-    lab.link(switch, "p3", None, ucdhcp_ns, "eth0", f"{UCDHCP}/24")
-    lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    lab.switch(
+        (phone_ns, "eth0", None), (kea_ns, "eth0", f"{KEA}/24"), (ucdhcp_ns, "eth0", f"{UCDHCP}/24")
+    )
     config = config_toml([SiteConfig("voice", ["10.5.0.0/24"], "pool01.contoso.com")])
     ucdhcp = Ucdhcp(lab, ucdhcp_ns, tmp_path, config).started("eth0")
-    start_kea(lab, kea_ns, tmp_path)
+    kea_config_path = tmp_path / "kea-dhcp4.json"
+    kea_config_path.write_text(json.dumps(kea_config(), indent=2), encoding="utf-8")
+    start_kea(lab, kea_ns, kea_config_path, tmp_path)
     phone = Phone(lab, phone_ns)
 
     # DISCOVER -> OFFER, from Kea only.

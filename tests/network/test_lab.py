@@ -4,10 +4,12 @@ interrupted at any moment leaves nothing on the host that deleting its namespace
 import json
 import socket
 import struct
+import sys
 
 import pytest
 
 from tests.netns import Lab
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.needs_root
 
@@ -72,3 +74,22 @@ def test_links_are_created_inside_the_namespaces_never_in_the_hosts(lab: Lab) ->
         [shown] = json.loads(lab.exec(namespace, "ip", "-j", "addr", "show", name).stdout)
         assert "UP" in shown["flags"]
         assert [entry["local"] for entry in shown["addr_info"]] == [address]
+
+
+def test_a_switch_bridges_one_port_per_end(lab: Lab) -> None:
+    a, b = lab.host("a"), lab.host("b")
+    switch = lab.switch((a, "eth0", "10.9.1.1/24"), (b, "eth0", "10.9.1.2/24"))
+    ports = json.loads(lab.exec(switch, "ip", "-j", "link", "show", "master", "br0").stdout)
+    assert sorted(port["ifname"] for port in ports) == ["p1", "p2"]
+    [bridge] = json.loads(lab.exec(switch, "ip", "-j", "link", "show", "br0").stdout)
+    assert "UP" in bridge["flags"]
+    # The ends reach each other through it: a datagram from a makes a resolve b's MAC (ARP).
+    send = "import socket; socket.socket(2, 2).sendto(b'x', ('10.9.1.2', 9))"
+    lab.exec(a, sys.executable, "-c", send)
+    b_mac = json.loads(lab.exec(b, "ip", "-j", "link", "show", "eth0").stdout)[0]["address"]
+
+    def resolved() -> bool:
+        shown = json.loads(lab.exec(a, "ip", "-j", "neigh", "show", "10.9.1.2").stdout)
+        return any(entry.get("lladdr") == b_mac for entry in shown)
+
+    wait_until(resolved, 5, "a to resolve b's address through the switch")

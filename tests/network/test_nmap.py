@@ -10,8 +10,9 @@ import pytest
 
 from tests.dhcp.golden import OPTION_43_POOL01, OPTION_120_POOL01
 from tests.netns import Lab
+from tests.programs import tool
 
-from .actors import POOL01, SiteConfig, Ucdhcp, config_toml, tool
+from .actors import POOL01, SiteConfig, Ucdhcp, config_toml
 
 pytestmark = pytest.mark.needs_root
 

@@ -14,7 +14,7 @@ from tests.dhcp.request import BROADCAST, UNSET, mac, phone_request
 from tests.netns import open_lab
 
 from .actors import POOL01, PhoneLink, SiteConfig, delivered, replies_to
-from .frames import BROADCAST_MAC, Frame, broadcast_frame
+from .link_frames import BROADCAST_MAC, Frame, broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 

@@ -6,18 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.programs import tool
+from tests.waiting import READY_TIMEOUT, wait_until
 
-from .actors import (
-    EVENT_TIMEOUT,
-    POOL01,
-    READY_TIMEOUT,
-    SiteConfig,
-    config_toml,
-    tool,
-    ucdhcp_command,
-    wait_until,
-)
+from .actors import EVENT_TIMEOUT, POOL01, SiteConfig, config_toml
 
 pytestmark = pytest.mark.needs_root
 

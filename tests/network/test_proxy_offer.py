@@ -19,9 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.programs import tool
 
-from .actors import EVENT_TIMEOUT, Ucdhcp, tool, ucdhcp_command, wait_until
+from .actors import EVENT_TIMEOUT, Ucdhcp, start_dnsmasq
 
 pytestmark = pytest.mark.needs_root
 
@@ -62,46 +64,25 @@ log-dhcp
 """
 
 
-class Segment:
+class ProxyOfferBridge:
     """The three hosts on one bridge, dnsmasq and ucdhcp started; `interface` is the client's
     (named after the lab, so dhcpcd's pid, socket and lease files cannot collide)."""
 
     def __init__(self, lab: Lab, directory: Path) -> None:
         self.lab = lab
         self.directory = directory
-        switch = lab.host("sw")
         self.client, self.lease, self.ucdhcp = lab.host("cl"), lab.host("ls"), lab.host("uc")
         self.interface = f"{lab.tag}c"
-        ends = (
-            ("p1", self.client, self.interface, None),
-            ("p2", self.lease, "eth0", f"{LEASE}/24"),
-            ("p3", self.ucdhcp, "eth0", f"{UCDHCP}/24"),
+        lab.switch(
+            (self.client, self.interface, None),
+            (self.lease, "eth0", f"{LEASE}/24"),
+            (self.ucdhcp, "eth0", f"{UCDHCP}/24"),
         )
-        for port, namespace, name, address in ends:
-            # Created straight inside the namespaces: an interrupted run leaves nothing behind.
-            lab.exec(switch, "ip", "link", "add", port, "type", "veth", "peer", "name", name,
-                     "netns", namespace)  # fmt: skip
-            lab.exec(switch, "ip", "link", "set", port, "up")
-            if address:
-                lab.exec(namespace, "ip", "addr", "add", address, "dev", name)
-            lab.exec(namespace, "ip", "link", "set", name, "up")
-        lab.bridge(switch, "br0", ["p1", "p2", "p3"])
 
     def start_dnsmasq(self) -> None:
         config = self.directory / "dnsmasq.conf"
         config.write_text(dnsmasq_config("eth0"), encoding="utf-8")
-        log = self.directory / "dnsmasq.log"
-        process = self.lab.start(
-            self.lease, tool("dnsmasq"), "-k", "-C", str(config), "--port=0",
-            f"--log-facility={log}", f"--pid-file={self.directory / 'dnsmasq.pid'}",
-            f"--dhcp-leasefile={self.directory / 'dnsmasq.leases'}",
-        )  # fmt: skip
-
-        def ready() -> bool:
-            assert process.poll() is None, log.read_text(errors="replace")
-            return log.exists() and "DHCP, IP range" in log.read_text(errors="replace")
-
-        wait_until(ready, EVENT_TIMEOUT, "dnsmasq to start")
+        start_dnsmasq(self.lab, self.lease, config, self.directory)
 
     def start_ucdhcp(self, answer_discover: str) -> Ucdhcp:
         config = ucdhcp_config(answer_discover)
@@ -147,8 +128,8 @@ def in_pool(address: str) -> bool:
 
 
 @pytest.fixture
-def segment(lab: Lab, tmp_path: Path) -> Segment:
-    built = Segment(lab, tmp_path)
+def segment(lab: Lab, tmp_path: Path) -> ProxyOfferBridge:
+    built = ProxyOfferBridge(lab, tmp_path)
     built.start_dnsmasq()
     return built
 
@@ -165,7 +146,7 @@ def assert_lease_from_dnsmasq(code: int, output: str, events: list[str]) -> None
 
 
 def test_udhcpc_cpe_ocphone_takes_the_lease_servers_offer_not_the_proxy_offer(
-    segment: Segment,
+    segment: ProxyOfferBridge,
 ) -> None:
     ucdhcp = segment.start_ucdhcp('["cpe-ocphone"]')
     code, output, events = segment.udhcpc("CPE-OCPHONE")
@@ -175,7 +156,7 @@ def test_udhcpc_cpe_ocphone_takes_the_lease_servers_offer_not_the_proxy_offer(
 
 
 def test_dhcpcd_cpe_ocphone_gets_the_lease_servers_lease_next_to_a_proxy_offer(
-    segment: Segment,
+    segment: ProxyOfferBridge,
 ) -> None:
     ucdhcp = segment.start_ucdhcp('["cpe-ocphone"]')
     code, output = segment.dhcpcd("CPE-OCPHONE")
@@ -188,7 +169,7 @@ def test_dhcpcd_cpe_ocphone_gets_the_lease_servers_lease_next_to_a_proxy_offer(
 
 
 def test_answer_discover_ms_uc_client_is_refused_and_udhcpc_gets_its_lease(
-    segment: Segment,
+    segment: ProxyOfferBridge,
 ) -> None:
     # A configuration answering MS-UC-Client DISCOVERs (docs/deploying.md, Next to the lease
     # server) no longer starts...

@@ -15,7 +15,7 @@ from tests.dhcp.request import BROADCAST, PC_PARAMETERS, mac, phone_request
 from tests.netns import Lab
 
 from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml, delivered, replies_to
-from .frames import broadcast_frame
+from .link_frames import broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 
@@ -33,12 +33,12 @@ PC_AS_PHONE = 0x9A000005  # the valid request sent after the others, from the PC
 def test_pc_and_other_vendor_classes_get_nothing_while_the_phone_is_answered(
     lab: Lab, tmp_path: Path, broadcast_flag: bool
 ) -> None:
-    switch = lab.host("sw")
     phone_ns, pc_ns, ucdhcp_ns = lab.host("ph"), lab.host("pc"), lab.host("uc")
-    lab.link(switch, "p1", None, phone_ns, "eth0", f"{PHONE_ADDRESS}/24")
-    lab.link(switch, "p2", None, pc_ns, "eth0", f"{PC_ADDRESS}/24")
-    lab.link(switch, "p3", None, ucdhcp_ns, "eth0", f"{UCDHCP}/24")
-    lab.bridge(switch, "br0", ["p1", "p2", "p3"])
+    lab.switch(
+        (phone_ns, "eth0", f"{PHONE_ADDRESS}/24"),
+        (pc_ns, "eth0", f"{PC_ADDRESS}/24"),
+        (ucdhcp_ns, "eth0", f"{UCDHCP}/24"),
+    )
     config = config_toml([SiteConfig("headquarters", ["10.1.2.0/24"], POOL01)])
     ucdhcp = Ucdhcp(lab, ucdhcp_ns, tmp_path, config).started("eth0")
     phone, pc = Phone(lab, phone_ns), Phone(lab, pc_ns)

@@ -13,18 +13,11 @@ from tests.dhcp.golden import OPTION_43_POOL01
 from tests.dhcp.reply import Bootp
 from tests.dhcp.request import BROADCAST, UNSET, mac, phone_request
 from tests.netns import Lab, run
+from tests.programs import tool
+from tests.waiting import READY_TIMEOUT, wait_until
 
-from .actors import (
-    POOL01,
-    READY_TIMEOUT,
-    Phone,
-    SiteConfig,
-    Ucdhcp,
-    config_toml,
-    tool,
-    wait_until,
-)
-from .frames import broadcast_frame
+from .actors import POOL01, Phone, SiteConfig, Ucdhcp, config_toml
+from .link_frames import broadcast_frame
 
 pytestmark = pytest.mark.needs_root
 

@@ -17,7 +17,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from ..integration.loopback import serving
-from .metrics import metrics_service, scrape
+from .metrics_service import metrics_service, scrape
 
 RULES = Path(__file__).resolve().parents[2] / "monitoring" / "ucdhcp-alerts.yml"
 NODE_EXPORTER = {"node_netstat_Udp_RcvbufErrors", "up"}  # not ucdhcp's own metrics

@@ -15,7 +15,7 @@ from tests.dhcp.request import phone_request
 from ucdhcp.config.loading import parse_config
 
 from ..integration.loopback import Loopback, example_document, serving
-from .metrics import metrics_service, scrape
+from .metrics_service import metrics_service, scrape
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 CONNECT_TIMEOUT = 5.0

@@ -13,7 +13,7 @@ import pytest
 
 from ucdhcp.runtime.notify import Notifier
 
-from .serving import events
+from ..integration.serving import events
 
 WAIT = 10.0  # bound on every wait
 

@@ -23,6 +23,7 @@ import pytest
 
 from tests.dhcp.reply import expected_ack, option_data, xid_of
 from tests.dhcp.request import phone_request, tlv
+from tests.waiting import wait_until
 
 from ..integration.loopback import LOOPBACK
 from ..integration.serving import EXIT_TIMEOUT, ServeProcess, free_port
@@ -150,13 +151,6 @@ def send_sighups(process: subprocess.Popen[str], stop: threading.Event) -> None:
         process.send_signal(signal.SIGHUP)
 
 
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < deadline, f"no {what} within {WAIT} s"
-        time.sleep(0.05)
-
-
 @contextmanager
 def watching_opens(path: Path) -> Iterator[Callable[[float], bool]]:
     """inotify(7) on `path`: yields a function that waits up to its argument in seconds for
@@ -199,7 +193,7 @@ def test_sighups_during_in_place_rewrites_never_serve_a_partial_file(
         sighups = threading.Thread(target=send_sighups, args=(serve.process, stop_sighups))
         sighups.start()
         try:
-            wait_until(lambda: client.seen["old"] > 0, "a reply from the first config")
+            wait_until(lambda: client.seen["old"] > 0, WAIT, "a reply from the first config")
             for rewrite in range(REWRITES):
                 time.sleep(GAP)
                 write(path, config_pieces(*(NEW if rewrite % 2 == 0 else OLD), port))
@@ -207,7 +201,7 @@ def test_sighups_during_in_place_rewrites_never_serve_a_partial_file(
             stop_sighups.set()
             sighups.join()
         serve.signal(signal.SIGHUP)
-        wait_until(lambda: client.last == "new" or not client.is_alive(), "the final config")
+        wait_until(lambda: client.last == "new" or not client.is_alive(), WAIT, "the final config")
         client.stop.set()
         client.join(EXIT_TIMEOUT)
     others = [option_data(reply)[43] for reply in client.others]

@@ -16,8 +16,7 @@ from tests.dhcp.reply import option_data
 from tests.dhcp.request import phone_request
 from ucdhcp.runtime.workers import RestartBudget
 
-from ..integration.serving import free_port
-from .serving import events
+from ..integration.serving import events, free_port
 
 WAIT = 10.0
 CLIENTS = 64

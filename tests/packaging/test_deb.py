@@ -16,7 +16,6 @@ about 30 s. Root only; podman, runc and debootstrap come from the set-up (script
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,8 @@ from pathlib import Path
 import pytest
 
 import ucdhcp
+from tests.container import require_podman
+from tests.programs import path_with_sbin
 from ucdhcp.cli import COMMANDS
 
 pytestmark = pytest.mark.needs_root
@@ -55,7 +56,7 @@ def run(
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF), "PATH": _path()},
+        env={**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF), "PATH": path_with_sbin()},
         check=False,
     )
     if check and result.returncode != 0:
@@ -65,19 +66,9 @@ def run(
     return result
 
 
-def _path() -> str:
-    return f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"
-
-
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    missing = [
-        name for name in ("podman", "runc", "debootstrap") if not shutil.which(name, path=_path())
-    ]
-    if missing:
-        pytest.fail(
-            f"{', '.join(missing)} not installed: run `sudo ./scripts/test` (installs them)"
-        )
+    require_podman()
     run(str(ROOT / "container" / "build-base.sh"), BASE_IMAGE)
     out = tmp_path_factory.mktemp("deb")
     env_build = [f"BASE={BASE_IMAGE}", f"TAG=localhost/ucdhcp-deb:test-{CHECKOUT}"]

@@ -5,24 +5,20 @@ Each is started through Lab.start (stopped by PID at teardown) and waited for by
 """
 
 import json
-import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
+from tests.waiting import wait_for_log
 
 SERVER = "10.1.2.10"
 PHONE = "10.1.2.50"
-READY_TIMEOUT = 15.0
 
 
 @dataclass
-class Segment:
+class PeerLink:
     """A server namespace (srv0) and a phone namespace (ph0) on one link."""
 
     lab: Lab
@@ -40,41 +36,19 @@ class Segment:
         return result.returncode, json.loads(result.stdout), result.stderr
 
 
-def make_segment(lab: Lab, workdir: Path, server: str = SERVER, phone: str = PHONE) -> Segment:
+def make_peer_link(lab: Lab, workdir: Path, server: str = SERVER, phone: str = PHONE) -> PeerLink:
     server_ns, phone_ns = lab.host("srv"), lab.host("ph")
     lab.link(server_ns, "srv0", f"{server}/24", phone_ns, "ph0", f"{phone}/24")
-    return Segment(lab, server_ns, phone_ns, workdir)
-
-
-def program(name: str) -> str:
-    path = shutil.which(name) or next(
-        (str(p) for p in (Path("/usr/sbin") / name, Path("/sbin") / name) if p.exists()), None
-    )
-    if path is None:
-        pytest.fail(f"{name} is not installed (CI installs it from Debian packages)")
-    return path
-
-
-def wait_for(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        content = log.read_text(errors="replace") if log.exists() else ""
-        if text in content:
-            return
-        if process.poll() is not None:
-            pytest.fail(f"{log.name}: exited {process.returncode} before {text!r}:\n{content}")
-        time.sleep(0.05)
-    pytest.fail(f"{log.name}: no {text!r} within {READY_TIMEOUT} s")
+    return PeerLink(lab, server_ns, phone_ns, workdir)
 
 
 def start_ucdhcp(
-    segment: Segment, config: Path, namespace: str | None = None
+    lab: Lab, namespace: str, config: Path, directory: Path
 ) -> subprocess.Popen[bytes]:
-    log = segment.workdir / f"serve-{config.stem}.log"
-    process = segment.lab.start(
-        namespace or segment.server, *ucdhcp_command(), "serve", "-c", str(config), stdout=log
-    )
-    wait_for(log, '"server_started"', process)
+    """`ucdhcp serve -c CONFIG` in `namespace`, its log in `directory`; returns once serving."""
+    log = directory / f"serve-{config.stem}.log"
+    process = lab.start(namespace, *ucdhcp_command(), "serve", "-c", str(config), stdout=log)
+    wait_for_log(log, '"server_started"', process)
     return process
 
 
@@ -98,43 +72,3 @@ sip_servers = ["{sip_server}"]
         encoding="utf-8",
     )
     return path
-
-
-def kea_environment(directory: Path) -> list[str]:
-    """Kea's pid and lock files go to a test directory instead of /run."""
-    return [f"KEA_PIDFILE_DIR={directory}", f"KEA_LOCKFILE_DIR={directory}"]
-
-
-def start_kea(segment: Segment, config: Path) -> subprocess.Popen[bytes]:
-    log = segment.workdir / "kea.log"
-    process = segment.lab.start(
-        segment.server,
-        "env",
-        *kea_environment(segment.workdir),
-        program("kea-dhcp4"),
-        "-c",
-        str(config),
-        stdout=log,
-    )
-    wait_for(log, "DHCP4_STARTED", process)
-    return process
-
-
-def start_dnsmasq(
-    segment: Segment, config: Path, namespace: str | None = None
-) -> subprocess.Popen[bytes]:
-    log = segment.workdir / f"dnsmasq-{config.stem}.log"
-    process = segment.lab.start(
-        namespace or segment.server,
-        program("dnsmasq"),
-        "-k",  # foreground
-        "-C",
-        str(config),
-        "--port=0",  # no DNS
-        f"--log-facility={log}",
-        f"--pid-file={segment.workdir / (config.stem + '.pid')}",
-        f"--dhcp-leasefile={segment.workdir / (config.stem + '.leases')}",
-        stdout=segment.workdir / f"dnsmasq-{config.stem}.out",
-    )
-    wait_for(log, "DHCP, ", process)
-    return process

@@ -1,6 +1,6 @@
 """One DHCP segment with two servers for `ucdhcp watch`: `ucdhcp serve` (10.1.2.10, the
 expected one) and dnsmasq (10.1.2.20) answering the same INFORM, and a phone (10.1.2.50)
-emulated by tests/network/phone.py, all joined by a bridge in a hub namespace.
+emulated by tests/network/phone.py, all joined by a bridge in a switch namespace (Lab.switch).
 
 Which answer comes first is decided, not left to luck (this kernel has no netem to delay a
 link): the phone sends its INFORM to one server, waits for that answer, then sends the same xid
@@ -19,20 +19,22 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
-from tests.network.actors import Phone, tool
+from tests.network.actors import Phone, start_dnsmasq
+from tests.waiting import READY_TIMEOUT, wait_until
 from ucdhcp.tools.deployment import from_command_line
 from ucdhcp.tools.probe.inform import Inform, encode_inform
 
-from .peers import serve_config, wait_for
+from .peers import serve_config, start_ucdhcp
 
 UCDHCP = "10.1.2.10"
 ROGUE = "10.1.2.20"
 PHONE = "10.1.2.50"
-READY_TIMEOUT = 15.0
 
 
 @dataclass
-class Segment:
+class RivalsBridge:
+    """ucdhcp, the rogue dnsmasq and the phone on the bridge described above."""
+
     lab: Lab
     ucdhcp: str
     rogue: str
@@ -41,11 +43,7 @@ class Segment:
 
     def serve(self, sip_server: str = "pool01.contoso.com") -> None:
         config = serve_config(self.directory / "ucdhcp.toml", sip_server, UCDHCP)
-        log = self.directory / "serve.log"
-        process = self.lab.start(
-            self.ucdhcp, *ucdhcp_command(), "serve", "-c", str(config), stdout=log
-        )
-        wait_for(log, '"server_started"', process)
+        start_ucdhcp(self.lab, self.ucdhcp, config, self.directory)
 
     def rogue_dnsmasq(
         self, sip_server: str | None = "pool02.contoso.com", raw_120: str | None = None
@@ -61,14 +59,7 @@ class Segment:
             ]
         config = self.directory / "rogue.conf"
         config.write_text("\n".join(lines) + "\n", encoding="ascii")
-        log = self.directory / "rogue.log"
-        process = self.lab.start(
-            self.rogue, tool("dnsmasq"), "-k", "-C", str(config), "--port=0",
-            f"--log-facility={log}", f"--pid-file={self.directory / 'rogue.pid'}",
-            f"--dhcp-leasefile={self.directory / 'rogue.leases'}",
-            stdout=self.directory / "rogue.out",
-        )  # fmt: skip
-        wait_for(log, "DHCP, ", process)
+        start_dnsmasq(self.lab, self.rogue, config, self.directory)
 
     def watch(self, *args: str) -> "Watcher":
         output = self.directory / f"watch-{time.monotonic_ns()}.out"
@@ -76,11 +67,13 @@ class Segment:
             self.phone, *ucdhcp_command(), "watch", "-i", "ph0", *args, stdout=output
         )
         watcher = Watcher(process, output)
-        deadline = time.monotonic() + READY_TIMEOUT
-        while "listening" not in watcher.text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"watch did not start: {watcher.text()}")
-            time.sleep(0.05)
+
+        def listening() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"watch exited before listening: {watcher.text()}")
+            return "listening" in watcher.text()
+
+        wait_until(listening, READY_TIMEOUT, "ucdhcp watch to listen")
         return watcher
 
     def inform(
@@ -122,10 +115,11 @@ def _colons(data: bytes) -> str:
     return ":".join(f"{byte:02x}" for byte in data)
 
 
-def make_segment(lab: Lab, directory: Path) -> Segment:
-    hub, ucdhcp, rogue, phone = (lab.host(name) for name in ("hub", "uc", "rg", "ph"))
-    lab.link(ucdhcp, "srv0", f"{UCDHCP}/24", hub, "p1", None)
-    lab.link(rogue, "srv0", f"{ROGUE}/24", hub, "p2", None)
-    lab.link(phone, "ph0", f"{PHONE}/24", hub, "p3", None)
-    lab.bridge(hub, "br0", ["p1", "p2", "p3"])
-    return Segment(lab, ucdhcp, rogue, phone, directory)
+def make_rivals_bridge(lab: Lab, directory: Path) -> RivalsBridge:
+    ucdhcp, rogue, phone = (lab.host(name) for name in ("uc", "rg", "ph"))
+    lab.switch(
+        (ucdhcp, "srv0", f"{UCDHCP}/24"),
+        (rogue, "srv0", f"{ROGUE}/24"),
+        (phone, "ph0", f"{PHONE}/24"),
+    )
+    return RivalsBridge(lab, ucdhcp, rogue, phone, directory)

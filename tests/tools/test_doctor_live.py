@@ -3,11 +3,9 @@
 CA, chronyd for NTP. Each failure kind is produced for real and must come out as a FAIL line
 with its fix; the healthy lab passes."""
 
-from pathlib import Path
-
 import pytest
 
-from .peers import Segment, start_ucdhcp
+from .peers import start_ucdhcp
 from .world import CERTPROV, DOMAIN, POOL, SERVER, Authority, World, flags, healthy, make_world
 
 pytestmark = pytest.mark.needs_root  # network namespaces
@@ -168,7 +166,7 @@ ntp_servers = ["{SERVER}"]
 """,
         encoding="utf-8",
     )
-    start_ucdhcp_in(world, config)
+    start_ucdhcp(world.lab, world.server, config, world.directory)
     code, document, stderr = world.doctor_json(
         "-i", "ph0", "--dns", SERVER, "--ca", str(world.ca.pem), "--sip-domain", DOMAIN
     )
@@ -179,7 +177,3 @@ ntp_servers = ["{SERVER}"]
     assert document["subject"].startswith(f"the answer on ph0: SIP server {POOL};")
     assert document["subject"].endswith(f"NTP {SERVER}")  # option 42 from the answer
     assert failures(document) == []
-
-
-def start_ucdhcp_in(world: World, config: Path) -> None:
-    start_ucdhcp(Segment(world.lab, world.server, world.phone, world.directory), config)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.network.actors import tool
+from tests.programs import tool
 from ucdhcp.tools.doctor.checklist import Status, Step
 from ucdhcp.tools.doctor.targets import DoctorOptions
 from ucdhcp.tools.doctor.tls import check_server, covers

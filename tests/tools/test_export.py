@@ -1,14 +1,14 @@
 """`ucdhcp export`: every format carries ucdhcp's exact bytes, matches its golden file, and is
 accepted by the real server's own config check (Kea, dnsmasq, ISC dhcpd)."""
 
-import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from tests.network.actors import check_kea
+from tests.programs import tool
+
 from . import exported
-from .peers import kea_environment
 from .tools import SITES, assert_golden, policy_bytes, run
 
 FORMATS = ["netsh", "powershell", "isc-dhcpd", "kea", "dnsmasq", "cisco-ios"]
@@ -154,34 +154,19 @@ def test_export_bad_input_is_one_line_error(args, message):
 # --- the real servers' own checks ---------------------------------------------------------
 
 
-def require(program: str) -> str:
-    path = shutil.which(program) or next(
-        (str(p) for p in (Path("/usr/sbin") / program, Path("/sbin") / program) if p.exists()), None
-    )
-    if path is None:
-        pytest.fail(
-            f"{program} is not installed"
-            " (apt-get install kea-dhcp4-server dnsmasq-base isc-dhcp-server)"
-        )
-    return path
-
-
 @pytest.mark.needs_root
 def test_kea_accepts_the_export_where_its_interface_exists(lab, tmp_path):
-    kea = require("kea-dhcp4")
     server = lab.host("srv")
     lab.link(server, "srv0", "10.1.2.10/24", lab.host("ph"), "ph0", "10.1.2.50/24")
     config = tmp_path / "kea.json"
     config.write_text(export("kea"), encoding="utf-8")
-    result = lab.exec(
-        server, "env", *kea_environment(tmp_path), kea, "-t", str(config), check=False
-    )
+    result = check_kea(lab, server, config, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.needs_root
 def test_dnsmasq_accepts_the_export(tmp_path):
-    dnsmasq = require("dnsmasq")
+    dnsmasq = tool("dnsmasq")
     config = tmp_path / "dnsmasq.conf"
     config.write_text(export("dnsmasq"), encoding="utf-8")
     result = subprocess_run([dnsmasq, "--test", "-C", str(config)])
@@ -191,7 +176,7 @@ def test_dnsmasq_accepts_the_export(tmp_path):
 
 @pytest.mark.needs_root
 def test_isc_dhcpd_accepts_the_export(tmp_path):
-    dhcpd = require("dhcpd")
+    dhcpd = tool("dhcpd")
     config = tmp_path / "dhcpd.conf"
     config.write_text(export("isc-dhcpd"), encoding="utf-8")
     result = subprocess_run([dhcpd, "-t", "-cf", str(config)])
@@ -228,23 +213,13 @@ def test_several_vendor_classes_with_prefix_matching_are_accepted_by_the_servers
     )
     assert 'add class MSUCClient2 "UC Vendor Class Id" "UC-Lab" 1' in outputs["netsh"]
     server = lab.host("srv")
-    kea = lab.exec(
-        server,
-        "env",
-        *kea_environment(tmp_path),
-        require("kea-dhcp4"),
-        "-t",
-        str(tmp_path / "kea.conf"),
-        check=False,
-    )
+    kea = check_kea(lab, server, tmp_path / "kea.conf", tmp_path)
     assert kea.returncode == 0, kea.stdout + kea.stderr
     assert (
-        subprocess_run(
-            [require("dnsmasq"), "--test", "-C", str(tmp_path / "dnsmasq.conf")]
-        ).returncode
+        subprocess_run([tool("dnsmasq"), "--test", "-C", str(tmp_path / "dnsmasq.conf")]).returncode
         == 0
     )
     assert (
-        subprocess_run([require("dhcpd"), "-t", "-cf", str(tmp_path / "isc-dhcpd.conf")]).returncode
+        subprocess_run([tool("dhcpd"), "-t", "-cf", str(tmp_path / "isc-dhcpd.conf")]).returncode
         == 0
     )

@@ -3,7 +3,9 @@ phone's INFORM with exactly ucdhcp's option bytes; other vendor classes get no 4
 
 import pytest
 
-from .peers import kea_environment, make_segment, program, start_dnsmasq, start_kea
+from tests.network.actors import start_dnsmasq, start_kea
+
+from .peers import make_peer_link
 from .tools import SITES, policy_bytes, run
 
 pytestmark = pytest.mark.needs_root
@@ -43,19 +45,9 @@ def assert_no_lync_options_for(segment, vendor_class: str) -> str:
 
 @pytest.mark.parametrize("site", sorted(SITE_ADDRESSES))
 def test_kea_runs_the_export_and_answers_with_ucdhcps_bytes(lab, tmp_path, site):
-    segment = make_segment(lab, tmp_path, *SITE_ADDRESSES[site])
+    segment = make_peer_link(lab, tmp_path, *SITE_ADDRESSES[site])
     config = export(tmp_path, "kea")
-    check = lab.exec(
-        segment.server,
-        "env",
-        *kea_environment(tmp_path),
-        program("kea-dhcp4"),
-        "-t",
-        str(config),
-        check=False,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-    start_kea(segment, config)
+    start_kea(lab, segment.server, config, tmp_path)
     assert_answers_with_policy_bytes(segment, site)
     # The DROP class: another vendor class (or a near miss) gets no answer at all.
     for other in ("Foo", "MS-UC-Client-X", "MS-UC-Clien"):
@@ -63,16 +55,16 @@ def test_kea_runs_the_export_and_answers_with_ucdhcps_bytes(lab, tmp_path, site)
 
 
 def test_dnsmasq_runs_the_export_and_answers_with_ucdhcps_bytes(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
-    start_dnsmasq(segment, export(tmp_path, "dnsmasq"))
+    segment = make_peer_link(lab, tmp_path)
+    start_dnsmasq(lab, segment.server, export(tmp_path, "dnsmasq"), tmp_path)
     assert_answers_with_policy_bytes(segment, "headquarters")
     for other in ("Foo", "MS-UC-Client-X"):  # dhcp-ignore: silent, like ucdhcp
         assert "no answer from any DHCP server" in assert_no_lync_options_for(segment, other)
 
 
 def test_shared_dnsmasq_answers_other_classes_without_lync_options(lab, tmp_path):
-    segment = make_segment(lab, tmp_path, *SITE_ADDRESSES["emea"])
-    start_dnsmasq(segment, export(tmp_path, "dnsmasq", "--shared"))
+    segment = make_peer_link(lab, tmp_path, *SITE_ADDRESSES["emea"])
+    start_dnsmasq(lab, segment.server, export(tmp_path, "dnsmasq", "--shared"), tmp_path)
     assert_answers_with_policy_bytes(segment, "emea")
     stderr = assert_no_lync_options_for(segment, "Foo")
     assert "without option 120 or 43" in stderr

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 
 from tests.commands import ucdhcp_command
-from tests.network.actors import wait_until
+from tests.network.actors import start_dnsmasq
+from tests.waiting import wait_until
 
 from .peers import (
     SERVER,
-    Segment,
-    make_segment,
+    PeerLink,
+    make_peer_link,
     serve_config,
-    start_dnsmasq,
     start_ucdhcp,
 )
 from .tools import SITES, policy_bytes, run
@@ -28,8 +28,8 @@ def chosen(document: dict) -> dict:
 
 
 def test_probe_passes_against_ucdhcp_serve_with_its_exact_bytes(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
-    start_ucdhcp(segment, serve_config(tmp_path / "ucdhcp.toml"))
+    segment = make_peer_link(lab, tmp_path)
+    start_ucdhcp(lab, segment.server, serve_config(tmp_path / "ucdhcp.toml"), tmp_path)
     code, document, stderr = segment.probe_json(*QUICK, "-c", str(SITES))
     assert code == 0, stderr
     assert document["ok"] is True
@@ -42,8 +42,8 @@ def test_probe_passes_against_ucdhcp_serve_with_its_exact_bytes(lab, tmp_path):
 
 
 def test_probe_unicast_to_the_server_with_expected_names(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
-    start_ucdhcp(segment, serve_config(tmp_path / "ucdhcp.toml"))
+    segment = make_peer_link(lab, tmp_path)
+    start_ucdhcp(lab, segment.server, serve_config(tmp_path / "ucdhcp.toml"), tmp_path)
     result = segment.probe(
         *QUICK,
         "--server",
@@ -59,7 +59,7 @@ def test_probe_unicast_to_the_server_with_expected_names(lab, tmp_path):
 
 
 def test_probe_fails_clearly_when_no_server_answers(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_peer_link(lab, tmp_path)
     result = segment.probe(*QUICK)
     assert result.returncode == 1
     assert result.stderr == (
@@ -68,8 +68,13 @@ def test_probe_fails_clearly_when_no_server_answers(lab, tmp_path):
 
 
 def test_probe_fails_when_the_server_answers_other_values(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
-    start_ucdhcp(segment, serve_config(tmp_path / "ucdhcp.toml", sip_server="pool02.contoso.com"))
+    segment = make_peer_link(lab, tmp_path)
+    start_ucdhcp(
+        lab,
+        segment.server,
+        serve_config(tmp_path / "ucdhcp.toml", sip_server="pool02.contoso.com"),
+        tmp_path,
+    )
     result = segment.probe(*QUICK, "--expect-sip-server", "pool01.contoso.com")
     assert result.returncode == 1
     assert "option 120 lists pool02.contoso.com, expected pool01.contoso.com" in result.stderr
@@ -80,10 +85,10 @@ def test_probe_fails_when_the_server_answers_other_values(lab, tmp_path):
 
 
 def test_probe_fails_when_the_answer_has_no_43_or_120(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_peer_link(lab, tmp_path)
     plain = tmp_path / "plain.conf"  # a dnsmasq that knows nothing of Lync phones
     plain.write_text("dhcp-range=10.1.2.0,static,255.255.255.0\n", encoding="utf-8")
-    start_dnsmasq(segment, plain)
+    start_dnsmasq(lab, segment.server, plain, tmp_path)
     result = segment.probe(*QUICK)
     assert result.returncode == 1
     assert "1 answer without option 120 or 43 (DHCPACK from 10.1.2.10:67" in result.stderr
@@ -96,8 +101,8 @@ def test_probe_retransmits_until_a_server_answers(lab, tmp_path):
     # come to a retransmission. With --timeout 8 the probe sends at most two INFORMs (0 s,
     # then 4 s ±1; the next is 8 s ±1 later); the schedule itself is checked without a clock
     # in test_probe_logic.
-    segment = make_segment(lab, tmp_path)
-    start_ucdhcp(segment, serve_config(tmp_path / "ucdhcp.toml"))
+    segment = make_peer_link(lab, tmp_path)
+    start_ucdhcp(lab, segment.server, serve_config(tmp_path / "ucdhcp.toml"), tmp_path)
     drop = ("INPUT", "-p", "udp", "--dport", "67", "-j", "DROP")
     lab.exec(segment.server, "iptables", "-I", *drop)
     log = tmp_path / "probe.out"
@@ -110,7 +115,7 @@ def test_probe_retransmits_until_a_server_answers(lab, tmp_path):
     assert "sent 2 INFORMs, 1 answer" in log.read_text()
 
 
-def dropped(segment: Segment) -> int:
+def dropped(segment: PeerLink) -> int:
     """Packets the server namespace's first INPUT rule has matched."""
     shown = segment.lab.exec(segment.server, "iptables", "-L", "INPUT", "1", "-v", "-n", "-x")
     return int(shown.stdout.split()[0])
@@ -123,14 +128,14 @@ def test_probe_reports_every_server_that_answers(lab, tmp_path):
     lab.link(phone, "pa", None, first, "a0", "10.1.2.10/24")
     lab.link(phone, "pb", None, second, "b0", "10.1.2.11/24")
     lab.bridge(phone, "br0", ["pa", "pb"], "10.1.2.50/24")
-    segment = Segment(lab, first, phone, tmp_path)
-    start_ucdhcp(segment, serve_config(tmp_path / "ucdhcp.toml"))
+    segment = PeerLink(lab, first, phone, tmp_path)
+    start_ucdhcp(lab, segment.server, serve_config(tmp_path / "ucdhcp.toml"), tmp_path)
     dnsmasq_conf = tmp_path / "other.conf"
     exported = run(
         "export", "-f", "dnsmasq", "--sip-server", "pool02.contoso.com", "--subnet", "10.1.2.0/24"
     )
     dnsmasq_conf.write_text(exported.stdout, encoding="utf-8")
-    start_dnsmasq(segment, dnsmasq_conf, namespace=second)
+    start_dnsmasq(lab, second, dnsmasq_conf, tmp_path)
     code, document, _ = segment.probe_json("--timeout", "3", "--settle", "1", "-i", "br0")
     sources = {answer["source"] for answer in document["answers"]}
     assert sources == {"10.1.2.10:67", "10.1.2.11:67"}
@@ -165,11 +170,11 @@ def test_probe_bad_arguments_fail_before_sending(tmp_path: Path):
 
 
 def test_probe_chooses_the_site_by_the_interface_address(lab, tmp_path):
-    segment = make_segment(lab, tmp_path, server="10.30.0.10", phone="10.30.0.50")
+    segment = make_peer_link(lab, tmp_path, server="10.30.0.10", phone="10.30.0.50")
     exported = run("export", "-f", "dnsmasq", "-c", str(SITES), "--site", "emea")
     config = tmp_path / "emea.conf"
     config.write_text(exported.stdout, encoding="utf-8")
-    start_dnsmasq(segment, config)
+    start_dnsmasq(lab, segment.server, config, tmp_path)
     code, document, stderr = segment.probe_json(*QUICK, "-c", str(SITES))
     assert code == 0, stderr
     assert "site emea" in document["reason"]

@@ -11,8 +11,7 @@ import pytest
 
 from tests.commands import ucdhcp_command
 
-from .rivals import ROGUE, UCDHCP
-from .rivals import make_segment as make_rivals
+from .rivals import ROGUE, UCDHCP, make_rivals_bridge
 from .world import POOL, make_world
 
 pytestmark = pytest.mark.needs_root  # network namespaces
@@ -65,7 +64,7 @@ def test_readme_doctor_example_is_the_real_output(lab, tmp_path):
 def test_readme_watch_example_is_the_real_output(lab, tmp_path):
     arguments, expected = readme_example("watch")
     assert arguments[:2] == ["-i", "ph0"]
-    segment = make_rivals(lab, tmp_path)
+    segment = make_rivals_bridge(lab, tmp_path)
     segment.serve()
     segment.rogue_dnsmasq("pool02.contoso.com")
     watcher = segment.watch(*arguments[2:])

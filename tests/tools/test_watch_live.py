@@ -6,7 +6,7 @@ import signal
 import pytest
 
 from .peers import serve_config
-from .rivals import PHONE, ROGUE, UCDHCP, make_segment
+from .rivals import PHONE, ROGUE, UCDHCP, make_rivals_bridge
 
 pytestmark = pytest.mark.needs_root  # network namespaces
 
@@ -22,7 +22,7 @@ def kinds(transaction: dict) -> list[str]:
 
 
 def test_rival_answering_first_with_other_values_is_flagged(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_rivals_bridge(lab, tmp_path)
     segment.serve()
     segment.rogue_dnsmasq("pool02.contoso.com")
     config = serve_config(tmp_path / "expected.toml", server_id=UCDHCP)
@@ -55,7 +55,7 @@ def test_rival_answering_first_with_other_values_is_flagged(lab, tmp_path):
 
 
 def test_expected_server_first_still_flags_the_rival_but_not_the_race(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_rivals_bridge(lab, tmp_path)
     segment.serve()
     segment.rogue_dnsmasq("pool02.contoso.com")
     watcher = segment.watch("--json", "--expect-server", UCDHCP, *DURATION)
@@ -68,7 +68,7 @@ def test_expected_server_first_still_flags_the_rival_but_not_the_race(lab, tmp_p
 
 
 def test_healthy_segment_shows_the_exchange_and_no_problem(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_rivals_bridge(lab, tmp_path)
     segment.serve()
     watcher = segment.watch("--expect-server", UCDHCP, *DURATION)
     segment.inform(0x1003)  # broadcast, as a phone sends it
@@ -89,7 +89,7 @@ def test_healthy_segment_shows_the_exchange_and_no_problem(lab, tmp_path):
 
 
 def test_unusable_value_and_a_phone_left_without_an_fqdn(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_rivals_bridge(lab, tmp_path)
     # Option 120 encoding 0 whose name lacks the root label: phones cannot read it.
     segment.rogue_dnsmasq("pool02.contoso.com", raw_120="00:03:66:6f:6f")
     watcher = segment.watch("--json", *DURATION)
@@ -102,7 +102,7 @@ def test_unusable_value_and_a_phone_left_without_an_fqdn(lab, tmp_path):
 
 
 def test_ctrl_c_prints_open_transactions_and_the_summary(lab, tmp_path):
-    segment = make_segment(lab, tmp_path)
+    segment = make_rivals_bridge(lab, tmp_path)
     segment.serve()
     watcher = segment.watch("--json", "--settle", "30")  # nothing closes before Ctrl-C
     segment.inform(0x1005)

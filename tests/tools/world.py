@@ -20,7 +20,7 @@ import pytest
 
 from tests.commands import ucdhcp_command
 from tests.netns import Lab
-from tests.network.actors import tool
+from tests.programs import tool
 
 SERVER = "10.99.0.1"
 PHONE = "10.99.0.2"

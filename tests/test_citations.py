@@ -2,11 +2,10 @@
 "protocol.md §N" names a section of docs/protocol.md, and nothing cites an issue (the issue
 tracker is not in the repository: what an issue decided belongs in the docs)."""
 
+import os
 import re
 import subprocess
 from pathlib import Path, PurePosixPath
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKED = re.compile(
@@ -23,17 +22,28 @@ ISSUE = re.compile(
     r"\bissues? #?\d+\b|\b(?:the|this|that)\s+(?:[\w-]+\s+)?issue\b|\(issues?\b",
     re.IGNORECASE,
 )
+NOT_THE_PROJECTS = {".git", ".venv", "build", "dist", "__pycache__"}
 # Files a test writes itself before naming them.
 WRITTEN_BY_TESTS = {"absolute.py", "downward.py", "relative.py", "udhcpc-script.sh"}
 
 
 def tracked() -> list[str]:
+    """The repository's files: git's list, or outside a git checkout (an unpacked release)
+    every file below ROOT but build output, caches and virtual environments."""
     listed = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=False, timeout=30
     )
-    if listed.returncode != 0:
-        pytest.skip("not a git checkout")
-    return [name for name in listed.stdout.splitlines() if (ROOT / name).is_file()]
+    if listed.returncode == 0:
+        return [name for name in listed.stdout.splitlines() if (ROOT / name).is_file()]
+    found = []
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if name not in NOT_THE_PROJECTS and not name.endswith((".egg-info", "_cache"))
+        ]
+        found += [str(Path(folder, name).relative_to(ROOT)) for name in files]
+    return found
 
 
 def texts() -> list[tuple[str, str]]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.programs import tool_or_skip
+
 ROOT = Path(__file__).resolve().parents[1]
 # Everything shipped or run: the package, its tests, the container's probe, the benchmarks,
 # the packaging, the fuzzer and the build script.
@@ -28,28 +30,20 @@ def _tool(name: str) -> str:
     return found
 
 
-def test_ruff_reports_no_problems() -> None:
+def assert_clean(command: list[str], timeout: float) -> None:
+    """Run a checker over the tree; it must exit 0 (its report is the failure message)."""
     result = subprocess.run(
-        [_tool("ruff"), "check", *CHECKED],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_reports_no_problems() -> None:
+    assert_clean([_tool("ruff"), "check", *CHECKED], timeout=120)
 
 
 def test_mypy_strict_reports_no_problems() -> None:
-    result = subprocess.run(
-        [_tool("mypy"), "--strict", *TYPED],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_clean([_tool("mypy"), "--strict", *TYPED], timeout=300)
 
 
 def shell_scripts() -> list[str]:
@@ -78,18 +72,4 @@ def test_shell_scripts_are_found_wherever_they_ship() -> None:
 
 
 def test_shellcheck_reports_no_problems() -> None:
-    shellcheck = shutil.which("shellcheck")
-    if shellcheck is None:
-        # As root the set-up (scripts/test) installs it: missing then is a broken set-up.
-        if os.geteuid() == 0:
-            pytest.fail("shellcheck missing: scripts/test installs the Debian package shellcheck")
-        pytest.skip("shellcheck not installed (Debian package shellcheck)")
-    result = subprocess.run(
-        [shellcheck, *shell_scripts()],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_clean([tool_or_skip("shellcheck"), *shell_scripts()], timeout=120)

@@ -60,6 +60,5 @@ def test_the_set_up_installs_every_debian_package_a_test_names() -> None:
         "python3-venv",  # the set-up's own .venv
         "gcc",  # the compiled build, tests/packaging/test_compiled.py
         "python3-dev",
-        "shellcheck",  # tests/test_code_quality.py
     }
     assert named <= setup_packages()

@@ -5,9 +5,7 @@ replies, replies dropped, a failed reload, kernel receive drops; and every ucdhc
 expression names is one a running ucdhcp exports (scraped from a real service)."""
 
 import asyncio
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,8 @@ from typing import Any
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.programs import tool_or_skip
 
 from ..integration.loopback import serving
 from .metrics_service import metrics_service, scrape
@@ -45,14 +45,8 @@ def metric_names(expression: str) -> set[str]:
 
 
 def test_promtool_checks_the_rules() -> None:
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        # As root the set-up (scripts/test) installs it: missing then is a broken set-up.
-        if os.geteuid() == 0:
-            pytest.fail("promtool missing: scripts/test installs the Debian package prometheus")
-        pytest.skip("promtool not installed (Debian package prometheus); the parse tests run")
     result = subprocess.run(
-        [promtool, "check", "rules", str(RULES)],
+        [tool_or_skip("promtool"), "check", "rules", str(RULES)],
         capture_output=True,
         text=True,
         timeout=60,

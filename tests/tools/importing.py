@@ -29,3 +29,14 @@ def config_of(text: str) -> dict[str, object]:
 def codes(text: str) -> dict[str, str]:
     """Finding code -> severity, of importing `text`."""
     return {finding.code: str(finding.severity) for finding in import_text(text).imported.findings}
+
+
+def assert_nul_trimmed_and_reported(text: str) -> None:
+    """The export's option 43 FQDN ends in a NUL: trimmed in the config, linted, and the
+    changed bytes reported against DHCPUtil's."""
+    result = import_text(text)
+    site = result.imported.sites[0]
+    assert site.provisioning.web_server == "pool01.contoso.com"
+    assert "nul_terminated" in {lint.code for lint in site.lints}
+    differ = [f for f in result.imported.findings if f.code == "bytes_differ"]
+    assert len(differ) == 1 and POOL_43.hex().upper() in differ[0].message

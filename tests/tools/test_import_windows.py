@@ -7,7 +7,14 @@ import tomllib
 
 from ucdhcp.tools.importers import import_text
 
-from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120, codes, config_of
+from .importing import (
+    POOL_120,
+    SUBOPTIONS,
+    TWO_120,
+    assert_nul_trimmed_and_reported,
+    codes,
+    config_of,
+)
 from .tools import run
 
 
@@ -155,12 +162,7 @@ def test_trailing_nul_is_trimmed_and_the_changed_bytes_reported():
             ],
         ]
     )
-    result = import_text(text)
-    site = result.imported.sites[0]
-    assert site.provisioning.web_server == "pool01.contoso.com"
-    assert "nul_terminated" in {lint.code for lint in site.lints}
-    differ = [f for f in result.imported.findings if f.code == "bytes_differ"]
-    assert len(differ) == 1 and POOL_43.hex().upper() in differ[0].message
+    assert_nul_trimmed_and_reported(text)
 
 
 def test_unreadable_input_exits_2(tmp_path):

@@ -9,7 +9,15 @@ import pytest
 from ucdhcp.tools.importers import UnreadableInputError, detect_format, import_text
 from ucdhcp.wire.options import encode_sip_servers
 
-from .importing import POOL_43, POOL_120, SUBOPTIONS, TWO_120, codes, config_of
+from .importing import (
+    POOL_43,
+    POOL_120,
+    SUBOPTIONS,
+    TWO_120,
+    assert_nul_trimmed_and_reported,
+    codes,
+    config_of,
+)
 from .tools import run
 
 UC_CLASS = "".join(  # a vendor class named "Lync Phones" whose data is MS-UC-Client
@@ -148,12 +156,7 @@ def test_xml_plain_ascii_option_120_is_carried_as_the_name_and_reported():
 
 def test_xml_trailing_nul_is_trimmed_and_the_changed_bytes_reported():
     text = export(server_values=phone_values(suboptions={**SUBOPTIONS, 3: b"pool01.contoso.com\0"}))
-    result = import_text(text)
-    site = result.imported.sites[0]
-    assert site.provisioning.web_server == "pool01.contoso.com"
-    assert "nul_terminated" in {lint.code for lint in site.lints}
-    differ = [f for f in result.imported.findings if f.code == "bytes_differ"]
-    assert len(differ) == 1 and POOL_43.hex().upper() in differ[0].message
+    assert_nul_trimmed_and_reported(text)
 
 
 def test_xml_binary_data_as_one_hex_string_or_one_value_per_byte_is_the_same():

@@ -63,15 +63,16 @@ _PACKET_VNET_HDR: Final = 15
 _VNET_NEEDS_CSUM: Final = struct.pack("=BBHHHH", 1, 0, 0, 0, 14 + 20, 6)
 
 
-def checksum(data: bytes) -> int:
-    """The Internet checksum (RFC 1071) of `data`, never 0 (RFC 768: 0 means "none").
+def checksum(data: bytes, words: int = 0) -> int:
+    """The Internet checksum (RFC 1071) of `data` and of further 16-bit words already summed
+    (`words`: a header's fields), never 0 (RFC 768: 0 means "none").
 
     The 16-bit one's complement sum of the words equals the big-endian integer modulo 0xFFFF
     (2**16 ≡ 1), which one C-level division computes.
     """
     if len(data) & 1:
         data += b"\x00"
-    folded = int.from_bytes(data, "big") % 0xFFFF
+    folded = (int.from_bytes(data, "big") % 0xFFFF + words) % 0xFFFF
     return 0xFFFF - folded if folded else 0xFFFF
 
 
@@ -99,11 +100,8 @@ def _headers(
     pseudo = addresses + _UDP + udp_length  # RFC 768 pseudo header
     if kernel_checksum:
         udp_sum = _fold(pseudo)
-    else:
-        padded = payload + b"\x00" if len(payload) & 1 else payload
-        total = int.from_bytes(padded, "big") % 0xFFFF + pseudo + SERVER_PORT + port + udp_length
-        folded = total % 0xFFFF
-        udp_sum = 0xFFFF - folded if folded else 0xFFFF  # a computed 0 is sent as 0xFFFF
+    else:  # the UDP header's words: ports and length (its checksum field counts as 0)
+        udp_sum = checksum(payload, pseudo + SERVER_PORT + port + udp_length)
     return _IPV4_UDP.pack(
         0x45, 0, 20 + udp_length, 0, _DF, _TTL, _UDP, ip_sum, source, destination,
         SERVER_PORT, port, udp_length, udp_sum,
